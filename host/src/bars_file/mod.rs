@@ -1,0 +1,236 @@
+//! Bar files: CSV and Parquet, read and validated row by row.
+//!
+//! `candlewick ingest` and the in-memory reader both read through here, so a file the mock host
+//! accepts is a file ingest accepts. Every row is checked before it is used: the timestamp parses
+//! (UTC when it carries no offset), prices are finite, `high >= low`, the timeframe is known, the
+//! volume is a whole number >= 0 (missing or empty is 0, as in the replaced system), and no key
+//! (symbol, timeframe, timestamp) repeats within the file. The first bad row stops the read with
+//! an error naming the file, the line (CSV) or row (Parquet), the field and what was expected.
+
+mod columns;
+mod csv;
+mod parquet;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::domain::{Bar, Symbol, Timeframe, Timestamp};
+
+pub use columns::Column;
+
+/// One validated row of a bar file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarRecord {
+    pub symbol: Symbol,
+    pub timeframe: Timeframe,
+    pub bar: Bar,
+}
+
+/// Values for columns a file does not have (`--symbol`, `--timeframe`).
+#[derive(Debug, Clone, Default)]
+pub struct FileDefaults {
+    pub symbol: Option<Symbol>,
+    pub timeframe: Option<Timeframe>,
+}
+
+/// Where in a file a value sits: a CSV line (1-based, the header is line 1) or a Parquet row
+/// (1-based, over all row groups).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Line(u64),
+    Row(u64),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Line(n) => write!(f, "line {n}"),
+            Location::Row(n) => write!(f, "row {n}"),
+        }
+    }
+}
+
+/// Why a bar file cannot be used. Each message starts with the file's path.
+#[derive(Debug, Error)]
+pub enum BarFileError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: unsupported file type (expected a .csv or .parquet file)", path.display())]
+    UnsupportedType { path: PathBuf },
+    /// The file's columns do not fit: a required one is missing, a type is wrong, and the like.
+    #[error("{}: {message}", path.display())]
+    Layout { path: PathBuf, message: String },
+    /// One value of one row is wrong.
+    #[error("{}: {location}: {field}: {message}", path.display())]
+    Value {
+        path: PathBuf,
+        location: Location,
+        field: Column,
+        message: String,
+    },
+    #[error("{}: {location}: duplicate key ({symbol}, {timeframe}, {ts}) first seen at {first}", path.display())]
+    DuplicateKey {
+        path: PathBuf,
+        location: Location,
+        first: Location,
+        symbol: Symbol,
+        timeframe: Timeframe,
+        ts: Timestamp,
+    },
+    #[error("{}: {message}", path.display())]
+    Format { path: PathBuf, message: String },
+}
+
+/// Opens `path` (by its extension) and returns its validated records in file order.
+pub fn read(path: &Path, defaults: &FileDefaults) -> Result<BarRecords, BarFileError> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let rows = match extension.as_deref() {
+        Some("csv") => Rows::Csv(csv::CsvRows::open(path, defaults)?),
+        Some("parquet" | "pq") => Rows::Parquet(parquet::ParquetRows::open(path, defaults)?),
+        _ => {
+            return Err(BarFileError::UnsupportedType {
+                path: path.to_owned(),
+            });
+        }
+    };
+    Ok(BarRecords {
+        rows,
+        keys: KeyTracker::default(),
+        failed: false,
+    })
+}
+
+enum Rows {
+    Csv(csv::CsvRows),
+    Parquet(parquet::ParquetRows),
+}
+
+/// The validated records of one file; stops after the first error.
+pub struct BarRecords {
+    rows: Rows,
+    keys: KeyTracker,
+    failed: bool,
+}
+
+impl fmt::Debug for BarRecords {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BarRecords")
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Iterator for BarRecords {
+    type Item = Result<BarRecord, BarFileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let next = match &mut self.rows {
+            Rows::Csv(rows) => rows.next(),
+            Rows::Parquet(rows) => rows.next(),
+        }?;
+        let checked =
+            next.and_then(
+                |(location, record)| match self.keys.check(&record, location) {
+                    Ok(()) => Ok(record),
+                    Err(first) => Err(BarFileError::DuplicateKey {
+                        path: self.path().to_owned(),
+                        location,
+                        first,
+                        symbol: record.symbol,
+                        timeframe: record.timeframe,
+                        ts: record.bar.ts,
+                    }),
+                },
+            );
+        self.failed = checked.is_err();
+        Some(checked)
+    }
+}
+
+impl BarRecords {
+    fn path(&self) -> &Path {
+        match &self.rows {
+            Rows::Csv(rows) => rows.path(),
+            Rows::Parquet(rows) => rows.path(),
+        }
+    }
+}
+
+/// Remembers every key of the file to report a repeated one with both locations. Symbols are
+/// interned so a key is 16 bytes, whatever the symbol's length.
+#[derive(Default)]
+struct KeyTracker {
+    symbols: HashMap<Symbol, u32>,
+    seen: HashMap<(u32, Timeframe, i64), Location>,
+}
+
+impl KeyTracker {
+    /// `Err(first)` when the record's key was already seen at `first`.
+    fn check(&mut self, record: &BarRecord, location: Location) -> Result<(), Location> {
+        let next_id = self.symbols.len() as u32;
+        let symbol = match self.symbols.get(&record.symbol) {
+            Some(&id) => id,
+            None => *self.symbols.entry(record.symbol.clone()).or_insert(next_id),
+        };
+        match self.seen.insert(
+            (symbol, record.timeframe, record.bar.ts.as_micros()),
+            location,
+        ) {
+            Some(first) => Err(first),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Checks the values of a bar whose fields parsed: finite prices and `high >= low`.
+fn check_bar(bar: &Bar) -> Result<(), (Column, String)> {
+    for (column, value) in [
+        (Column::Open, bar.open),
+        (Column::High, bar.high),
+        (Column::Low, bar.low),
+        (Column::Close, bar.close),
+    ] {
+        if !value.is_finite() {
+            return Err((column, format!("expected a finite price, got {value}")));
+        }
+    }
+    if bar.high < bar.low {
+        return Err((
+            Column::High,
+            format!(
+                "high {} is below low {} (expected high >= low)",
+                bar.high, bar.low
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A volume given as a float must be whole: pandas writes integer columns with gaps as floats.
+fn whole_volume(value: f64) -> Result<i64, String> {
+    if value.is_finite() && value.fract() == 0.0 && value >= 0.0 && value < i64::MAX as f64 {
+        Ok(value as i64)
+    } else {
+        Err(format!("expected a whole number >= 0, got {value}"))
+    }
+}
+
+fn check_volume(volume: i64) -> Result<i64, String> {
+    if volume < 0 {
+        Err(format!("expected a whole number >= 0, got {volume}"))
+    } else {
+        Ok(volume)
+    }
+}

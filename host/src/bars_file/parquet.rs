@@ -1,0 +1,303 @@
+//! Parquet bar files, read through Arrow record batches.
+//!
+//! Column types are normalised per batch with Arrow's cast kernel: prices to `Float64`, volume to
+//! `Int64` (or `Float64` that must be whole), symbol and timeframe to `Utf8` (dictionary or large
+//! strings too), the timestamp from any timestamp unit, a date, or text.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+
+use super::columns::ColumnIndex;
+use super::{
+    BarFileError, BarRecord, Column, FileDefaults, Location, check_bar, check_volume, whole_volume,
+};
+use crate::domain::{Bar, Symbol, Timeframe, Timestamp};
+
+/// Rows decoded per Arrow batch: large enough to amortise per-batch casts, small enough to keep a
+/// read of a large file in a few MB.
+const BATCH_ROWS: usize = 8192;
+
+pub(super) struct ParquetRows {
+    path: PathBuf,
+    reader: ParquetRecordBatchReader,
+    columns: ColumnIndex,
+    defaults: FileDefaults,
+    batch: Option<Batch>,
+    /// Rows of the file before the current batch.
+    rows_before: u64,
+    row_in_batch: usize,
+}
+
+enum TimestampColumn {
+    Micros(arrow::array::PrimitiveArray<TimestampMicrosecondType>),
+    Text(StringArray),
+}
+
+enum VolumeColumn {
+    Absent,
+    Int(Int64Array),
+    Float(Float64Array),
+}
+
+struct Batch {
+    ts: TimestampColumn,
+    prices: [Float64Array; 4],
+    volume: VolumeColumn,
+    symbol: Option<StringArray>,
+    timeframe: Option<StringArray>,
+}
+
+impl ParquetRows {
+    pub(super) fn open(path: &Path, defaults: &FileDefaults) -> Result<Self, BarFileError> {
+        let file = File::open(path).map_err(|source| BarFileError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let format = |err: parquet::errors::ParquetError| BarFileError::Format {
+            path: path.to_owned(),
+            message: format!("not a readable Parquet file ({err})"),
+        };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(format)?;
+        let schema = builder.schema().clone();
+        let layout = |message| BarFileError::Layout {
+            path: path.to_owned(),
+            message,
+        };
+        let columns = ColumnIndex::from_headers(schema.fields().iter().map(|f| f.name().as_str()))
+            .map_err(layout)?;
+        columns.check(defaults).map_err(layout)?;
+        let reader = builder
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(format)?;
+        Ok(ParquetRows {
+            path: path.to_owned(),
+            reader,
+            columns,
+            defaults: defaults.clone(),
+            batch: None,
+            rows_before: 0,
+            row_in_batch: 0,
+        })
+    }
+
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(super) fn next(&mut self) -> Option<Result<(Location, BarRecord), BarFileError>> {
+        loop {
+            if let Some(batch) = &self.batch {
+                let len = batch.prices[0].len();
+                if self.row_in_batch < len {
+                    let row = self.row_in_batch;
+                    self.row_in_batch += 1;
+                    let location = Location::Row(self.rows_before + row as u64 + 1);
+                    return Some(self.record(row).map(|record| (location, record)).map_err(
+                        |(field, message)| BarFileError::Value {
+                            path: self.path.clone(),
+                            location,
+                            field,
+                            message,
+                        },
+                    ));
+                }
+                self.rows_before += len as u64;
+            }
+            self.row_in_batch = 0;
+            self.batch = match self.reader.next()? {
+                Ok(batch) => match self.prepare(&batch) {
+                    Ok(prepared) => Some(prepared),
+                    Err(message) => {
+                        return Some(Err(BarFileError::Layout {
+                            path: self.path.clone(),
+                            message,
+                        }));
+                    }
+                },
+                Err(err) => {
+                    return Some(Err(BarFileError::Format {
+                        path: self.path.clone(),
+                        message: err.to_string(),
+                    }));
+                }
+            };
+        }
+    }
+
+    fn column(&self, batch: &RecordBatch, column: Column) -> Option<ArrayRef> {
+        self.columns
+            .get(column)
+            .map(|i| Arc::clone(batch.column(i)))
+    }
+
+    fn prepare(&self, batch: &RecordBatch) -> Result<Batch, String> {
+        let required = |column| {
+            self.column(batch, column)
+                .expect("ColumnIndex::check found the required columns")
+        };
+        let ts = required(Column::Timestamp);
+        let ts = match ts.data_type() {
+            DataType::Timestamp(_, tz) => TimestampColumn::Micros(
+                cast(&ts, &DataType::Timestamp(TimeUnit::Microsecond, tz.clone()))
+                    .map_err(|err| format!("timestamp: {err}"))?
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .clone(),
+            ),
+            DataType::Date32 | DataType::Date64 => TimestampColumn::Micros(
+                cast(&ts, &DataType::Timestamp(TimeUnit::Microsecond, None))
+                    .map_err(|err| format!("timestamp: {err}"))?
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .clone(),
+            ),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                TimestampColumn::Text(to_strings(&ts)?)
+            }
+            other => {
+                return Err(format!(
+                    "timestamp column has type {other} (expected a timestamp, date or string)"
+                ));
+            }
+        };
+        let price = |column: Column| -> Result<Float64Array, String> {
+            let array = required(column);
+            if !array.data_type().is_numeric() {
+                return Err(format!(
+                    "{column} column has type {} (expected a number)",
+                    array.data_type()
+                ));
+            }
+            Ok(cast(&array, &DataType::Float64)
+                .map_err(|err| format!("{column}: {err}"))?
+                .as_primitive::<Float64Type>()
+                .clone())
+        };
+        let volume = match self.column(batch, Column::Volume) {
+            None => VolumeColumn::Absent,
+            Some(array)
+                if array.data_type().is_integer() || array.data_type() == &DataType::Null =>
+            {
+                VolumeColumn::Int(
+                    cast(&array, &DataType::Int64)
+                        .map_err(|err| format!("volume: {err}"))?
+                        .as_primitive::<Int64Type>()
+                        .clone(),
+                )
+            }
+            Some(array) if array.data_type().is_floating() => VolumeColumn::Float(
+                cast(&array, &DataType::Float64)
+                    .map_err(|err| format!("volume: {err}"))?
+                    .as_primitive::<Float64Type>()
+                    .clone(),
+            ),
+            Some(array) => {
+                return Err(format!(
+                    "volume column has type {} (expected a whole number)",
+                    array.data_type()
+                ));
+            }
+        };
+        Ok(Batch {
+            ts,
+            prices: [
+                price(Column::Open)?,
+                price(Column::High)?,
+                price(Column::Low)?,
+                price(Column::Close)?,
+            ],
+            volume,
+            symbol: self
+                .column(batch, Column::Symbol)
+                .map(|a| to_strings(&a))
+                .transpose()?,
+            timeframe: self
+                .column(batch, Column::Timeframe)
+                .map(|a| to_strings(&a))
+                .transpose()?,
+        })
+    }
+
+    fn record(&self, row: usize) -> Result<BarRecord, (Column, String)> {
+        let batch = self
+            .batch
+            .as_ref()
+            .expect("a row is read from a prepared batch");
+        let null = |column: Column| (column, "expected a value, got null".to_owned());
+        let ts = match &batch.ts {
+            TimestampColumn::Micros(array) if array.is_null(row) => {
+                return Err(null(Column::Timestamp));
+            }
+            TimestampColumn::Micros(array) => Timestamp::from_micros(array.value(row)),
+            TimestampColumn::Text(array) if array.is_null(row) => {
+                return Err(null(Column::Timestamp));
+            }
+            TimestampColumn::Text(array) => Timestamp::parse(array.value(row))
+                .map_err(|err| (Column::Timestamp, err.to_string()))?,
+        };
+        let mut prices = [0.0; 4];
+        for ((price, array), column) in prices.iter_mut().zip(&batch.prices).zip([
+            Column::Open,
+            Column::High,
+            Column::Low,
+            Column::Close,
+        ]) {
+            if array.is_null(row) {
+                return Err(null(column));
+            }
+            *price = array.value(row);
+        }
+        let volume = match &batch.volume {
+            VolumeColumn::Int(array) if !array.is_null(row) => check_volume(array.value(row)),
+            VolumeColumn::Float(array) if !array.is_null(row) => whole_volume(array.value(row)),
+            _ => Ok(0),
+        }
+        .map_err(|message| (Column::Volume, message))?;
+        let [open, high, low, close] = prices;
+        let bar = Bar {
+            ts,
+            open,
+            high,
+            low,
+            close,
+            volume,
+        };
+        check_bar(&bar)?;
+        let timeframe = match (&batch.timeframe, self.defaults.timeframe) {
+            (Some(array), _) if array.is_null(row) => return Err(null(Column::Timeframe)),
+            (Some(array), _) => array
+                .value(row)
+                .parse::<Timeframe>()
+                .map_err(|err| (Column::Timeframe, err.to_string()))?,
+            (None, Some(timeframe)) => timeframe,
+            (None, None) => {
+                unreachable!("ColumnIndex::check requires a timeframe column or default")
+            }
+        };
+        let symbol = match (&batch.symbol, &self.defaults.symbol) {
+            (Some(array), _) if array.is_null(row) => return Err(null(Column::Symbol)),
+            (Some(array), _) => {
+                Symbol::new(array.value(row)).map_err(|err| (Column::Symbol, err.to_string()))?
+            }
+            (None, Some(symbol)) => symbol.clone(),
+            (None, None) => unreachable!("ColumnIndex::check requires a symbol column or default"),
+        };
+        Ok(BarRecord {
+            symbol,
+            timeframe,
+            bar,
+        })
+    }
+}
+
+fn to_strings(array: &ArrayRef) -> Result<StringArray, String> {
+    Ok(cast(array, &DataType::Utf8)
+        .map_err(|err| err.to_string())?
+        .as_string::<i32>()
+        .clone())
+}

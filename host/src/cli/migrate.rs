@@ -1,0 +1,27 @@
+//! `candlewick migrate`
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::DatabaseArgs;
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let mut client = args.database.client()?;
+    let report = crate::migrate::migrate(&mut client)?;
+    for name in &report.applied {
+        writeln!(out, "applied {name}")?;
+    }
+    match report.version {
+        Some(version) => writeln!(out, "schema at version {version}")?,
+        None => writeln!(out, "no migrations")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

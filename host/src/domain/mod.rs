@@ -1,0 +1,15 @@
+//! Domain types shared by every part of the host: no database, no Wasm.
+
+mod availability;
+mod bar;
+mod error;
+mod symbol;
+mod time;
+mod timeframe;
+
+pub use availability::{Availability, AvailabilityEntry, LatestBar};
+pub use bar::{Bar, BarColumns, Fields};
+pub use error::{InvalidArgument, ReadError};
+pub use symbol::{MAX_SYMBOL_CHARS, Symbol, SymbolSet};
+pub use time::{TimeRange, Timestamp};
+pub use timeframe::{Timeframe, UnknownTimeframe};

@@ -1,0 +1,16 @@
+//! Candlewick: a WebAssembly-plugged query host for market data.
+//!
+//! - [`domain`]: bars, timeframes, symbols, time windows and typed errors (no database, no Wasm);
+//! - [`reader`]: the [`reader::MarketDataReader`] port with its PostgreSQL and in-memory adapters;
+//! - [`bars_file`]: CSV and Parquet bar files, validated row by row;
+//! - [`ingest`]: the only writer of `market_data`: idempotent, all-or-nothing upserts per file;
+//! - [`migrate`]: the versioned schema, applied by refinery;
+//! - [`cli`]: the `candlewick` subcommands.
+
+pub mod bars_file;
+pub mod cli;
+pub mod domain;
+pub mod ingest;
+pub mod migrate;
+pub mod pg;
+pub mod reader;

@@ -1,0 +1,132 @@
+//! The market-data reader port and its adapters.
+//!
+//! [`MarketDataReader`] is the read side of `market_data` with the replaced system's semantics and
+//! its defects designed away: typed errors, validated arguments, a defined order everywhere and keyset
+//! paging instead of `OFFSET`. Two adapters implement it and agree on every case of the contract
+//! suite (`tests/reader_contract.rs`):
+//! - [`PgMarketDataReader`], pooled PostgreSQL, read-only;
+//! - [`MemoryMarketDataReader`], bars held in memory: the mock host and the embedded default.
+
+mod cursor;
+mod memory;
+mod postgres;
+
+pub use cursor::{RangeCursor, RangeStream};
+pub use memory::MemoryMarketDataReader;
+pub use postgres::{PgMarketDataReader, PgReaderConfig};
+
+use std::num::NonZeroUsize;
+
+use crate::domain::{
+    Availability, AvailabilityEntry, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet,
+    TimeRange, Timeframe, Timestamp,
+};
+
+/// One series over an inclusive window, with the value columns to return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeRequest {
+    pub symbol: Symbol,
+    pub timeframe: Timeframe,
+    pub range: TimeRange,
+    pub fields: Fields,
+}
+
+/// The bars of one symbol in a multi-symbol read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SymbolBars {
+    pub symbol: Symbol,
+    pub bars: BarColumns,
+}
+
+/// Read-only access to stored bars. Timestamps are microseconds since the Unix epoch, UTC.
+///
+/// Arguments arrive validated by their types ([`Symbol`], [`TimeRange`], [`SymbolSet`]), so an
+/// adapter only reports [`ReadError::Unavailable`] or, for a zero page size, an invalid argument.
+/// Rows stored with a timeframe outside [`Timeframe::ALL`] are invisible to every operation.
+pub trait MarketDataReader: Send + Sync {
+    /// Bars with `start <= ts <= end`, ascending by `ts`.
+    fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError>;
+
+    /// [`range`](Self::range) for several symbols, in the order of the set (by symbol, then `ts`).
+    /// Symbols without bars in the window come back with empty columns; an empty set answers
+    /// without touching the data source.
+    fn multi_range(
+        &self,
+        symbols: &SymbolSet,
+        timeframe: Timeframe,
+        range: TimeRange,
+        fields: Fields,
+    ) -> Result<Vec<SymbolBars>, ReadError>;
+
+    /// The newest bar of each symbol that has one, ordered by symbol; the others are absent.
+    fn latest(
+        &self,
+        symbols: &SymbolSet,
+        timeframe: Timeframe,
+    ) -> Result<Vec<LatestBar>, ReadError>;
+
+    /// Count and span of one series; no data is a count of 0, not an error.
+    fn availability(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+    ) -> Result<Availability, ReadError>;
+
+    /// The distinct timeframes stored for `symbol`, in canonical order.
+    fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError>;
+
+    /// One entry per stored (symbol, timeframe), ordered by symbol, then timeframe.
+    fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError>;
+
+    /// One keyset page: at most `limit` bars of the request's window with `ts > after` (all of the
+    /// window when `after` is `None`), ascending. [`RangeCursor`] drives it.
+    fn page(
+        &self,
+        request: &RangeRequest,
+        after: Option<Timestamp>,
+        limit: NonZeroUsize,
+    ) -> Result<BarColumns, ReadError>;
+}
+
+/// Each operation of the port forwards through shared references and boxes, so a runtime can hold
+/// `Arc<dyn MarketDataReader>` and still pass it where `impl MarketDataReader` is asked.
+macro_rules! forward_reader {
+    ($($ty:ty),*) => {$(
+        impl<R: MarketDataReader + ?Sized> MarketDataReader for $ty {
+            fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
+                (**self).range(request)
+            }
+            fn multi_range(
+                &self,
+                symbols: &SymbolSet,
+                timeframe: Timeframe,
+                range: TimeRange,
+                fields: Fields,
+            ) -> Result<Vec<SymbolBars>, ReadError> {
+                (**self).multi_range(symbols, timeframe, range, fields)
+            }
+            fn latest(&self, symbols: &SymbolSet, timeframe: Timeframe) -> Result<Vec<LatestBar>, ReadError> {
+                (**self).latest(symbols, timeframe)
+            }
+            fn availability(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Availability, ReadError> {
+                (**self).availability(symbol, timeframe)
+            }
+            fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
+                (**self).timeframes(symbol)
+            }
+            fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError> {
+                (**self).summary()
+            }
+            fn page(
+                &self,
+                request: &RangeRequest,
+                after: Option<Timestamp>,
+                limit: NonZeroUsize,
+            ) -> Result<BarColumns, ReadError> {
+                (**self).page(request, after, limit)
+            }
+        }
+    )*};
+}
+
+forward_reader!(&R, Box<R>, std::sync::Arc<R>);

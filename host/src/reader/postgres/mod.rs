@@ -1,0 +1,344 @@
+//! The PostgreSQL adapter: a pool of read-only sessions over `market_data`.
+//!
+//! Every pooled session starts with `default_transaction_read_only=on` and a `statement_timeout`,
+//! so each read is a read-only transaction with a bounded run time without an extra round trip
+//! for `BEGIN READ ONLY` / `SET`. Reads that take several statements (multi-symbol ranges) run in
+//! one explicit `REPEATABLE READ READ ONLY` transaction, so they see one snapshot.
+
+mod pool;
+mod sql;
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
+use postgres::{IsolationLevel, NoTls, Row};
+use r2d2_postgres::PostgresConnectionManager;
+
+use crate::domain::{
+    Availability, AvailabilityEntry, Bar, BarColumns, Fields, LatestBar, ReadError, Symbol,
+    SymbolSet, TimeRange, Timeframe, Timestamp,
+};
+use crate::pg::{ConnectionSettings, PgTimestamp};
+
+use super::{MarketDataReader, RangeRequest, SymbolBars};
+use pool::{ReaderConnection, ReaderConnectionManager};
+use sql::{FIELD_COLUMNS, Query};
+
+/// How the reader's pool behaves.
+#[derive(Debug, Clone)]
+pub struct PgReaderConfig {
+    /// Pooled connections; one per concurrently running unit of work is enough.
+    pub max_connections: u32,
+    /// Server-side limit on every statement the reader runs.
+    pub statement_timeout: Duration,
+    /// How long a read waits for a free connection before it fails.
+    pub checkout_timeout: Duration,
+}
+
+impl Default for PgReaderConfig {
+    fn default() -> Self {
+        PgReaderConfig {
+            max_connections: 4,
+            statement_timeout: Duration::from_secs(30),
+            checkout_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Reads `market_data` through an r2d2 pool of read-only sessions.
+#[derive(Debug, Clone)]
+pub struct PgMarketDataReader {
+    pool: r2d2::Pool<ReaderConnectionManager>,
+}
+
+impl PgMarketDataReader {
+    /// Opens the pool; fails when the server cannot be reached within the connect timeout.
+    pub fn connect(
+        settings: &ConnectionSettings,
+        config: &PgReaderConfig,
+    ) -> Result<Self, ReadError> {
+        let session = settings.config_with(
+            "candlewick-reader",
+            &[
+                ("default_transaction_read_only", "on".to_owned()),
+                (
+                    "statement_timeout",
+                    config.statement_timeout.as_millis().to_string(),
+                ),
+            ],
+        );
+        let manager = ReaderConnectionManager(PostgresConnectionManager::new(session, NoTls));
+        // One idle connection is opened now, so a wrong URL fails here rather than mid-job.
+        let pool = r2d2::Pool::builder()
+            .max_size(config.max_connections)
+            .min_idle(Some(1))
+            .connection_timeout(config.checkout_timeout)
+            .build(manager)
+            .map_err(ReadError::unavailable)?;
+        Ok(PgMarketDataReader { pool })
+    }
+
+    fn connection(&self) -> Result<r2d2::PooledConnection<ReaderConnectionManager>, ReadError> {
+        self.pool.get().map_err(ReadError::unavailable)
+    }
+}
+
+fn unavailable(err: postgres::Error) -> ReadError {
+    ReadError::unavailable(err)
+}
+
+/// Runs a prepared range or page statement and decodes its rows into columns.
+fn read_columns(
+    conn: &mut ReaderConnection,
+    query: Query,
+    fields: Fields,
+    params: &[&(dyn ToSql + Sync)],
+    capacity: usize,
+) -> Result<BarColumns, postgres::Error> {
+    let statement = conn.statement(query)?;
+    let mut rows = conn.client.query_raw(&statement, params.iter().copied())?;
+    let mut columns = BarColumns::with_capacity(fields, capacity);
+    while let Some(row) = rows.next()? {
+        push_row(&mut columns, fields, &row)?;
+    }
+    Ok(columns)
+}
+
+/// Appends one row laid out as `sql::select_list(fields)`.
+fn push_row(columns: &mut BarColumns, fields: Fields, row: &Row) -> Result<(), postgres::Error> {
+    let ts: PgTimestamp = row.try_get(0)?;
+    columns.ts.push(ts.0.as_micros());
+    let mut index = 1;
+    for (field, _) in FIELD_COLUMNS {
+        if !fields.contains(field) {
+            continue;
+        }
+        match field {
+            Fields::VOLUME => columns.volume.push(row.try_get(index)?),
+            Fields::OPEN => columns.open.push(row.try_get(index)?),
+            Fields::HIGH => columns.high.push(row.try_get(index)?),
+            Fields::LOW => columns.low.push(row.try_get(index)?),
+            _ => columns.close.push(row.try_get(index)?),
+        }
+        index += 1;
+    }
+    Ok(())
+}
+
+/// A whole bar from `timestamp, open, high, low, close, volume` starting at column `first`.
+fn bar_of(row: &Row, first: usize) -> Result<Bar, postgres::Error> {
+    let ts: PgTimestamp = row.try_get(first)?;
+    Ok(Bar {
+        ts: ts.0,
+        open: row.try_get(first + 1)?,
+        high: row.try_get(first + 2)?,
+        low: row.try_get(first + 3)?,
+        close: row.try_get(first + 4)?,
+        volume: row.try_get(first + 5)?,
+    })
+}
+
+fn availability_of(row: &Row, first: usize) -> Result<Availability, postgres::Error> {
+    let count: i64 = row.try_get(first)?;
+    let earliest: Option<PgTimestamp> = row.try_get(first + 1)?;
+    let latest: Option<PgTimestamp> = row.try_get(first + 2)?;
+    Ok(Availability {
+        count: count.max(0) as u64,
+        earliest: earliest.map(|ts| ts.0),
+        latest: latest.map(|ts| ts.0),
+    })
+}
+
+/// Row capacity to reserve before a read: enough to skip early regrowth, small enough that a
+/// small read does not pay for a large buffer.
+const INITIAL_ROWS: usize = 1024;
+
+impl MarketDataReader for PgMarketDataReader {
+    fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
+        let mut conn = self.connection()?;
+        let (start, end) = (
+            PgTimestamp(request.range.start()),
+            PgTimestamp(request.range.end()),
+        );
+        read_columns(
+            &mut conn,
+            Query::Range(request.fields),
+            request.fields,
+            &[
+                &request.symbol.as_str(),
+                &request.timeframe.as_str(),
+                &start,
+                &end,
+            ],
+            INITIAL_ROWS,
+        )
+        .map_err(unavailable)
+    }
+
+    fn multi_range(
+        &self,
+        symbols: &SymbolSet,
+        timeframe: Timeframe,
+        range: TimeRange,
+        fields: Fields,
+    ) -> Result<Vec<SymbolBars>, ReadError> {
+        if symbols.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.connection()?;
+        let (start, end) = (PgTimestamp(range.start()), PgTimestamp(range.end()));
+        let statement = conn.statement(Query::Range(fields)).map_err(unavailable)?;
+        let mut transaction = conn
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(unavailable)?;
+        let mut result = Vec::with_capacity(symbols.len());
+        for symbol in symbols.iter() {
+            let params: [&(dyn ToSql + Sync); 4] =
+                [&symbol.as_str(), &timeframe.as_str(), &start, &end];
+            let mut rows = transaction
+                .query_raw(&statement, params)
+                .map_err(unavailable)?;
+            let mut bars = BarColumns::with_capacity(fields, INITIAL_ROWS);
+            while let Some(row) = rows.next().map_err(unavailable)? {
+                push_row(&mut bars, fields, &row).map_err(unavailable)?;
+            }
+            result.push(SymbolBars {
+                symbol: symbol.clone(),
+                bars,
+            });
+        }
+        transaction.commit().map_err(unavailable)?;
+        Ok(result)
+    }
+
+    fn latest(
+        &self,
+        symbols: &SymbolSet,
+        timeframe: Timeframe,
+    ) -> Result<Vec<LatestBar>, ReadError> {
+        if symbols.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.connection()?;
+        let statement = conn.statement(Query::Latest).map_err(unavailable)?;
+        let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
+        let rows = conn
+            .client
+            .query(&statement, &[&names, &timeframe.as_str()])
+            .map_err(unavailable)?;
+        let mut latest = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let name: &str = row.try_get(0).map_err(unavailable)?;
+            // The answer only names requested symbols; look the validated one up by its text.
+            let Ok(index) = symbols
+                .as_slice()
+                .binary_search_by(|s| s.as_str().cmp(name))
+            else {
+                return Err(ReadError::unavailable(format!(
+                    "answer names unrequested symbol {name:?}"
+                )));
+            };
+            latest.push(LatestBar {
+                symbol: symbols.as_slice()[index].clone(),
+                bar: bar_of(row, 1).map_err(unavailable)?,
+            });
+        }
+        Ok(latest)
+    }
+
+    fn availability(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+    ) -> Result<Availability, ReadError> {
+        let mut conn = self.connection()?;
+        let statement = conn.statement(Query::Availability).map_err(unavailable)?;
+        let row = conn
+            .client
+            .query_one(&statement, &[&symbol.as_str(), &timeframe.as_str()])
+            .map_err(unavailable)?;
+        availability_of(&row, 0).map_err(unavailable)
+    }
+
+    fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
+        let mut conn = self.connection()?;
+        let statement = conn.statement(Query::Timeframes).map_err(unavailable)?;
+        let known: Vec<&str> = Timeframe::ALL.iter().map(|tf| tf.as_str()).collect();
+        let rows = conn
+            .client
+            .query(&statement, &[&symbol.as_str(), &known])
+            .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                let text: &str = row.try_get(0).map_err(unavailable)?;
+                // Only known timeframes were asked for, so this parse cannot fail on good data.
+                text.parse().map_err(ReadError::unavailable)
+            })
+            .collect()
+    }
+
+    fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError> {
+        let mut conn = self.connection()?;
+        let statement = conn.statement(Query::Summary).map_err(unavailable)?;
+        let rows = conn.client.query(&statement, &[]).map_err(unavailable)?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let symbol: &str = row.try_get(0).map_err(unavailable)?;
+            let timeframe: &str = row.try_get(1).map_err(unavailable)?;
+            // Rows the replaced system stored with other timeframes (or symbols Candlewick would
+            // reject) are left out rather than failing the whole summary.
+            let (Ok(symbol), Ok(timeframe)) = (Symbol::new(symbol), timeframe.parse::<Timeframe>())
+            else {
+                tracing::debug!(
+                    symbol,
+                    timeframe,
+                    "summary skips a series with an unknown timeframe or invalid symbol"
+                );
+                continue;
+            };
+            let availability = availability_of(row, 2).map_err(unavailable)?;
+            entries.push(AvailabilityEntry {
+                symbol,
+                timeframe,
+                availability,
+            });
+        }
+        entries.sort_by(|a, b| (&a.symbol, a.timeframe).cmp(&(&b.symbol, b.timeframe)));
+        Ok(entries)
+    }
+
+    fn page(
+        &self,
+        request: &RangeRequest,
+        after: Option<Timestamp>,
+        limit: NonZeroUsize,
+    ) -> Result<BarColumns, ReadError> {
+        let mut conn = self.connection()?;
+        // `ts > start - 1µs` is `ts >= start`: one statement serves the first page and the rest.
+        let after = after.unwrap_or(Timestamp::from_micros(
+            request.range.start().as_micros().saturating_sub(1),
+        ));
+        let (after, end) = (PgTimestamp(after), PgTimestamp(request.range.end()));
+        let rows = i64::try_from(limit.get()).unwrap_or(i64::MAX);
+        read_columns(
+            &mut conn,
+            Query::Page(request.fields),
+            request.fields,
+            &[
+                &request.symbol.as_str(),
+                &request.timeframe.as_str(),
+                &after,
+                &end,
+                &rows,
+            ],
+            limit.get().min(INITIAL_ROWS * 64),
+        )
+        .map_err(unavailable)
+    }
+}
