@@ -35,10 +35,7 @@ pub enum IngestError {
     #[error("no market_data table in this database (run `candlewick migrate` first)")]
     NoTable,
     #[error("{}: writing to the database", path.display())]
-    Database {
-        path: PathBuf,
-        source: postgres::Error,
-    },
+    Database { path: PathBuf, source: postgres::Error },
 }
 
 const STAGING_DDL: &str = "CREATE TEMPORARY TABLE candlewick_staging (\
@@ -75,14 +72,9 @@ pub fn ingest_file(
     defaults: &FileDefaults,
 ) -> Result<IngestReport, IngestError> {
     let records = bars_file::read(path, defaults)?;
-    let db = |source| IngestError::Database {
-        path: path.to_owned(),
-        source,
-    };
-    let table: Option<String> = client
-        .query_one("SELECT to_regclass('market_data')::text", &[])
-        .map_err(db)?
-        .get(0);
+    let db = |source| IngestError::Database { path: path.to_owned(), source };
+    let table: Option<String> =
+        client.query_one("SELECT to_regclass('market_data')::text", &[]).map_err(db)?.get(0);
     if table.is_none() {
         return Err(IngestError::NoTable);
     }
@@ -90,17 +82,11 @@ pub fn ingest_file(
     transaction.batch_execute(STAGING_DDL).map_err(db)?;
     let rows = copy_to_staging(&mut transaction, records, db)?;
     if rows == 0 {
-        return Err(IngestError::Empty {
-            path: path.to_owned(),
-        });
+        return Err(IngestError::Empty { path: path.to_owned() });
     }
     let written = transaction.execute(MERGE, &[]).map_err(db)?;
     transaction.commit().map_err(db)?;
-    Ok(IngestReport {
-        path: path.to_owned(),
-        rows,
-        written,
-    })
+    Ok(IngestReport { path: path.to_owned(), rows, written })
 }
 
 /// Streams validated records into the staging table; returns the row count. On a bad record the
@@ -110,9 +96,7 @@ fn copy_to_staging(
     records: bars_file::BarRecords,
     db: impl Fn(postgres::Error) -> IngestError,
 ) -> Result<u64, IngestError> {
-    let sink = transaction
-        .copy_in("COPY candlewick_staging FROM STDIN (FORMAT binary)")
-        .map_err(&db)?;
+    let sink = transaction.copy_in("COPY candlewick_staging FROM STDIN (FORMAT binary)").map_err(&db)?;
     let mut writer = BinaryCopyInWriter::new(sink, &STAGING_TYPES);
     let mut rows = 0;
     for record in records {

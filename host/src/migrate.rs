@@ -32,11 +32,8 @@ pub fn migrate(client: &mut Client) -> Result<MigrationReport, MigrateError> {
         .set_migration_table_name(HISTORY_TABLE)
         .run(client)
         .map_err(MigrateError)?;
-    let applied = report
-        .applied_migrations()
-        .iter()
-        .map(|m| format!("V{}__{}", m.version(), m.name()))
-        .collect();
+    let applied =
+        report.applied_migrations().iter().map(|m| format!("V{}__{}", m.version(), m.name())).collect();
     let version = embedded::migrations::runner()
         .set_migration_table_name(HISTORY_TABLE)
         .get_last_applied_migration(client)

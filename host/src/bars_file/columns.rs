@@ -58,12 +58,9 @@ impl Column {
     /// The column a header names, if any.
     pub fn from_header(header: &str) -> Option<Column> {
         let header = header.trim().trim_start_matches('\u{feff}');
-        Column::ALL.into_iter().find(|column| {
-            column
-                .aliases()
-                .iter()
-                .any(|alias| alias.eq_ignore_ascii_case(header))
-        })
+        Column::ALL
+            .into_iter()
+            .find(|column| column.aliases().iter().any(|alias| alias.eq_ignore_ascii_case(header)))
     }
 }
 
@@ -79,19 +76,14 @@ pub(super) struct ColumnIndex([Option<usize>; 8]);
 
 impl ColumnIndex {
     /// Maps headers to columns; a column named twice is an error naming both spellings.
-    pub(super) fn from_headers<'h>(
-        headers: impl IntoIterator<Item = &'h str>,
-    ) -> Result<Self, String> {
+    pub(super) fn from_headers<'h>(headers: impl IntoIterator<Item = &'h str>) -> Result<Self, String> {
         let mut index = ColumnIndex::default();
         let mut names: [&str; 8] = [""; 8];
         for (position, header) in headers.into_iter().enumerate() {
             if let Some(column) = Column::from_header(header) {
                 let slot = column as usize;
                 if index.0[slot].is_some() {
-                    return Err(format!(
-                        "columns {:?} and {header:?} both give the {column}",
-                        names[slot]
-                    ));
+                    return Err(format!("columns {:?} and {header:?} both give the {column}", names[slot]));
                 }
                 index.0[slot] = Some(position);
                 names[slot] = header;
@@ -107,17 +99,11 @@ impl ColumnIndex {
     /// Checks the required columns and that symbol and timeframe each come from exactly one of
     /// the file and the defaults.
     pub(super) fn check(&self, defaults: &super::FileDefaults) -> Result<(), String> {
-        let missing: Vec<&str> = [
-            Column::Timestamp,
-            Column::Open,
-            Column::High,
-            Column::Low,
-            Column::Close,
-        ]
-        .into_iter()
-        .filter(|column| self.get(*column).is_none())
-        .map(Column::name)
-        .collect();
+        let missing: Vec<&str> = [Column::Timestamp, Column::Open, Column::High, Column::Low, Column::Close]
+            .into_iter()
+            .filter(|column| self.get(*column).is_none())
+            .map(Column::name)
+            .collect();
         if !missing.is_empty() {
             return Err(format!(
                 "missing column(s) {} (expected timestamp, open, high, low, close and optionally volume, symbol, timeframe)",
@@ -126,22 +112,14 @@ impl ColumnIndex {
         }
         for (column, flag, given) in [
             (Column::Symbol, "--symbol", defaults.symbol.is_some()),
-            (
-                Column::Timeframe,
-                "--timeframe",
-                defaults.timeframe.is_some(),
-            ),
+            (Column::Timeframe, "--timeframe", defaults.timeframe.is_some()),
         ] {
             match (self.get(column).is_some(), given) {
                 (false, false) => {
-                    return Err(format!(
-                        "no {column} column and no {flag} given (expected one of them)"
-                    ));
+                    return Err(format!("no {column} column and no {flag} given (expected one of them)"));
                 }
                 (true, true) => {
-                    return Err(format!(
-                        "has a {column} column and {flag} was given (expected one of them)"
-                    ));
+                    return Err(format!("has a {column} column and {flag} was given (expected one of them)"));
                 }
                 _ => {}
             }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::columns::ColumnIndex;
 use super::{
-    BarFileError, BarRecord, Column, FileDefaults, Location, check_bar, check_volume, whole_volume,
+    BarFileError, BarRecord, Column, FileDefaults, Location, RowSource, check_bar, check_volume, whole_volume,
 };
 use crate::domain::{Bar, Symbol, Timeframe, Timestamp};
 
@@ -21,18 +21,10 @@ pub(super) struct CsvRows {
 
 impl CsvRows {
     pub(super) fn open(path: &Path, defaults: &FileDefaults) -> Result<Self, BarFileError> {
-        let file = File::open(path).map_err(|source| BarFileError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(file);
+        let file = File::open(path).map_err(|source| BarFileError::Io { path: path.to_owned(), source })?;
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
         let headers = reader.headers().map_err(|err| csv_error(path, err))?;
-        let layout = |message| BarFileError::Layout {
-            path: path.to_owned(),
-            message,
-        };
+        let layout = |message| BarFileError::Layout { path: path.to_owned(), message };
         if headers.is_empty() {
             return Err(layout(
                 "empty file (expected a header line with timestamp, open, high, low, close)".into(),
@@ -49,29 +41,28 @@ impl CsvRows {
             last_symbol: None,
         })
     }
+}
 
-    pub(super) fn path(&self) -> &Path {
+impl RowSource for CsvRows {
+    fn path(&self) -> &Path {
         &self.path
     }
 
-    pub(super) fn next(&mut self) -> Option<Result<(Location, BarRecord), BarFileError>> {
+    fn next_row(&mut self) -> Option<Result<(Location, BarRecord), BarFileError>> {
         match self.reader.read_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
                 let line = Location::Line(self.record.position().map_or(0, |p| p.line()));
-                Some(self.parse_record().map(|record| (line, record)).map_err(
-                    |(field, message)| BarFileError::Value {
-                        path: self.path.clone(),
-                        location: line,
-                        field,
-                        message,
-                    },
-                ))
+                Some(self.parse_record().map(|record| (line, record)).map_err(|(field, message)| {
+                    BarFileError::Value { path: self.path.clone(), location: line, field, message }
+                }))
             }
             Err(err) => Some(Err(csv_error(&self.path, err))),
         }
     }
+}
 
+impl CsvRows {
     fn field(&self, column: Column) -> Option<&str> {
         self.columns.get(column).and_then(|i| self.record.get(i))
     }
@@ -79,8 +70,7 @@ impl CsvRows {
     fn parse_record(&mut self) -> Result<BarRecord, (Column, String)> {
         let price = |column| {
             let text = self.field(column).unwrap_or("");
-            text.parse::<f64>()
-                .map_err(|_| (column, format!("expected a number, got {text:?}")))
+            text.parse::<f64>().map_err(|_| (column, format!("expected a number, got {text:?}")))
         };
         let ts_text = self.field(Column::Timestamp).unwrap_or("");
         let ts = Timestamp::parse(ts_text).map_err(|err| (Column::Timestamp, err.to_string()))?;
@@ -94,20 +84,16 @@ impl CsvRows {
         };
         check_bar(&bar)?;
         let timeframe = match (self.field(Column::Timeframe), self.defaults.timeframe) {
-            (Some(text), _) => text
-                .parse::<Timeframe>()
-                .map_err(|err| (Column::Timeframe, err.to_string()))?,
+            (Some(text), _) => {
+                text.parse::<Timeframe>().map_err(|err| (Column::Timeframe, err.to_string()))?
+            }
             (None, Some(timeframe)) => timeframe,
             (None, None) => {
                 unreachable!("ColumnIndex::check requires a timeframe column or default")
             }
         };
         let symbol = self.symbol().map_err(|message| (Column::Symbol, message))?;
-        Ok(BarRecord {
-            symbol,
-            timeframe,
-            bar,
-        })
+        Ok(BarRecord { symbol, timeframe, bar })
     }
 
     fn volume(&self) -> Result<i64, String> {
@@ -143,27 +129,16 @@ impl CsvRows {
 }
 
 fn csv_error(path: &Path, err: csv::Error) -> BarFileError {
-    let line = err
-        .position()
-        .map(|p| format!("line {}: ", p.line()))
-        .unwrap_or_default();
+    let line = err.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
     let message = match err.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
             format!("{line}{len} fields (expected {expected_len}, as in the header)")
         }
         csv::ErrorKind::Utf8 { .. } => format!("{line}invalid UTF-8 (expected UTF-8 text)"),
         _ => format!("{line}{err}"),
     };
     match err.into_kind() {
-        csv::ErrorKind::Io(source) => BarFileError::Io {
-            path: path.to_owned(),
-            source,
-        },
-        _ => BarFileError::Format {
-            path: path.to_owned(),
-            message,
-        },
+        csv::ErrorKind::Io(source) => BarFileError::Io { path: path.to_owned(), source },
+        _ => BarFileError::Format { path: path.to_owned(), message },
     }
 }

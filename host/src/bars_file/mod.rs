@@ -57,10 +57,7 @@ impl fmt::Display for Location {
 #[derive(Debug, Error)]
 pub enum BarFileError {
     #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{}: unsupported file type (expected a .csv or .parquet file)", path.display())]
     UnsupportedType { path: PathBuf },
     /// The file's columns do not fit: a required one is missing, a type is wrong, and the like.
@@ -68,12 +65,7 @@ pub enum BarFileError {
     Layout { path: PathBuf, message: String },
     /// One value of one row is wrong.
     #[error("{}: {location}: {field}: {message}", path.display())]
-    Value {
-        path: PathBuf,
-        location: Location,
-        field: Column,
-        message: String,
-    },
+    Value { path: PathBuf, location: Location, field: Column, message: String },
     #[error("{}: {location}: duplicate key ({symbol}, {timeframe}, {ts}) first seen at {first}", path.display())]
     DuplicateKey {
         path: PathBuf,
@@ -89,43 +81,33 @@ pub enum BarFileError {
 
 /// Opens `path` (by its extension) and returns its validated records in file order.
 pub fn read(path: &Path, defaults: &FileDefaults) -> Result<BarRecords, BarFileError> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let rows = match extension.as_deref() {
-        Some("csv") => Rows::Csv(csv::CsvRows::open(path, defaults)?),
-        Some("parquet" | "pq") => Rows::Parquet(parquet::ParquetRows::open(path, defaults)?),
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let rows: Box<dyn RowSource> = match extension.as_deref() {
+        Some("csv") => Box::new(csv::CsvRows::open(path, defaults)?),
+        Some("parquet" | "pq") => Box::new(parquet::ParquetRows::open(path, defaults)?),
         _ => {
-            return Err(BarFileError::UnsupportedType {
-                path: path.to_owned(),
-            });
+            return Err(BarFileError::UnsupportedType { path: path.to_owned() });
         }
     };
-    Ok(BarRecords {
-        rows,
-        keys: KeyTracker::default(),
-        failed: false,
-    })
+    Ok(BarRecords { rows, keys: KeyTracker::default(), failed: false })
 }
 
-enum Rows {
-    Csv(csv::CsvRows),
-    Parquet(parquet::ParquetRows),
+/// A file format's rows, parsed and checked one at a time (all but the duplicate-key check).
+trait RowSource {
+    fn path(&self) -> &Path;
+    fn next_row(&mut self) -> Option<Result<(Location, BarRecord), BarFileError>>;
 }
 
 /// The validated records of one file; stops after the first error.
 pub struct BarRecords {
-    rows: Rows,
+    rows: Box<dyn RowSource>,
     keys: KeyTracker,
     failed: bool,
 }
 
 impl fmt::Debug for BarRecords {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BarRecords")
-            .field("failed", &self.failed)
-            .finish_non_exhaustive()
+        f.debug_struct("BarRecords").field("failed", &self.failed).finish_non_exhaustive()
     }
 }
 
@@ -136,35 +118,20 @@ impl Iterator for BarRecords {
         if self.failed {
             return None;
         }
-        let next = match &mut self.rows {
-            Rows::Csv(rows) => rows.next(),
-            Rows::Parquet(rows) => rows.next(),
-        }?;
-        let checked =
-            next.and_then(
-                |(location, record)| match self.keys.check(&record, location) {
-                    Ok(()) => Ok(record),
-                    Err(first) => Err(BarFileError::DuplicateKey {
-                        path: self.path().to_owned(),
-                        location,
-                        first,
-                        symbol: record.symbol,
-                        timeframe: record.timeframe,
-                        ts: record.bar.ts,
-                    }),
-                },
-            );
+        let next = self.rows.next_row()?;
+        let checked = next.and_then(|(location, record)| match self.keys.check(&record, location) {
+            Ok(()) => Ok(record),
+            Err(first) => Err(BarFileError::DuplicateKey {
+                path: self.rows.path().to_owned(),
+                location,
+                first,
+                symbol: record.symbol,
+                timeframe: record.timeframe,
+                ts: record.bar.ts,
+            }),
+        });
         self.failed = checked.is_err();
         Some(checked)
-    }
-}
-
-impl BarRecords {
-    fn path(&self) -> &Path {
-        match &self.rows {
-            Rows::Csv(rows) => rows.path(),
-            Rows::Parquet(rows) => rows.path(),
-        }
     }
 }
 
@@ -184,10 +151,7 @@ impl KeyTracker {
             Some(&id) => id,
             None => *self.symbols.entry(record.symbol.clone()).or_insert(next_id),
         };
-        match self.seen.insert(
-            (symbol, record.timeframe, record.bar.ts.as_micros()),
-            location,
-        ) {
+        match self.seen.insert((symbol, record.timeframe, record.bar.ts.as_micros()), location) {
             Some(first) => Err(first),
             None => Ok(()),
         }
@@ -209,10 +173,7 @@ fn check_bar(bar: &Bar) -> Result<(), (Column, String)> {
     if bar.high < bar.low {
         return Err((
             Column::High,
-            format!(
-                "high {} is below low {} (expected high >= low)",
-                bar.high, bar.low
-            ),
+            format!("high {} is below low {} (expected high >= low)", bar.high, bar.low),
         ));
     }
     Ok(())
@@ -228,9 +189,5 @@ fn whole_volume(value: f64) -> Result<i64, String> {
 }
 
 fn check_volume(volume: i64) -> Result<i64, String> {
-    if volume < 0 {
-        Err(format!("expected a whole number >= 0, got {volume}"))
-    } else {
-        Ok(volume)
-    }
+    if volume < 0 { Err(format!("expected a whole number >= 0, got {volume}")) } else { Ok(volume) }
 }

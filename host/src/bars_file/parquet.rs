@@ -15,7 +15,7 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 
 use super::columns::ColumnIndex;
 use super::{
-    BarFileError, BarRecord, Column, FileDefaults, Location, check_bar, check_volume, whole_volume,
+    BarFileError, BarRecord, Column, FileDefaults, Location, RowSource, check_bar, check_volume, whole_volume,
 };
 use crate::domain::{Bar, Symbol, Timeframe, Timestamp};
 
@@ -55,27 +55,18 @@ struct Batch {
 
 impl ParquetRows {
     pub(super) fn open(path: &Path, defaults: &FileDefaults) -> Result<Self, BarFileError> {
-        let file = File::open(path).map_err(|source| BarFileError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let file = File::open(path).map_err(|source| BarFileError::Io { path: path.to_owned(), source })?;
         let format = |err: parquet::errors::ParquetError| BarFileError::Format {
             path: path.to_owned(),
             message: format!("not a readable Parquet file ({err})"),
         };
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(format)?;
         let schema = builder.schema().clone();
-        let layout = |message| BarFileError::Layout {
-            path: path.to_owned(),
-            message,
-        };
-        let columns = ColumnIndex::from_headers(schema.fields().iter().map(|f| f.name().as_str()))
-            .map_err(layout)?;
+        let layout = |message| BarFileError::Layout { path: path.to_owned(), message };
+        let columns =
+            ColumnIndex::from_headers(schema.fields().iter().map(|f| f.name().as_str())).map_err(layout)?;
         columns.check(defaults).map_err(layout)?;
-        let reader = builder
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(format)?;
+        let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(format)?;
         Ok(ParquetRows {
             path: path.to_owned(),
             reader,
@@ -86,12 +77,14 @@ impl ParquetRows {
             row_in_batch: 0,
         })
     }
+}
 
-    pub(super) fn path(&self) -> &Path {
+impl RowSource for ParquetRows {
+    fn path(&self) -> &Path {
         &self.path
     }
 
-    pub(super) fn next(&mut self) -> Option<Result<(Location, BarRecord), BarFileError>> {
+    fn next_row(&mut self) -> Option<Result<(Location, BarRecord), BarFileError>> {
         loop {
             if let Some(batch) = &self.batch {
                 let len = batch.prices[0].len();
@@ -115,10 +108,7 @@ impl ParquetRows {
                 Ok(batch) => match self.prepare(&batch) {
                     Ok(prepared) => Some(prepared),
                     Err(message) => {
-                        return Some(Err(BarFileError::Layout {
-                            path: self.path.clone(),
-                            message,
-                        }));
+                        return Some(Err(BarFileError::Layout { path: self.path.clone(), message }));
                     }
                 },
                 Err(err) => {
@@ -130,18 +120,16 @@ impl ParquetRows {
             };
         }
     }
+}
 
+impl ParquetRows {
     fn column(&self, batch: &RecordBatch, column: Column) -> Option<ArrayRef> {
-        self.columns
-            .get(column)
-            .map(|i| Arc::clone(batch.column(i)))
+        self.columns.get(column).map(|i| Arc::clone(batch.column(i)))
     }
 
     fn prepare(&self, batch: &RecordBatch) -> Result<Batch, String> {
-        let required = |column| {
-            self.column(batch, column)
-                .expect("ColumnIndex::check found the required columns")
-        };
+        let required =
+            |column| self.column(batch, column).expect("ColumnIndex::check found the required columns");
         let ts = required(Column::Timestamp);
         let ts = match ts.data_type() {
             DataType::Timestamp(_, tz) => TimestampColumn::Micros(
@@ -168,10 +156,7 @@ impl ParquetRows {
         let price = |column: Column| -> Result<Float64Array, String> {
             let array = required(column);
             if !array.data_type().is_numeric() {
-                return Err(format!(
-                    "{column} column has type {} (expected a number)",
-                    array.data_type()
-                ));
+                return Err(format!("{column} column has type {} (expected a number)", array.data_type()));
             }
             Ok(cast(&array, &DataType::Float64)
                 .map_err(|err| format!("{column}: {err}"))?
@@ -180,9 +165,7 @@ impl ParquetRows {
         };
         let volume = match self.column(batch, Column::Volume) {
             None => VolumeColumn::Absent,
-            Some(array)
-                if array.data_type().is_integer() || array.data_type() == &DataType::Null =>
-            {
+            Some(array) if array.data_type().is_integer() || array.data_type() == &DataType::Null => {
                 VolumeColumn::Int(
                     cast(&array, &DataType::Int64)
                         .map_err(|err| format!("volume: {err}"))?
@@ -205,29 +188,15 @@ impl ParquetRows {
         };
         Ok(Batch {
             ts,
-            prices: [
-                price(Column::Open)?,
-                price(Column::High)?,
-                price(Column::Low)?,
-                price(Column::Close)?,
-            ],
+            prices: [price(Column::Open)?, price(Column::High)?, price(Column::Low)?, price(Column::Close)?],
             volume,
-            symbol: self
-                .column(batch, Column::Symbol)
-                .map(|a| to_strings(&a))
-                .transpose()?,
-            timeframe: self
-                .column(batch, Column::Timeframe)
-                .map(|a| to_strings(&a))
-                .transpose()?,
+            symbol: self.column(batch, Column::Symbol).map(|a| to_strings(&a)).transpose()?,
+            timeframe: self.column(batch, Column::Timeframe).map(|a| to_strings(&a)).transpose()?,
         })
     }
 
     fn record(&self, row: usize) -> Result<BarRecord, (Column, String)> {
-        let batch = self
-            .batch
-            .as_ref()
-            .expect("a row is read from a prepared batch");
+        let batch = self.batch.as_ref().expect("a row is read from a prepared batch");
         let null = |column: Column| (column, "expected a value, got null".to_owned());
         let ts = match &batch.ts {
             TimestampColumn::Micros(array) if array.is_null(row) => {
@@ -237,16 +206,14 @@ impl ParquetRows {
             TimestampColumn::Text(array) if array.is_null(row) => {
                 return Err(null(Column::Timestamp));
             }
-            TimestampColumn::Text(array) => Timestamp::parse(array.value(row))
-                .map_err(|err| (Column::Timestamp, err.to_string()))?,
+            TimestampColumn::Text(array) => {
+                Timestamp::parse(array.value(row)).map_err(|err| (Column::Timestamp, err.to_string()))?
+            }
         };
         let mut prices = [0.0; 4];
-        for ((price, array), column) in prices.iter_mut().zip(&batch.prices).zip([
-            Column::Open,
-            Column::High,
-            Column::Low,
-            Column::Close,
-        ]) {
+        for ((price, array), column) in
+            prices.iter_mut().zip(&batch.prices).zip([Column::Open, Column::High, Column::Low, Column::Close])
+        {
             if array.is_null(row) {
                 return Err(null(column));
             }
@@ -259,21 +226,13 @@ impl ParquetRows {
         }
         .map_err(|message| (Column::Volume, message))?;
         let [open, high, low, close] = prices;
-        let bar = Bar {
-            ts,
-            open,
-            high,
-            low,
-            close,
-            volume,
-        };
+        let bar = Bar { ts, open, high, low, close, volume };
         check_bar(&bar)?;
         let timeframe = match (&batch.timeframe, self.defaults.timeframe) {
             (Some(array), _) if array.is_null(row) => return Err(null(Column::Timeframe)),
-            (Some(array), _) => array
-                .value(row)
-                .parse::<Timeframe>()
-                .map_err(|err| (Column::Timeframe, err.to_string()))?,
+            (Some(array), _) => {
+                array.value(row).parse::<Timeframe>().map_err(|err| (Column::Timeframe, err.to_string()))?
+            }
             (None, Some(timeframe)) => timeframe,
             (None, None) => {
                 unreachable!("ColumnIndex::check requires a timeframe column or default")
@@ -287,17 +246,10 @@ impl ParquetRows {
             (None, Some(symbol)) => symbol.clone(),
             (None, None) => unreachable!("ColumnIndex::check requires a symbol column or default"),
         };
-        Ok(BarRecord {
-            symbol,
-            timeframe,
-            bar,
-        })
+        Ok(BarRecord { symbol, timeframe, bar })
     }
 }
 
 fn to_strings(array: &ArrayRef) -> Result<StringArray, String> {
-    Ok(cast(array, &DataType::Utf8)
-        .map_err(|err| err.to_string())?
-        .as_string::<i32>()
-        .clone())
+    Ok(cast(array, &DataType::Utf8).map_err(|err| err.to_string())?.as_string::<i32>().clone())
 }

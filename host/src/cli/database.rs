@@ -36,12 +36,7 @@ impl DatabaseArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     /// PostgreSQL URL, such as postgresql://user@localhost:5432/market
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        hide_env_values = true,
-        required_unless_present = "fixture"
-    )]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, required_unless_present = "fixture")]
     pub database_url: Option<String>,
     /// Read bars from this CSV or Parquet file instead of a database (symbol and timeframe columns required)
     #[arg(long, conflicts_with = "database_url")]
@@ -54,9 +49,10 @@ impl SourceArgs {
             let reader = MemoryMarketDataReader::from_file(path, &FileDefaults::default())?;
             return Ok(Box::new(reader));
         }
-        let url = self.database_url.as_deref().context(
-            "no data source (pass --database-url, set DATABASE_URL, or pass --fixture FILE)",
-        )?;
+        let url = self
+            .database_url
+            .as_deref()
+            .context("no data source (pass --database-url, set DATABASE_URL, or pass --fixture FILE)")?;
         let settings = ConnectionSettings::parse(url)?;
         let reader = PgMarketDataReader::connect(&settings, &PgReaderConfig::default())
             .with_context(|| format!("connecting to {settings}"))?;

@@ -34,15 +34,16 @@ fn parse_symbol(text: &str) -> Result<Symbol, String> {
 /// Ingests the files in order, each in its own transaction; stops at the first file that fails,
 /// whose rows are not written (the files before it are).
 pub fn run(args: &IngestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let defaults = FileDefaults {
-        symbol: args.symbol.clone(),
-        timeframe: args.timeframe,
-    };
+    let defaults = FileDefaults { symbol: args.symbol.clone(), timeframe: args.timeframe };
     let mut client = args.database.client()?;
     for (done, path) in args.files.iter().enumerate() {
         let started = Instant::now();
         let report = crate::ingest::ingest_file(&mut client, path, &defaults).with_context(|| {
-            if done == 0 { "ingesting (nothing was written)".to_owned() } else { format!("ingesting (nothing of this file was written; the {done} file(s) before it were)") }
+            if done == 0 {
+                "ingesting (nothing was written)".to_owned()
+            } else {
+                format!("ingesting (nothing of this file was written; the {done} file(s) before it were)")
+            }
         })?;
         let seconds = started.elapsed().as_secs_f64();
         writeln!(

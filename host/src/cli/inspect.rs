@@ -37,11 +37,7 @@ pub struct LatestArgs {
 pub fn availability(args: &AvailabilityArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let entries = args.source.reader()?.summary()?;
     if args.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&availability_json(&entries))?
-        )?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&availability_json(&entries))?)?;
     } else {
         writeln!(out, "{}", availability_table(&entries))?;
     }
@@ -52,11 +48,7 @@ pub fn latest(args: &LatestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode
     let symbols = SymbolSet::parse(&args.symbols)?;
     let bars = args.source.reader()?.latest(&symbols, args.timeframe)?;
     if args.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&latest_json(&bars, args.timeframe))?
-        )?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&latest_json(&bars, args.timeframe))?)?;
     } else {
         writeln!(out, "{}", latest_table(&bars, args.timeframe))?;
     }
@@ -115,16 +107,8 @@ fn latest_json(bars: &[LatestBar], timeframe: Timeframe) -> serde_json::Value {
 }
 
 fn latest_table(bars: &[LatestBar], timeframe: Timeframe) -> Table {
-    let mut table = new_table(&[
-        "symbol",
-        "timeframe",
-        "timestamp",
-        "open",
-        "high",
-        "low",
-        "close",
-        "volume",
-    ]);
+    let mut table =
+        new_table(&["symbol", "timeframe", "timestamp", "open", "high", "low", "close", "volume"]);
     for b in bars {
         table.add_row(vec![
             b.symbol.to_string(),
@@ -143,9 +127,7 @@ fn latest_table(bars: &[LatestBar], timeframe: Timeframe) -> Table {
 
 fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_header(header.to_vec());
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(header.to_vec());
     table
 }
 

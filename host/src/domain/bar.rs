@@ -144,14 +144,7 @@ mod tests {
     use crate::domain::Timestamp;
 
     fn bar(ts: i64) -> Bar {
-        Bar {
-            ts: Timestamp::from_micros(ts),
-            open: 1.0,
-            high: 2.0,
-            low: 0.5,
-            close: 1.5,
-            volume: 7,
-        }
+        Bar { ts: Timestamp::from_micros(ts), open: 1.0, high: 2.0, low: 0.5, close: 1.5, volume: 7 }
     }
 
     #[test]

@@ -11,9 +11,7 @@ pub struct InvalidArgument {
 
 impl InvalidArgument {
     pub fn new(message: impl Into<String>) -> Self {
-        InvalidArgument {
-            message: message.into(),
-        }
+        InvalidArgument { message: message.into() }
     }
 }
 

@@ -16,9 +16,7 @@ impl Symbol {
     pub fn new(text: impl Into<String>) -> Result<Self, InvalidArgument> {
         let text = text.into();
         if text.is_empty() {
-            return Err(InvalidArgument::new(
-                "empty symbol (expected 1 to 20 characters)",
-            ));
+            return Err(InvalidArgument::new("empty symbol (expected 1 to 20 characters)"));
         }
         if text.chars().count() > MAX_SYMBOL_CHARS {
             return Err(InvalidArgument::new(format!(
@@ -26,9 +24,7 @@ impl Symbol {
             )));
         }
         if text.trim() != text {
-            return Err(InvalidArgument::new(format!(
-                "symbol {text:?} has leading or trailing white space"
-            )));
+            return Err(InvalidArgument::new(format!("symbol {text:?} has leading or trailing white space")));
         }
         Ok(Symbol(text))
     }
@@ -57,11 +53,7 @@ pub struct SymbolSet(Vec<Symbol>);
 impl SymbolSet {
     /// Validates each text, then sorts and removes duplicates.
     pub fn parse<S: AsRef<str>>(texts: &[S]) -> Result<Self, InvalidArgument> {
-        texts
-            .iter()
-            .map(|text| Symbol::new(text.as_ref()))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Self::from)
+        texts.iter().map(|text| Symbol::new(text.as_ref())).collect::<Result<Vec<_>, _>>().map(Self::from)
     }
 
     pub fn as_slice(&self) -> &[Symbol] {
@@ -95,16 +87,8 @@ mod tests {
 
     #[test]
     fn symbol_rejects_empty_long_and_padded_text() {
-        assert_eq!(
-            Symbol::new("").unwrap_err().to_string(),
-            "empty symbol (expected 1 to 20 characters)"
-        );
-        assert!(
-            Symbol::new("X".repeat(21))
-                .unwrap_err()
-                .to_string()
-                .contains("longer than 20")
-        );
+        assert_eq!(Symbol::new("").unwrap_err().to_string(), "empty symbol (expected 1 to 20 characters)");
+        assert!(Symbol::new("X".repeat(21)).unwrap_err().to_string().contains("longer than 20"));
         assert!(Symbol::new(" SPY").is_err());
         assert_eq!(Symbol::new("X".repeat(20)).unwrap().as_str().len(), 20);
     }

@@ -35,25 +35,17 @@ impl Timestamp {
         let parsed = DateTime::parse_from_rfc3339(text)
             .map(|dt| dt.with_timezone(&Utc))
             .or_else(|_| {
-                DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z")
-                    .map(|dt| dt.with_timezone(&Utc))
+                DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z").map(|dt| dt.with_timezone(&Utc))
             })
             .or_else(|_| {
-                [
-                    "%Y-%m-%dT%H:%M:%S%.f",
-                    "%Y-%m-%d %H:%M:%S%.f",
-                    "%Y-%m-%dT%H:%M",
-                    "%Y-%m-%d %H:%M",
-                ]
-                .iter()
-                .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-                .or_else(|| {
-                    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                        .ok()
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                })
-                .map(|naive| naive.and_utc())
-                .ok_or(())
+                ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+                    .iter()
+                    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+                    .or_else(|| {
+                        NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0))
+                    })
+                    .map(|naive| naive.and_utc())
+                    .ok_or(())
             });
         match parsed {
             Ok(dt) => Ok(Timestamp(dt.timestamp_micros())),
@@ -106,10 +98,7 @@ impl TimeRange {
 
     /// Every representable instant.
     pub const fn all() -> Self {
-        TimeRange {
-            start: Timestamp::MIN,
-            end: Timestamp::MAX,
-        }
+        TimeRange { start: Timestamp::MIN, end: Timestamp::MAX }
     }
 
     pub const fn start(self) -> Timestamp {
@@ -148,34 +137,19 @@ mod tests {
     #[test]
     fn parse_error_names_the_text_and_the_forms() {
         let err = Timestamp::parse("02/01/2024").unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with(r#"invalid timestamp "02/01/2024" (expected RFC 3339"#),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with(r#"invalid timestamp "02/01/2024" (expected RFC 3339"#), "{err}");
     }
 
     #[test]
     fn display_is_rfc3339_utc() {
-        assert_eq!(
-            Timestamp::from_micros(1_704_164_645_000_000).to_string(),
-            "2024-01-02T03:04:05Z"
-        );
-        assert_eq!(
-            Timestamp::from_micros(1_704_164_645_250_000).to_string(),
-            "2024-01-02T03:04:05.250Z"
-        );
+        assert_eq!(Timestamp::from_micros(1_704_164_645_000_000).to_string(), "2024-01-02T03:04:05Z");
+        assert_eq!(Timestamp::from_micros(1_704_164_645_250_000).to_string(), "2024-01-02T03:04:05.250Z");
     }
 
     #[test]
     fn time_range_rejects_start_after_end_and_is_inclusive() {
         let (a, b) = (Timestamp::from_micros(1), Timestamp::from_micros(2));
-        assert!(
-            TimeRange::new(b, a)
-                .unwrap_err()
-                .to_string()
-                .contains("is after end")
-        );
+        assert!(TimeRange::new(b, a).unwrap_err().to_string().contains("is after end"));
         let range = TimeRange::new(a, b).unwrap();
         assert!(range.contains(a) && range.contains(b));
         assert!(!range.contains(Timestamp::from_micros(3)));

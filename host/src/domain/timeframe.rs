@@ -71,9 +71,7 @@ impl FromStr for Timeframe {
         Timeframe::ALL
             .into_iter()
             .find(|tf| tf.as_str() == s)
-            .ok_or_else(|| UnknownTimeframe {
-                value: s.to_owned(),
-            })
+            .ok_or_else(|| UnknownTimeframe { value: s.to_owned() })
     }
 }
 
@@ -114,21 +112,8 @@ mod tests {
 
     #[test]
     fn canonical_order_is_declaration_order() {
-        let mut shuffled = vec![
-            Timeframe::Month1,
-            Timeframe::Tick,
-            Timeframe::Hour1,
-            Timeframe::Minute1,
-        ];
+        let mut shuffled = vec![Timeframe::Month1, Timeframe::Tick, Timeframe::Hour1, Timeframe::Minute1];
         shuffled.sort();
-        assert_eq!(
-            shuffled,
-            [
-                Timeframe::Tick,
-                Timeframe::Minute1,
-                Timeframe::Hour1,
-                Timeframe::Month1
-            ]
-        );
+        assert_eq!(shuffled, [Timeframe::Tick, Timeframe::Minute1, Timeframe::Hour1, Timeframe::Month1]);
     }
 }

@@ -17,18 +17,15 @@ pub struct ConnectionSettings {
 
 /// A connection string that does not parse; the message carries no credentials.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "invalid database URL {masked} (expected postgresql://user[:password]@host[:port]/database)"
-)]
+#[error("invalid database URL {masked} (expected postgresql://user[:password]@host[:port]/database)")]
 pub struct InvalidDatabaseUrl {
     masked: String,
 }
 
 impl ConnectionSettings {
     pub fn parse(url: &str) -> Result<Self, InvalidDatabaseUrl> {
-        let mut config = postgres::Config::from_str(url).map_err(|_| InvalidDatabaseUrl {
-            masked: mask_password(url),
-        })?;
+        let mut config =
+            postgres::Config::from_str(url).map_err(|_| InvalidDatabaseUrl { masked: mask_password(url) })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
         }
@@ -37,11 +34,7 @@ impl ConnectionSettings {
 
     /// The configuration with `settings` (`name=value` run-time parameters) added to the startup
     /// options, keeping any the URL already had, such as a `search_path`.
-    pub fn config_with(
-        &self,
-        application_name: &str,
-        settings: &[(&str, String)],
-    ) -> postgres::Config {
+    pub fn config_with(&self, application_name: &str, settings: &[(&str, String)]) -> postgres::Config {
         let mut config = self.config.clone();
         let mut options = config.get_options().unwrap_or_default().to_owned();
         for (name, value) in settings {
@@ -96,26 +89,15 @@ pub fn mask_password(url: &str) -> String {
     if let Some(scheme_end) = url.find("://") {
         let rest = &url[scheme_end + 3..];
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            if let Some(colon) = rest[..at].find(':') {
-                return format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &rest[..colon],
-                    &rest[at..]
-                );
-            }
+        if let Some(at) = rest[..authority_end].rfind('@')
+            && let Some(colon) = rest[..at].find(':')
+        {
+            return format!("{}{}:***{}", &url[..scheme_end + 3], &rest[..colon], &rest[at..]);
         }
         return url.to_owned();
     }
     url.split_whitespace()
-        .map(|pair| {
-            if pair.starts_with("password=") {
-                "password=***"
-            } else {
-                pair
-            }
-        })
+        .map(|pair| if pair.starts_with("password=") { "password=***" } else { pair })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -126,18 +108,9 @@ mod tests {
 
     #[test]
     fn mask_password_hides_url_and_keyword_passwords() {
-        assert_eq!(
-            mask_password("postgresql://bob:s3cr3t@db:5432/x"),
-            "postgresql://bob:***@db:5432/x"
-        );
-        assert_eq!(
-            mask_password("postgresql://bob@db/x"),
-            "postgresql://bob@db/x"
-        );
-        assert_eq!(
-            mask_password("host=db password=s3cr3t user=bob"),
-            "host=db password=*** user=bob"
-        );
+        assert_eq!(mask_password("postgresql://bob:s3cr3t@db:5432/x"), "postgresql://bob:***@db:5432/x");
+        assert_eq!(mask_password("postgresql://bob@db/x"), "postgresql://bob@db/x");
+        assert_eq!(mask_password("host=db password=s3cr3t user=bob"), "host=db password=*** user=bob");
     }
 
     #[test]
@@ -154,12 +127,8 @@ mod tests {
 
     #[test]
     fn config_with_keeps_existing_options() {
-        let settings =
-            ConnectionSettings::parse("postgresql://u@h/db?options=-csearch_path%3Ddemo").unwrap();
+        let settings = ConnectionSettings::parse("postgresql://u@h/db?options=-csearch_path%3Ddemo").unwrap();
         let config = settings.config_with("candlewick", &[("statement_timeout", "5000".into())]);
-        assert_eq!(
-            config.get_options(),
-            Some("-csearch_path=demo -c statement_timeout=5000")
-        );
+        assert_eq!(config.get_options(), Some("-csearch_path=demo -c statement_timeout=5000"));
     }
 }

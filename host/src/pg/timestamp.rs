@@ -24,11 +24,7 @@ const PG_END_MICROS: i64 = 9_223_371_331_200_000_000;
 pub struct PgTimestamp(pub Timestamp);
 
 impl ToSql for PgTimestamp {
-    fn to_sql(
-        &self,
-        _: &Type,
-        out: &mut bytes::BytesMut,
-    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+    fn to_sql(&self, _: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
         let pg = match self.0.as_micros().checked_sub(PG_EPOCH_OFFSET_MICROS) {
             Some(pg) if pg < PG_MIN_MICROS => i64::MIN,
             Some(pg) if pg >= PG_END_MICROS => i64::MAX,
@@ -45,9 +41,8 @@ impl ToSql for PgTimestamp {
 
 impl<'a> FromSql<'a> for PgTimestamp {
     fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn Error + Sync + Send>> {
-        let bytes: [u8; 8] = raw
-            .try_into()
-            .map_err(|_| format!("timestamptz of {} bytes (expected 8)", raw.len()))?;
+        let bytes: [u8; 8] =
+            raw.try_into().map_err(|_| format!("timestamptz of {} bytes (expected 8)", raw.len()))?;
         let micros = i64::from_be_bytes(bytes).saturating_add(PG_EPOCH_OFFSET_MICROS);
         Ok(PgTimestamp(Timestamp::from_micros(micros)))
     }

@@ -22,15 +22,9 @@ pub struct RangeCursor {
 impl RangeCursor {
     /// A cursor over `request` yielding batches of at most `batch_rows` bars; 0 is rejected.
     pub fn new(request: RangeRequest, batch_rows: usize) -> Result<Self, InvalidArgument> {
-        let batch_rows = NonZeroUsize::new(batch_rows).ok_or_else(|| {
-            InvalidArgument::new("page size 0 (expected at least 1 row per batch)")
-        })?;
-        Ok(RangeCursor {
-            request,
-            batch_rows,
-            after: None,
-            done: false,
-        })
+        let batch_rows = NonZeroUsize::new(batch_rows)
+            .ok_or_else(|| InvalidArgument::new("page size 0 (expected at least 1 row per batch)"))?;
+        Ok(RangeCursor { request, batch_rows, after: None, done: false })
     }
 
     pub fn request(&self) -> &RangeRequest {

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use crate::bars_file::{self, BarFileError, BarRecord, FileDefaults};
 use crate::domain::{
-    Availability, AvailabilityEntry, Bar, BarColumns, Fields, LatestBar, ReadError, Symbol,
-    SymbolSet, TimeRange, Timeframe, Timestamp,
+    Availability, AvailabilityEntry, Bar, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet,
+    TimeRange, Timeframe, Timestamp,
 };
 
 use super::{MarketDataReader, RangeRequest, SymbolBars};
@@ -27,10 +27,7 @@ impl MemoryMarketDataReader {
     pub fn from_records(records: impl IntoIterator<Item = BarRecord>) -> Self {
         let mut series: BTreeMap<(Symbol, Timeframe), Vec<Bar>> = BTreeMap::new();
         for record in records {
-            series
-                .entry((record.symbol, record.timeframe))
-                .or_default()
-                .push(record.bar);
+            series.entry((record.symbol, record.timeframe)).or_default().push(record.bar);
         }
         for bars in series.values_mut() {
             // Stable sort, then keep the last of equal timestamps: last write wins.
@@ -57,20 +54,14 @@ impl MemoryMarketDataReader {
     /// symbol is not valid are left out of every answer, as the PostgreSQL adapter leaves them.
     pub fn from_stored_rows<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str, Bar)>) -> Self {
         Self::from_records(rows.into_iter().filter_map(|(symbol, timeframe, bar)| {
-            Some(BarRecord {
-                symbol: Symbol::new(symbol).ok()?,
-                timeframe: timeframe.parse().ok()?,
-                bar,
-            })
+            Some(BarRecord { symbol: Symbol::new(symbol).ok()?, timeframe: timeframe.parse().ok()?, bar })
         }))
     }
 
     fn bars(&self, symbol: &Symbol, timeframe: Timeframe) -> &[Bar] {
         // The map is keyed by owned symbols; a clone per lookup keeps the key type simple and
         // costs nothing next to a read.
-        self.series
-            .get(&(symbol.clone(), timeframe))
-            .map_or(&[], Vec::as_slice)
+        self.series.get(&(symbol.clone(), timeframe)).map_or(&[], Vec::as_slice)
     }
 
     fn window(&self, symbol: &Symbol, timeframe: Timeframe, range: TimeRange) -> &[Bar] {
@@ -91,10 +82,7 @@ fn columns(bars: &[Bar], fields: Fields) -> BarColumns {
 
 impl MarketDataReader for MemoryMarketDataReader {
     fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
-        Ok(columns(
-            self.window(&request.symbol, request.timeframe, request.range),
-            request.fields,
-        ))
+        Ok(columns(self.window(&request.symbol, request.timeframe, request.range), request.fields))
     }
 
     fn multi_range(
@@ -113,28 +101,17 @@ impl MarketDataReader for MemoryMarketDataReader {
             .collect())
     }
 
-    fn latest(
-        &self,
-        symbols: &SymbolSet,
-        timeframe: Timeframe,
-    ) -> Result<Vec<LatestBar>, ReadError> {
+    fn latest(&self, symbols: &SymbolSet, timeframe: Timeframe) -> Result<Vec<LatestBar>, ReadError> {
         Ok(symbols
             .iter()
             .filter_map(|symbol| {
                 let bar = *self.bars(symbol, timeframe).last()?;
-                Some(LatestBar {
-                    symbol: symbol.clone(),
-                    bar,
-                })
+                Some(LatestBar { symbol: symbol.clone(), bar })
             })
             .collect())
     }
 
-    fn availability(
-        &self,
-        symbol: &Symbol,
-        timeframe: Timeframe,
-    ) -> Result<Availability, ReadError> {
+    fn availability(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Availability, ReadError> {
         Ok(availability_of(self.bars(symbol, timeframe)))
     }
 

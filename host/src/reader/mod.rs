@@ -18,8 +18,8 @@ pub use postgres::{PgMarketDataReader, PgReaderConfig};
 use std::num::NonZeroUsize;
 
 use crate::domain::{
-    Availability, AvailabilityEntry, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet,
-    TimeRange, Timeframe, Timestamp,
+    Availability, AvailabilityEntry, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet, TimeRange,
+    Timeframe, Timestamp,
 };
 
 /// One series over an inclusive window, with the value columns to return.
@@ -59,18 +59,10 @@ pub trait MarketDataReader: Send + Sync {
     ) -> Result<Vec<SymbolBars>, ReadError>;
 
     /// The newest bar of each symbol that has one, ordered by symbol; the others are absent.
-    fn latest(
-        &self,
-        symbols: &SymbolSet,
-        timeframe: Timeframe,
-    ) -> Result<Vec<LatestBar>, ReadError>;
+    fn latest(&self, symbols: &SymbolSet, timeframe: Timeframe) -> Result<Vec<LatestBar>, ReadError>;
 
     /// Count and span of one series; no data is a count of 0, not an error.
-    fn availability(
-        &self,
-        symbol: &Symbol,
-        timeframe: Timeframe,
-    ) -> Result<Availability, ReadError>;
+    fn availability(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Availability, ReadError>;
 
     /// The distinct timeframes stored for `symbol`, in canonical order.
     fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError>;

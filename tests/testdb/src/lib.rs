@@ -28,7 +28,8 @@ impl TestDb {
     pub fn new() -> TestDb {
         let admin_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let schema = format!("cw_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let schema =
+            format!("cw_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let mut admin = connect(&admin_url);
         admin
             .batch_execute(&format!("CREATE SCHEMA {schema}"))

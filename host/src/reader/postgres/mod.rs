@@ -17,8 +17,8 @@ use postgres::{IsolationLevel, NoTls, Row};
 use r2d2_postgres::PostgresConnectionManager;
 
 use crate::domain::{
-    Availability, AvailabilityEntry, Bar, BarColumns, Fields, LatestBar, ReadError, Symbol,
-    SymbolSet, TimeRange, Timeframe, Timestamp,
+    Availability, AvailabilityEntry, Bar, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet,
+    TimeRange, Timeframe, Timestamp,
 };
 use crate::pg::{ConnectionSettings, PgTimestamp};
 
@@ -55,20 +55,8 @@ pub struct PgMarketDataReader {
 
 impl PgMarketDataReader {
     /// Opens the pool; fails when the server cannot be reached within the connect timeout.
-    pub fn connect(
-        settings: &ConnectionSettings,
-        config: &PgReaderConfig,
-    ) -> Result<Self, ReadError> {
-        let session = settings.config_with(
-            "candlewick-reader",
-            &[
-                ("default_transaction_read_only", "on".to_owned()),
-                (
-                    "statement_timeout",
-                    config.statement_timeout.as_millis().to_string(),
-                ),
-            ],
-        );
+    pub fn connect(settings: &ConnectionSettings, config: &PgReaderConfig) -> Result<Self, ReadError> {
+        let session = Self::session_config(settings, config);
         let manager = ReaderConnectionManager(PostgresConnectionManager::new(session, NoTls));
         // One idle connection is opened now, so a wrong URL fails here rather than mid-job.
         let pool = r2d2::Pool::builder()
@@ -78,6 +66,17 @@ impl PgMarketDataReader {
             .build(manager)
             .map_err(ReadError::unavailable)?;
         Ok(PgMarketDataReader { pool })
+    }
+
+    /// The settings of every pooled session: read-only transactions, a statement timeout.
+    pub fn session_config(settings: &ConnectionSettings, config: &PgReaderConfig) -> postgres::Config {
+        settings.config_with(
+            "candlewick-reader",
+            &[
+                ("default_transaction_read_only", "on".to_owned()),
+                ("statement_timeout", config.statement_timeout.as_millis().to_string()),
+            ],
+        )
     }
 
     fn connection(&self) -> Result<r2d2::PooledConnection<ReaderConnectionManager>, ReadError> {
@@ -158,20 +157,12 @@ const INITIAL_ROWS: usize = 1024;
 impl MarketDataReader for PgMarketDataReader {
     fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
         let mut conn = self.connection()?;
-        let (start, end) = (
-            PgTimestamp(request.range.start()),
-            PgTimestamp(request.range.end()),
-        );
+        let (start, end) = (PgTimestamp(request.range.start()), PgTimestamp(request.range.end()));
         read_columns(
             &mut conn,
             Query::Range(request.fields),
             request.fields,
-            &[
-                &request.symbol.as_str(),
-                &request.timeframe.as_str(),
-                &start,
-                &end,
-            ],
+            &[&request.symbol.as_str(), &request.timeframe.as_str(), &start, &end],
             INITIAL_ROWS,
         )
         .map_err(unavailable)
@@ -199,50 +190,32 @@ impl MarketDataReader for PgMarketDataReader {
             .map_err(unavailable)?;
         let mut result = Vec::with_capacity(symbols.len());
         for symbol in symbols.iter() {
-            let params: [&(dyn ToSql + Sync); 4] =
-                [&symbol.as_str(), &timeframe.as_str(), &start, &end];
-            let mut rows = transaction
-                .query_raw(&statement, params)
-                .map_err(unavailable)?;
+            let params: [&(dyn ToSql + Sync); 4] = [&symbol.as_str(), &timeframe.as_str(), &start, &end];
+            let mut rows = transaction.query_raw(&statement, params).map_err(unavailable)?;
             let mut bars = BarColumns::with_capacity(fields, INITIAL_ROWS);
             while let Some(row) = rows.next().map_err(unavailable)? {
                 push_row(&mut bars, fields, &row).map_err(unavailable)?;
             }
-            result.push(SymbolBars {
-                symbol: symbol.clone(),
-                bars,
-            });
+            result.push(SymbolBars { symbol: symbol.clone(), bars });
         }
         transaction.commit().map_err(unavailable)?;
         Ok(result)
     }
 
-    fn latest(
-        &self,
-        symbols: &SymbolSet,
-        timeframe: Timeframe,
-    ) -> Result<Vec<LatestBar>, ReadError> {
+    fn latest(&self, symbols: &SymbolSet, timeframe: Timeframe) -> Result<Vec<LatestBar>, ReadError> {
         if symbols.is_empty() {
             return Ok(Vec::new());
         }
         let mut conn = self.connection()?;
         let statement = conn.statement(Query::Latest).map_err(unavailable)?;
         let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
-        let rows = conn
-            .client
-            .query(&statement, &[&names, &timeframe.as_str()])
-            .map_err(unavailable)?;
+        let rows = conn.client.query(&statement, &[&names, &timeframe.as_str()]).map_err(unavailable)?;
         let mut latest = Vec::with_capacity(rows.len());
         for row in &rows {
             let name: &str = row.try_get(0).map_err(unavailable)?;
             // The answer only names requested symbols; look the validated one up by its text.
-            let Ok(index) = symbols
-                .as_slice()
-                .binary_search_by(|s| s.as_str().cmp(name))
-            else {
-                return Err(ReadError::unavailable(format!(
-                    "answer names unrequested symbol {name:?}"
-                )));
+            let Ok(index) = symbols.as_slice().binary_search_by(|s| s.as_str().cmp(name)) else {
+                return Err(ReadError::unavailable(format!("answer names unrequested symbol {name:?}")));
             };
             latest.push(LatestBar {
                 symbol: symbols.as_slice()[index].clone(),
@@ -252,11 +225,7 @@ impl MarketDataReader for PgMarketDataReader {
         Ok(latest)
     }
 
-    fn availability(
-        &self,
-        symbol: &Symbol,
-        timeframe: Timeframe,
-    ) -> Result<Availability, ReadError> {
+    fn availability(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Availability, ReadError> {
         let mut conn = self.connection()?;
         let statement = conn.statement(Query::Availability).map_err(unavailable)?;
         let row = conn
@@ -270,10 +239,7 @@ impl MarketDataReader for PgMarketDataReader {
         let mut conn = self.connection()?;
         let statement = conn.statement(Query::Timeframes).map_err(unavailable)?;
         let known: Vec<&str> = Timeframe::ALL.iter().map(|tf| tf.as_str()).collect();
-        let rows = conn
-            .client
-            .query(&statement, &[&symbol.as_str(), &known])
-            .map_err(unavailable)?;
+        let rows = conn.client.query(&statement, &[&symbol.as_str(), &known]).map_err(unavailable)?;
         rows.iter()
             .map(|row| {
                 let text: &str = row.try_get(0).map_err(unavailable)?;
@@ -293,8 +259,7 @@ impl MarketDataReader for PgMarketDataReader {
             let timeframe: &str = row.try_get(1).map_err(unavailable)?;
             // Rows the replaced system stored with other timeframes (or symbols Candlewick would
             // reject) are left out rather than failing the whole summary.
-            let (Ok(symbol), Ok(timeframe)) = (Symbol::new(symbol), timeframe.parse::<Timeframe>())
-            else {
+            let (Ok(symbol), Ok(timeframe)) = (Symbol::new(symbol), timeframe.parse::<Timeframe>()) else {
                 tracing::debug!(
                     symbol,
                     timeframe,
@@ -303,11 +268,7 @@ impl MarketDataReader for PgMarketDataReader {
                 continue;
             };
             let availability = availability_of(row, 2).map_err(unavailable)?;
-            entries.push(AvailabilityEntry {
-                symbol,
-                timeframe,
-                availability,
-            });
+            entries.push(AvailabilityEntry { symbol, timeframe, availability });
         }
         entries.sort_by(|a, b| (&a.symbol, a.timeframe).cmp(&(&b.symbol, b.timeframe)));
         Ok(entries)
@@ -321,22 +282,15 @@ impl MarketDataReader for PgMarketDataReader {
     ) -> Result<BarColumns, ReadError> {
         let mut conn = self.connection()?;
         // `ts > start - 1µs` is `ts >= start`: one statement serves the first page and the rest.
-        let after = after.unwrap_or(Timestamp::from_micros(
-            request.range.start().as_micros().saturating_sub(1),
-        ));
+        let after =
+            after.unwrap_or(Timestamp::from_micros(request.range.start().as_micros().saturating_sub(1)));
         let (after, end) = (PgTimestamp(after), PgTimestamp(request.range.end()));
         let rows = i64::try_from(limit.get()).unwrap_or(i64::MAX);
         read_columns(
             &mut conn,
             Query::Page(request.fields),
             request.fields,
-            &[
-                &request.symbol.as_str(),
-                &request.timeframe.as_str(),
-                &after,
-                &end,
-                &rows,
-            ],
+            &[&request.symbol.as_str(), &request.timeframe.as_str(), &after, &end, &rows],
             limit.get().min(INITIAL_ROWS * 64),
         )
         .map_err(unavailable)

@@ -30,9 +30,7 @@ impl ReaderConnection {
 
 impl std::fmt::Debug for ReaderConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReaderConnection")
-            .field("statements", &self.statements.len())
-            .finish()
+        f.debug_struct("ReaderConnection").field("statements", &self.statements.len()).finish()
     }
 }
 
@@ -45,10 +43,7 @@ impl r2d2::ManageConnection for ReaderConnectionManager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<ReaderConnection, postgres::Error> {
-        Ok(ReaderConnection {
-            client: self.0.connect()?,
-            statements: HashMap::new(),
-        })
+        Ok(ReaderConnection { client: self.0.connect()?, statements: HashMap::new() })
     }
 
     fn is_valid(&self, conn: &mut ReaderConnection) -> Result<(), postgres::Error> {

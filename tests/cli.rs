@@ -1,0 +1,140 @@
+//! The `candlewick` binary end to end: ingest, availability and latest against real PostgreSQL
+//! and against a fixture file, with the errors a user sees.
+
+mod support;
+
+use support::{repo_path, run, stderr, stdout};
+
+const SAMPLE: &str = "host/fixtures/eurusd_1h_2018.csv";
+
+fn ingest_sample(url: &str) {
+    let sample = repo_path(SAMPLE);
+    let output = run(&[
+        "ingest",
+        sample.to_str().unwrap(),
+        "--symbol",
+        "EURUSD",
+        "--timeframe",
+        "1h",
+        "--database-url",
+        url,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains(": 6168 rows, 6168 written, 0 unchanged"), "{}", stdout(&output));
+}
+
+#[test]
+fn availability_and_latest_print_tables_and_json_from_postgres() {
+    let db = support::migrated_db();
+    ingest_sample(db.url());
+
+    let table = stdout(&run(&["availability", "--database-url", db.url()]));
+    let row = table.lines().find(|l| l.contains("EURUSD")).expect("a row for EURUSD");
+    for cell in ["1h", "6168", "2018-01-02T00:00:00Z", "2018-12-31T21:00:00Z"] {
+        assert!(row.contains(cell), "{cell} in {row}");
+    }
+
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["availability", "--json", "--database-url", db.url()]))).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([{ "symbol": "EURUSD", "timeframe": "1h", "count": 6168,
+            "earliest": "2018-01-02T00:00:00Z", "latest": "2018-12-31T21:00:00Z" }])
+    );
+
+    let output = run(&[
+        "latest",
+        "--symbols",
+        "GBPUSD,EURUSD",
+        "--timeframe",
+        "1h",
+        "--json",
+        "--database-url",
+        db.url(),
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([{ "symbol": "EURUSD", "timeframe": "1h", "timestamp": "2018-12-31T21:00:00Z",
+            "open": 1.14567, "high": 1.14687, "low": 1.145605, "close": 1.14657, "volume": 0 }]),
+        "GBPUSD has no data and is left out"
+    );
+    let table =
+        stdout(&run(&["latest", "--symbols", "EURUSD", "--timeframe", "1h", "--database-url", db.url()]));
+    assert!(table.contains("2018-12-31T21:00:00Z") && table.contains("1.14657"), "{table}");
+}
+
+#[test]
+fn availability_reads_a_fixture_without_a_database() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("bars.csv");
+    std::fs::write(
+        &path,
+        "symbol,timeframe,timestamp,open,high,low,close\nSPY,1d,2024-01-02,1,2,0.5,1\nSPY,1d,2024-01-03,1,2,0.5,1\nAAPL,1d,2024-01-03,1,2,0.5,1\n",
+    )
+    .unwrap();
+    let output = run(&["availability", "--json", "--fixture", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let rows: Vec<(&str, u64)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["symbol"].as_str().unwrap(), e["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(rows, [("AAPL", 1), ("SPY", 2)]);
+}
+
+#[test]
+fn a_bad_ingest_file_is_one_line_error_with_nothing_written() {
+    let db = support::migrated_db();
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("bad.csv");
+    std::fs::write(&path, "timestamp,open,high,low,close\n2024-01-02,1,2,0.5,1\n2024-01-03,1,2,0.5,oops\n")
+        .unwrap();
+    let output = run(&[
+        "ingest",
+        path.to_str().unwrap(),
+        "--symbol",
+        "SPY",
+        "--timeframe",
+        "1d",
+        "--database-url",
+        db.url(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: ingesting (nothing was written): {}: line 3: close: expected a number, got \"oops\"\n",
+            path.display()
+        )
+    );
+    assert_eq!(support::count_rows(&db), 0);
+}
+
+#[test]
+fn commands_without_a_source_or_with_an_unknown_timeframe_fail_clearly() {
+    let output = run(&["availability"]);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains("--database-url"), "{}", stderr(&output));
+
+    let output = run(&["latest", "--symbols", "SPY", "--timeframe", "1H", "--fixture", "x.csv"]);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains(r#"unknown timeframe "1H" (expected one of tick, 1m"#),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_unreachable_database_fails_without_showing_the_password() {
+    let output =
+        run(&["migrate", "--database-url", "postgresql://bob:s3cr3t@127.0.0.1:1/market?connect_timeout=2"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.starts_with("error: connecting to postgresql://bob@127.0.0.1:1/market: "), "{err}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -1,0 +1,304 @@
+//! `candlewick ingest` against real PostgreSQL: upserts, idempotence, and all-or-nothing files.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
+use candlewick::bars_file::FileDefaults;
+use candlewick::domain::{Fields, Symbol, SymbolSet, TimeRange, Timeframe};
+use candlewick::ingest::{IngestError, ingest_file};
+use candlewick::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
+use candlewick_testdb::TestDb;
+use tempfile::TempDir;
+
+const HEADER: &str = "timestamp,open,high,low,close,volume\n";
+
+fn write(dir: &TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn eurusd_1h() -> FileDefaults {
+    FileDefaults { symbol: Some(Symbol::new("EURUSD").unwrap()), timeframe: Some(Timeframe::Hour1) }
+}
+
+/// Every stored row as text, for before/after comparisons.
+fn table(db: &TestDb) -> Vec<String> {
+    db.client()
+        .query(
+            "SELECT concat_ws(',', symbol, timeframe, timestamp AT TIME ZONE 'UTC', open_price, high_price, \
+             low_price, close_price, volume, created_at) FROM market_data ORDER BY symbol, timeframe, timestamp",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+fn ingest(
+    db: &TestDb,
+    path: &Path,
+    defaults: &FileDefaults,
+) -> Result<candlewick::ingest::IngestReport, IngestError> {
+    ingest_file(&mut db.client(), path, defaults)
+}
+
+const THREE_BARS: &str = "timestamp,open,high,low,close,volume\n\
+    2024-01-02T00:00:00Z,1.10,1.12,1.09,1.11,100\n\
+    2024-01-02T01:00:00Z,1.11,1.13,1.10,1.12,\n\
+    2024-01-02T02:00:00Z,1.12,1.14,1.11,1.13,300\n";
+
+#[test]
+fn ingest_writes_every_row_and_reingest_changes_nothing() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "bars.csv", THREE_BARS);
+    let first = ingest(&db, &path, &eurusd_1h()).unwrap();
+    assert_eq!((first.rows, first.written), (3, 3));
+    let stored = table(&db);
+    assert_eq!(stored.len(), 3);
+    assert!(stored[0].starts_with("EURUSD,1h,2024-01-02 00:00:00,1.1,1.12,1.09,1.11,100,"), "{}", stored[0]);
+    assert!(stored[1].contains(",1.12,0,"), "an empty volume is 0: {}", stored[1]);
+
+    let second = ingest(&db, &path, &eurusd_1h()).unwrap();
+    assert_eq!((second.rows, second.written), (3, 0));
+    assert_eq!(table(&db), stored, "same rows, same values, same created_at");
+}
+
+#[test]
+fn last_write_wins_and_created_at_is_kept() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    ingest(&db, &write(&dir, "a.csv", THREE_BARS), &eurusd_1h()).unwrap();
+    let created: Vec<String> = db
+        .client()
+        .query("SELECT created_at::text FROM market_data ORDER BY timestamp", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let changed = THREE_BARS.replace("1.12,1.14,1.11,1.13,300", "1.12,1.15,1.11,1.14,333");
+    let report = ingest(&db, &write(&dir, "b.csv", &changed), &eurusd_1h()).unwrap();
+    assert_eq!(report.written, 1, "only the changed row is rewritten");
+    let row = db
+        .client()
+        .query_one("SELECT close_price, volume, created_at::text FROM market_data WHERE timestamp = '2024-01-02T02:00:00Z'", &[])
+        .unwrap();
+    assert_eq!((row.get::<_, f64>(0), row.get::<_, i64>(1)), (1.14, 333));
+    assert_eq!(row.get::<_, String>(2), created[2]);
+}
+
+/// One bad value per case: the error names the file, line and field, and nothing is written.
+#[test]
+fn a_bad_row_aborts_the_file_and_writes_nothing() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    ingest(
+        &db,
+        &write(&dir, "seed.csv", "timestamp,open,high,low,close\n2020-01-01,1,2,0.5,1.5\n"),
+        &eurusd_1h(),
+    )
+    .unwrap();
+    let before = table(&db);
+    let good = "2024-01-02T00:00:00Z,1.10,1.12,1.09,1.11,100\n";
+    let cases = [
+        (
+            "bad_ts.csv",
+            "2024-13-02T00:00:00Z,1.10,1.12,1.09,1.11,100\n",
+            "line 3: timestamp: invalid timestamp \"2024-13-02T00:00:00Z\"",
+        ),
+        (
+            "nan.csv",
+            "2024-01-03T00:00:00Z,NaN,1.12,1.09,1.11,100\n",
+            "line 3: open: expected a finite price, got NaN",
+        ),
+        (
+            "inf.csv",
+            "2024-01-03T00:00:00Z,1.1,inf,1.09,1.11,100\n",
+            "line 3: high: expected a finite price, got inf",
+        ),
+        (
+            "text.csv",
+            "2024-01-03T00:00:00Z,1.1,1.12,abc,1.11,100\n",
+            "line 3: low: expected a number, got \"abc\"",
+        ),
+        (
+            "inverted.csv",
+            "2024-01-03T00:00:00Z,1.1,1.0,1.2,1.1,100\n",
+            "line 3: high: high 1 is below low 1.2 (expected high >= low)",
+        ),
+        (
+            "negative.csv",
+            "2024-01-03T00:00:00Z,1.1,1.12,1.09,1.11,-5\n",
+            "line 3: volume: expected a whole number >= 0, got -5",
+        ),
+        (
+            "fraction.csv",
+            "2024-01-03T00:00:00Z,1.1,1.12,1.09,1.11,2.5\n",
+            "line 3: volume: expected a whole number >= 0, got 2.5",
+        ),
+        (
+            "duplicate.csv",
+            good,
+            "line 3: duplicate key (EURUSD, 1h, 2024-01-02T00:00:00Z) first seen at line 2",
+        ),
+        ("short.csv", "2024-01-03T00:00:00Z,1.1,1.12\n", "line 3: 3 fields (expected 6, as in the header)"),
+    ];
+    for (name, bad_line, expected) in cases {
+        let path = write(&dir, name, &format!("{HEADER}{good}{bad_line}{good}"));
+        let err = ingest(&db, &path, &eurusd_1h()).unwrap_err();
+        let message = err.to_string();
+        assert!(message.starts_with(&format!("{}: {expected}", path.display())), "{name}: {message}");
+        assert_eq!(table(&db), before, "{name} wrote nothing");
+    }
+}
+
+#[test]
+fn an_unknown_timeframe_column_value_is_rejected_by_line() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    let text = "symbol,timeframe,timestamp,open,high,low,close\nSPY,1d,2024-01-02,1,2,0.5,1\nSPY,1D,2024-01-03,1,2,0.5,1\n";
+    let path = write(&dir, "tf.csv", text);
+    let err = ingest(&db, &path, &FileDefaults::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: line 3: timeframe: unknown timeframe \"1D\" (expected one of tick, 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w, 1M)",
+            path.display()
+        )
+    );
+    assert_eq!(support::count_rows(&db), 0);
+}
+
+#[test]
+fn file_layout_errors_name_what_is_missing() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    let cases: [(&str, &str, FileDefaults, &str); 5] = [
+        (
+            "empty.csv",
+            "",
+            eurusd_1h(),
+            "empty file (expected a header line with timestamp, open, high, low, close)",
+        ),
+        ("header_only.csv", HEADER, eurusd_1h(), "no bars (expected at least one row after the header)"),
+        (
+            "no_close.csv",
+            "timestamp,open,high,low\n2024-01-01,1,2,0,1\n",
+            eurusd_1h(),
+            "missing column(s) close",
+        ),
+        (
+            "no_symbol.csv",
+            THREE_BARS,
+            FileDefaults { symbol: None, timeframe: Some(Timeframe::Hour1) },
+            "no symbol column and no --symbol given",
+        ),
+        (
+            "both.csv",
+            "symbol,timestamp,open,high,low,close\nX,2024-01-01,1,2,0,1\n",
+            eurusd_1h(),
+            "has a symbol column and --symbol was given",
+        ),
+    ];
+    for (name, text, defaults, expected) in cases {
+        let path = write(&dir, name, text);
+        let err = ingest(&db, &path, &defaults).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{}: {expected}", path.display())), "{name}: {err}");
+    }
+    assert_eq!(support::count_rows(&db), 0);
+}
+
+#[test]
+fn ingest_without_a_table_says_to_migrate() {
+    let db = TestDb::new();
+    let dir = TempDir::new().unwrap();
+    let err = ingest(&db, &write(&dir, "a.csv", THREE_BARS), &eurusd_1h()).unwrap_err();
+    assert!(matches!(err, IngestError::NoTable), "{err}");
+    assert!(err.to_string().contains("run `candlewick migrate` first"));
+}
+
+#[test]
+fn timestamps_with_offsets_are_stored_in_utc_and_naive_ones_are_utc() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    let text = "time,open_price,high_price,low_price,close_price\n2024-01-02T05:00:00+05:00,1,2,0.5,1\n2024-01-02 01:00:00,1,2,0.5,1\n";
+    ingest(&db, &write(&dir, "tz.csv", text), &eurusd_1h()).unwrap();
+    let stamps: Vec<String> = db
+        .client()
+        .query("SELECT to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM market_data ORDER BY timestamp", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(stamps, ["2024-01-02 00:00", "2024-01-02 01:00"]);
+}
+
+fn write_parquet(path: &Path, volume: ArrayRef) {
+    let millis = [1_704_153_600_000i64, 1_704_157_200_000];
+    let batch = RecordBatch::try_from_iter([
+        ("symbol", Arc::new(StringArray::from(vec!["SPY", "SPY"])) as ArrayRef),
+        ("timeframe", Arc::new(StringArray::from(vec!["1h", "1h"])) as ArrayRef),
+        (
+            "timestamp",
+            Arc::new(TimestampMillisecondArray::from(millis.to_vec()).with_timezone("UTC")) as ArrayRef,
+        ),
+        ("open", Arc::new(Float64Array::from(vec![470.0, 471.0])) as ArrayRef),
+        ("high", Arc::new(Float64Array::from(vec![472.0, 473.0])) as ArrayRef),
+        ("low", Arc::new(Float64Array::from(vec![469.0, 470.5])) as ArrayRef),
+        ("close", Arc::new(Float64Array::from(vec![471.0, 472.5])) as ArrayRef),
+        ("volume", volume),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn parquet_files_ingest_like_csv_and_read_the_same_from_memory() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("spy.parquet");
+    write_parquet(&path, Arc::new(Int64Array::from(vec![Some(1000), None])));
+    let report = ingest(&db, &path, &FileDefaults::default()).unwrap();
+    assert_eq!((report.rows, report.written), (2, 2));
+
+    let settings = candlewick::pg::ConnectionSettings::parse(db.url()).unwrap();
+    let from_db = candlewick::reader::PgMarketDataReader::connect(&settings, &Default::default()).unwrap();
+    let from_file = MemoryMarketDataReader::from_file(&path, &FileDefaults::default()).unwrap();
+    let request = RangeRequest {
+        symbol: Symbol::new("SPY").unwrap(),
+        timeframe: Timeframe::Hour1,
+        range: TimeRange::all(),
+        fields: Fields::ALL,
+    };
+    let bars = from_db.range(&request).unwrap();
+    assert_eq!(bars.ts, [1_704_153_600_000_000, 1_704_157_200_000_000]);
+    assert_eq!(bars.volume, [1000, 0], "a null volume is 0");
+    assert_eq!(from_file.range(&request).unwrap(), bars);
+    let symbols = SymbolSet::parse(&["SPY"]).unwrap();
+    assert_eq!(
+        from_file.latest(&symbols, Timeframe::Hour1).unwrap(),
+        from_db.latest(&symbols, Timeframe::Hour1).unwrap()
+    );
+}
+
+#[test]
+fn parquet_value_errors_name_the_row() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("bad.parquet");
+    write_parquet(&path, Arc::new(Float64Array::from(vec![10.0, 1.5])));
+    let err = ingest(&db, &path, &FileDefaults::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{}: row 2: volume: expected a whole number >= 0, got 1.5", path.display())
+    );
+    assert_eq!(support::count_rows(&db), 0);
+}

@@ -1,0 +1,127 @@
+//! Shared helpers for the end-to-end and adapter tests: fixtures in both adapters, the binary.
+// Each test binary includes this module and uses a different part of it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use candlewick::domain::{Bar, Timestamp};
+use candlewick::pg::PgTimestamp;
+use candlewick::reader::{MarketDataReader, MemoryMarketDataReader, PgMarketDataReader, PgReaderConfig};
+use candlewick_testdb::TestDb;
+
+/// A row as `market_data` may hold it: the timeframe is free text, so tests can store what the
+/// replaced system might have stored.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredRow {
+    pub symbol: &'static str,
+    pub timeframe: &'static str,
+    pub bar: Bar,
+}
+
+/// A bar at `ts` microseconds whose prices derive from `ts`, so every row is distinguishable.
+pub fn bar(ts: i64) -> Bar {
+    let base = 100.0 + (ts % 1_000) as f64 / 10.0;
+    Bar {
+        ts: Timestamp::from_micros(ts),
+        open: base,
+        high: base + 2.0,
+        low: base - 1.0,
+        close: base + 0.5,
+        volume: ts % 97,
+    }
+}
+
+pub fn row(symbol: &'static str, timeframe: &'static str, ts: i64) -> StoredRow {
+    StoredRow { symbol, timeframe, bar: bar(ts) }
+}
+
+/// A reader over some stored rows, with whatever keeps its data alive.
+pub struct Fixture {
+    pub reader: Box<dyn MarketDataReader>,
+    pub db: Option<TestDb>,
+}
+
+/// Builds a [`Fixture`] for one adapter.
+pub type Adapter = fn(&[StoredRow]) -> Fixture;
+
+pub fn memory(rows: &[StoredRow]) -> Fixture {
+    let reader =
+        MemoryMarketDataReader::from_stored_rows(rows.iter().map(|r| (r.symbol, r.timeframe, r.bar)));
+    Fixture { reader: Box::new(reader), db: None }
+}
+
+pub fn postgres(rows: &[StoredRow]) -> Fixture {
+    let db = migrated_db();
+    insert_rows(&db, rows);
+    let settings = candlewick::pg::ConnectionSettings::parse(db.url()).expect("test URL parses");
+    let reader = PgMarketDataReader::connect(&settings, &PgReaderConfig::default()).expect("reader connects");
+    Fixture { reader: Box::new(reader), db: Some(db) }
+}
+
+/// A fresh schema with the migrations applied.
+pub fn migrated_db() -> TestDb {
+    let db = TestDb::new();
+    candlewick::migrate::migrate(&mut db.client()).expect("migrations apply");
+    db
+}
+
+/// Inserts rows with plain SQL, past ingest's validation, as another writer might have.
+pub fn insert_rows(db: &TestDb, rows: &[StoredRow]) {
+    let mut client = db.client();
+    let statement = client
+        .prepare(
+            "INSERT INTO market_data (symbol, timeframe, timestamp, open_price, high_price, low_price, close_price, volume) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .expect("insert prepares");
+    for r in rows {
+        let b = &r.bar;
+        client
+            .execute(
+                &statement,
+                &[&r.symbol, &r.timeframe, &PgTimestamp(b.ts), &b.open, &b.high, &b.low, &b.close, &b.volume],
+            )
+            .expect("row inserts");
+    }
+}
+
+/// Counts the rows of `market_data` in the test schema.
+pub fn count_rows(db: &TestDb) -> i64 {
+    db.client().query_one("SELECT count(*) FROM market_data", &[]).expect("count runs").get(0)
+}
+
+/// The `candlewick` binary Cargo built for these tests.
+pub fn candlewick() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_candlewick"))
+}
+
+/// Runs the binary with `args`, with no `DATABASE_URL` inherited.
+pub fn run(args: &[&str]) -> Output {
+    candlewick().args(args).env_remove("DATABASE_URL").output().expect("candlewick runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A path in the repository, from the tests package's folder.
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
+}
+
+/// An error and all its sources, joined by `: `, as the host's log shows them.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
