@@ -302,3 +302,27 @@ fn parquet_value_errors_name_the_row() {
     );
     assert_eq!(support::count_rows(&db), 0);
 }
+
+#[test]
+fn repeated_keys_are_found_in_unsorted_and_interleaved_files() {
+    let dir = TempDir::new().unwrap();
+    let interleaved = "symbol,timeframe,timestamp,open,high,low,close\n\
+        A,1h,2024-01-02T02:00:00Z,1,2,0,1\nB,1h,2024-01-02T02:00:00Z,1,2,0,1\n\
+        A,1h,2024-01-02T01:00:00Z,1,2,0,1\nA,1d,2024-01-02T02:00:00Z,1,2,0,1\n";
+    let path = write(&dir, "interleaved.csv", interleaved);
+    let reader = MemoryMarketDataReader::from_file(&path, &FileDefaults::default())
+        .expect("same timestamps, other series");
+    assert_eq!(reader.summary().unwrap().len(), 3);
+
+    let repeated =
+        format!("{interleaved}B,1h,2024-01-02T03:00:00Z,1,2,0,1\nA,1h,2024-01-02T02:00:00Z,1,2,0,1\n");
+    let path = write(&dir, "repeated.csv", &repeated);
+    let err = MemoryMarketDataReader::from_file(&path, &FileDefaults::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: line 7: duplicate key (A, 1h, 2024-01-02T02:00:00Z) first seen at line 2",
+            path.display()
+        )
+    );
+}

