@@ -284,8 +284,8 @@ fn parquet_files_ingest_like_csv_and_read_the_same_from_memory() {
     assert_eq!(from_file.range(&request).unwrap(), bars);
     let symbols = SymbolSet::parse(&["SPY"]).unwrap();
     assert_eq!(
-        from_file.latest(&symbols, Timeframe::Hour1).unwrap(),
-        from_db.latest(&symbols, Timeframe::Hour1).unwrap()
+        from_file.latest(&symbols, Timeframe::Hour1, candlewick::domain::Timestamp::MAX).unwrap(),
+        from_db.latest(&symbols, Timeframe::Hour1, candlewick::domain::Timestamp::MAX).unwrap()
     );
 }
 

@@ -109,31 +109,49 @@ fn empty_symbol_list_gives_empty_results(adapter: Adapter) {
             .unwrap()
             .is_empty()
     );
-    assert!(fixture.reader.latest(&none, Timeframe::Hour1).unwrap().is_empty());
+    assert!(fixture.reader.latest(&none, Timeframe::Hour1, Timestamp::MAX).unwrap().is_empty());
 }
 
 fn latest_prices_omit_symbols_without_data_and_order_by_symbol(adapter: Adapter) {
     let fixture = adapter(&market());
-    let latest = fixture.reader.latest(&symbols(&["aaa", "ZZZ", "BBB", "AAA"]), Timeframe::Hour1).unwrap();
+    let latest = fixture
+        .reader
+        .latest(&symbols(&["aaa", "ZZZ", "BBB", "AAA"]), Timeframe::Hour1, Timestamp::MAX)
+        .unwrap();
     let got: Vec<(&str, Timestamp)> = latest.iter().map(|l| (l.symbol.as_str(), l.bar.ts)).collect();
     assert_eq!(got, [("AAA", ts(3 * H)), ("BBB", ts(3 * H)), ("aaa", ts(5 * H))]);
     assert_eq!(latest[0].bar, bar(3 * H), "the whole newest bar");
-    let daily = fixture.reader.latest(&symbols(&["AAA", "BBB"]), Timeframe::Day1).unwrap();
+    let daily = fixture.reader.latest(&symbols(&["AAA", "BBB"]), Timeframe::Day1, Timestamp::MAX).unwrap();
     assert_eq!(daily.len(), 1);
     assert_eq!(daily[0].symbol.as_str(), "AAA");
 }
 
 fn availability_counts_and_spans_a_series(adapter: Adapter) {
     let fixture = adapter(&market());
-    let a = fixture.reader.availability(&symbol("AAA"), Timeframe::Hour1).unwrap();
+    let a = fixture.reader.availability(&symbol("AAA"), Timeframe::Hour1, TimeRange::all()).unwrap();
     assert_eq!((a.count, a.earliest, a.latest), (4, Some(ts(0)), Some(ts(3 * H))));
+}
+
+fn latest_as_of_ignores_later_bars(adapter: Adapter) {
+    let fixture = adapter(&market());
+    let latest = fixture.reader.latest(&symbols(&["AAA", "aaa"]), Timeframe::Hour1, ts(2 * H)).unwrap();
+    let got: Vec<(&str, Timestamp)> = latest.iter().map(|l| (l.symbol.as_str(), l.bar.ts)).collect();
+    assert_eq!(got, [("AAA", ts(2 * H))], "aaa's only bar is after the as-of time");
+}
+
+fn availability_within_a_window_counts_only_its_bars(adapter: Adapter) {
+    let fixture = adapter(&market());
+    let a = fixture.reader.availability(&symbol("AAA"), Timeframe::Hour1, window(H, 2 * H)).unwrap();
+    assert_eq!((a.count, a.earliest, a.latest), (2, Some(ts(H)), Some(ts(2 * H))));
+    let a = fixture.reader.availability(&symbol("AAA"), Timeframe::Hour1, window(4 * H, 5 * H)).unwrap();
+    assert_eq!((a.count, a.earliest, a.latest), (0, None, None));
 }
 
 fn availability_of_unknown_symbol_is_count_zero_without_timestamps(adapter: Adapter) {
     let fixture = adapter(&market());
-    let a = fixture.reader.availability(&symbol("NOPE"), Timeframe::Hour1).unwrap();
+    let a = fixture.reader.availability(&symbol("NOPE"), Timeframe::Hour1, TimeRange::all()).unwrap();
     assert_eq!((a.count, a.earliest, a.latest), (0, None, None));
-    let a = fixture.reader.availability(&symbol("AAA"), Timeframe::Minute1).unwrap();
+    let a = fixture.reader.availability(&symbol("AAA"), Timeframe::Minute1, TimeRange::all()).unwrap();
     assert_eq!(a.count, 0);
 }
 
@@ -176,7 +194,10 @@ fn unknown_stored_timeframe_does_not_break_reads_of_other_rows(adapter: Adapter)
     );
     assert_eq!(reader.timeframes(&symbol("AAA")).unwrap(), [Timeframe::Hour1, Timeframe::Day1]);
     assert!(reader.summary().unwrap().iter().all(|e| e.availability.latest != Some(ts(9 * H))));
-    assert_eq!(reader.latest(&symbols(&["AAA"]), Timeframe::Hour1).unwrap()[0].bar.ts, ts(3 * H));
+    assert_eq!(
+        reader.latest(&symbols(&["AAA"]), Timeframe::Hour1, Timestamp::MAX).unwrap()[0].bar.ts,
+        ts(3 * H)
+    );
 }
 
 fn start_after_end_and_empty_symbol_are_rejected_with_typed_errors(_: Adapter) {
@@ -222,6 +243,17 @@ fn page_continues_strictly_after_the_key(adapter: Adapter) {
     assert!(fixture.reader.page(&req, Some(ts(3 * H)), two).unwrap().is_empty());
 }
 
+fn bar_before_counts_bars_back_from_an_instant(adapter: Adapter) {
+    let fixture = adapter(&market());
+    let back = |n| NonZeroUsize::new(n).unwrap();
+    let before =
+        |at, n| fixture.reader.bar_before(&symbol("AAA"), Timeframe::Hour1, ts(at), back(n)).unwrap();
+    assert_eq!(before(3 * H, 1), Some(ts(2 * H)));
+    assert_eq!(before(3 * H, 3), Some(ts(0)));
+    assert_eq!(before(3 * H, 4), None, "only three bars before");
+    assert_eq!(before(3 * H + 1, 1), Some(ts(3 * H)), "strictly before");
+}
+
 fn stream_of_an_empty_window_yields_nothing(adapter: Adapter) {
     let fixture = adapter(&market());
     let req = request("AAA", Timeframe::Hour1, window(10 * H, 20 * H), Fields::ALL);
@@ -258,6 +290,8 @@ contract!(
     empty_symbol_list_gives_empty_results,
     latest_prices_omit_symbols_without_data_and_order_by_symbol,
     availability_counts_and_spans_a_series,
+    latest_as_of_ignores_later_bars,
+    availability_within_a_window_counts_only_its_bars,
     availability_of_unknown_symbol_is_count_zero_without_timestamps,
     timeframes_come_in_canonical_order,
     summary_orders_by_symbol_then_timeframe,
@@ -266,6 +300,7 @@ contract!(
     stream_yields_the_range_in_bounded_batches,
     page_continues_strictly_after_the_key,
     stream_of_an_empty_window_yields_nothing,
+    bar_before_counts_bars_back_from_an_instant,
     open_window_reads_every_bar_including_extremes,
 );
 
@@ -278,8 +313,8 @@ fn postgres_empty_symbol_list_runs_no_query() {
     let reader = candlewick::reader::PgMarketDataReader::connect(&settings, &Default::default()).unwrap();
     let none = SymbolSet::default();
     assert!(reader.multi_range(&none, Timeframe::Hour1, TimeRange::all(), Fields::ALL).unwrap().is_empty());
-    assert!(reader.latest(&none, Timeframe::Hour1).unwrap().is_empty());
-    let err = reader.latest(&symbols(&["AAA"]), Timeframe::Hour1).unwrap_err();
+    assert!(reader.latest(&none, Timeframe::Hour1, Timestamp::MAX).unwrap().is_empty());
+    let err = reader.latest(&symbols(&["AAA"]), Timeframe::Hour1, Timestamp::MAX).unwrap_err();
     assert!(matches!(err, ReadError::Unavailable(_)), "with a symbol the query runs and fails: {err:?}");
 }
 

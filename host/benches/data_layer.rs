@@ -287,12 +287,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\nlatest prices, median of 500 calls after 50 warm-up:");
     for (label, symbols) in [("4 symbols", &four), ("100 symbols", &hundred)] {
         for _ in 0..50 {
-            reader.latest(symbols, Timeframe::Minute1)?;
+            reader.latest(symbols, Timeframe::Minute1, Timestamp::MAX)?;
         }
         let samples = (0..500)
             .map(|_| {
                 let started = Instant::now();
-                let answer = reader.latest(symbols, Timeframe::Minute1).unwrap();
+                let answer = reader.latest(symbols, Timeframe::Minute1, Timestamp::MAX).unwrap();
                 assert_eq!(answer.len(), symbols.len());
                 started.elapsed()
             })

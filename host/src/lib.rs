@@ -5,6 +5,7 @@
 //! - [`bars_file`]: CSV and Parquet bar files, validated row by row;
 //! - [`ingest`]: the only writer of `market_data`: idempotent, all-or-nothing upserts per file;
 //! - [`migrate`]: the versioned schema, applied by refinery;
+//! - [`runtime`]: the Wasm runtime that runs plugins against a scoped reader;
 //! - [`cli`]: the `candlewick` subcommands.
 
 pub mod bars_file;
@@ -14,3 +15,4 @@ pub mod ingest;
 pub mod migrate;
 pub mod pg;
 pub mod reader;
+pub mod runtime;

@@ -46,7 +46,7 @@ pub fn availability(args: &AvailabilityArgs, out: &mut dyn Write) -> anyhow::Res
 
 pub fn latest(args: &LatestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let symbols = SymbolSet::parse(&args.symbols)?;
-    let bars = args.source.reader()?.latest(&symbols, args.timeframe)?;
+    let bars = args.source.reader()?.latest(&symbols, args.timeframe, Timestamp::MAX)?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&latest_json(&bars, args.timeframe))?)?;
     } else {

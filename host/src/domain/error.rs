@@ -32,6 +32,12 @@ pub enum ReadError {
     /// `source`, for the host's log.
     #[error("market data source unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The request reaches outside what the caller may read (a plugin's unit of work).
+    #[error("out of scope: {0}")]
+    OutOfScope(String),
+    /// The answer would pass a limit; ask for less or stream it.
+    #[error("too large: more than {limit} {what}")]
+    TooLarge { what: &'static str, limit: u64 },
 }
 
 impl ReadError {

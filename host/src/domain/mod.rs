@@ -3,6 +3,7 @@
 mod availability;
 mod bar;
 mod error;
+mod plugin;
 mod symbol;
 mod time;
 mod timeframe;
@@ -10,6 +11,7 @@ mod timeframe;
 pub use availability::{Availability, AvailabilityEntry, LatestBar};
 pub use bar::{Bar, BarColumns, Fields};
 pub use error::{InvalidArgument, ReadError};
+pub use plugin::{ColumnValues, ParamSpec, ParamValue, PluginInfo, PluginKind, Table, UnitOfWork};
 pub use symbol::{MAX_SYMBOL_CHARS, Symbol, SymbolSet};
 pub use time::{TimeRange, Timestamp};
 pub use timeframe::{Timeframe, UnknownTimeframe};

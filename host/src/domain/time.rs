@@ -109,6 +109,12 @@ impl TimeRange {
         self.end
     }
 
+    /// The part of this window at or before `end` (empty windows keep `start`: `end` is
+    /// clamped so the window stays valid and holds nothing when `end < start`).
+    pub fn until(self, end: Timestamp) -> Self {
+        TimeRange { start: self.start, end: self.end.min(end) }
+    }
+
     pub fn contains(self, ts: Timestamp) -> bool {
         self.start <= ts && ts <= self.end
     }

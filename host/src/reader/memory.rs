@@ -101,18 +101,28 @@ impl MarketDataReader for MemoryMarketDataReader {
             .collect())
     }
 
-    fn latest(&self, symbols: &SymbolSet, timeframe: Timeframe) -> Result<Vec<LatestBar>, ReadError> {
+    fn latest(
+        &self,
+        symbols: &SymbolSet,
+        timeframe: Timeframe,
+        as_of: Timestamp,
+    ) -> Result<Vec<LatestBar>, ReadError> {
         Ok(symbols
             .iter()
             .filter_map(|symbol| {
-                let bar = *self.bars(symbol, timeframe).last()?;
+                let bar = *self.window(symbol, timeframe, TimeRange::all().until(as_of)).last()?;
                 Some(LatestBar { symbol: symbol.clone(), bar })
             })
             .collect())
     }
 
-    fn availability(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Availability, ReadError> {
-        Ok(availability_of(self.bars(symbol, timeframe)))
+    fn availability(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        range: TimeRange,
+    ) -> Result<Availability, ReadError> {
+        Ok(availability_of(self.window(symbol, timeframe, range)))
     }
 
     fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
@@ -137,6 +147,18 @@ impl MarketDataReader for MemoryMarketDataReader {
                 availability: availability_of(bars),
             })
             .collect())
+    }
+
+    fn bar_before(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        before: Timestamp,
+        bars_back: NonZeroUsize,
+    ) -> Result<Option<Timestamp>, ReadError> {
+        let bars = self.bars(symbol, timeframe);
+        let earlier = bars.partition_point(|bar| bar.ts < before);
+        Ok(earlier.checked_sub(bars_back.get()).map(|i| bars[i].ts))
     }
 
     fn page(

@@ -62,17 +62,39 @@ pub trait MarketDataReader: Send + Sync {
         fields: Fields,
     ) -> Result<Vec<SymbolBars>, ReadError>;
 
-    /// The newest bar of each symbol that has one, ordered by symbol; the others are absent.
-    fn latest(&self, symbols: &SymbolSet, timeframe: Timeframe) -> Result<Vec<LatestBar>, ReadError>;
+    /// The newest bar at or before `as_of` of each symbol that has one, ordered by symbol; the
+    /// others are absent. [`Timestamp::MAX`] asks for the newest of all.
+    fn latest(
+        &self,
+        symbols: &SymbolSet,
+        timeframe: Timeframe,
+        as_of: Timestamp,
+    ) -> Result<Vec<LatestBar>, ReadError>;
 
-    /// Count and span of one series; no data is a count of 0, not an error.
-    fn availability(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Availability, ReadError>;
+    /// Count and span of one series within `range` ([`TimeRange::all`] for all of it); no data
+    /// is a count of 0, not an error.
+    fn availability(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        range: TimeRange,
+    ) -> Result<Availability, ReadError>;
 
     /// The distinct timeframes stored for `symbol`, in canonical order.
     fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError>;
 
     /// One entry per stored (symbol, timeframe), ordered by symbol, then timeframe.
     fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError>;
+
+    /// The timestamp of the `bars_back`-th bar before `before` (1 is the bar just before it), or
+    /// `None` when the series has fewer bars before it: how a warm-up in bars becomes a time.
+    fn bar_before(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        before: Timestamp,
+        bars_back: NonZeroUsize,
+    ) -> Result<Option<Timestamp>, ReadError>;
 
     /// One keyset page: at most `limit` bars of the request's window with `ts > after` (all of the
     /// window when `after` is `None`), ascending. [`RangeCursor`] drives it.
@@ -101,17 +123,36 @@ macro_rules! forward_reader {
             ) -> Result<Vec<SymbolBars>, ReadError> {
                 (**self).multi_range(symbols, timeframe, range, fields)
             }
-            fn latest(&self, symbols: &SymbolSet, timeframe: Timeframe) -> Result<Vec<LatestBar>, ReadError> {
-                (**self).latest(symbols, timeframe)
+            fn latest(
+                &self,
+                symbols: &SymbolSet,
+                timeframe: Timeframe,
+                as_of: Timestamp,
+            ) -> Result<Vec<LatestBar>, ReadError> {
+                (**self).latest(symbols, timeframe, as_of)
             }
-            fn availability(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Availability, ReadError> {
-                (**self).availability(symbol, timeframe)
+            fn availability(
+                &self,
+                symbol: &Symbol,
+                timeframe: Timeframe,
+                range: TimeRange,
+            ) -> Result<Availability, ReadError> {
+                (**self).availability(symbol, timeframe, range)
             }
             fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
                 (**self).timeframes(symbol)
             }
             fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError> {
                 (**self).summary()
+            }
+            fn bar_before(
+                &self,
+                symbol: &Symbol,
+                timeframe: Timeframe,
+                before: Timestamp,
+                bars_back: NonZeroUsize,
+            ) -> Result<Option<Timestamp>, ReadError> {
+                (**self).bar_before(symbol, timeframe, before, bars_back)
             }
             fn page(
                 &self,

@@ -202,14 +202,22 @@ impl MarketDataReader for PgMarketDataReader {
         Ok(result)
     }
 
-    fn latest(&self, symbols: &SymbolSet, timeframe: Timeframe) -> Result<Vec<LatestBar>, ReadError> {
+    fn latest(
+        &self,
+        symbols: &SymbolSet,
+        timeframe: Timeframe,
+        as_of: Timestamp,
+    ) -> Result<Vec<LatestBar>, ReadError> {
         if symbols.is_empty() {
             return Ok(Vec::new());
         }
         let mut conn = self.connection()?;
         let statement = conn.statement(Query::Latest).map_err(unavailable)?;
         let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
-        let rows = conn.client.query(&statement, &[&names, &timeframe.as_str()]).map_err(unavailable)?;
+        let rows = conn
+            .client
+            .query(&statement, &[&names, &timeframe.as_str(), &PgTimestamp(as_of)])
+            .map_err(unavailable)?;
         let mut latest = Vec::with_capacity(rows.len());
         for row in &rows {
             let name: &str = row.try_get(0).map_err(unavailable)?;
@@ -225,12 +233,25 @@ impl MarketDataReader for PgMarketDataReader {
         Ok(latest)
     }
 
-    fn availability(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Availability, ReadError> {
+    fn availability(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        range: TimeRange,
+    ) -> Result<Availability, ReadError> {
         let mut conn = self.connection()?;
         let statement = conn.statement(Query::Availability).map_err(unavailable)?;
         let row = conn
             .client
-            .query_one(&statement, &[&symbol.as_str(), &timeframe.as_str()])
+            .query_one(
+                &statement,
+                &[
+                    &symbol.as_str(),
+                    &timeframe.as_str(),
+                    &PgTimestamp(range.start()),
+                    &PgTimestamp(range.end()),
+                ],
+            )
             .map_err(unavailable)?;
         availability_of(&row, 0).map_err(unavailable)
     }
@@ -272,6 +293,23 @@ impl MarketDataReader for PgMarketDataReader {
         }
         entries.sort_by(|a, b| (&a.symbol, a.timeframe).cmp(&(&b.symbol, b.timeframe)));
         Ok(entries)
+    }
+
+    fn bar_before(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        before: Timestamp,
+        bars_back: NonZeroUsize,
+    ) -> Result<Option<Timestamp>, ReadError> {
+        let mut conn = self.connection()?;
+        let statement = conn.statement(Query::BarBefore).map_err(unavailable)?;
+        let skip = i64::try_from(bars_back.get() - 1).unwrap_or(i64::MAX);
+        let row = conn
+            .client
+            .query_opt(&statement, &[&symbol.as_str(), &timeframe.as_str(), &PgTimestamp(before), &skip])
+            .map_err(unavailable)?;
+        row.map(|row| row.try_get::<_, PgTimestamp>(0).map(|ts| ts.0)).transpose().map_err(unavailable)
     }
 
     fn page(

@@ -12,13 +12,15 @@ pub(super) enum Query {
     Range(Fields),
     /// `$1` symbol, `$2` timeframe, `$3` after (exclusive), `$4` end, `$5` limit.
     Page(Fields),
-    /// `$1` symbols (sorted), `$2` timeframe.
+    /// `$1` symbols (sorted), `$2` timeframe, `$3` as-of (inclusive).
     Latest,
-    /// `$1` symbol, `$2` timeframe.
+    /// `$1` symbol, `$2` timeframe, `$3` start, `$4` end, both inclusive.
     Availability,
     /// `$1` symbol, `$2` every known timeframe in canonical order.
     Timeframes,
     Summary,
+    /// `$1` symbol, `$2` timeframe, `$3` before (exclusive), `$4` bars back less one.
+    BarBefore,
 }
 
 /// The selected columns: the timestamp, then the requested fields in the order of [`FIELD_COLUMNS`].
@@ -66,11 +68,12 @@ impl Query {
                      SELECT timestamp, open_price, high_price, low_price, close_price, volume \
                      FROM market_data \
                      WHERE market_data.symbol = s.symbol AND market_data.timeframe = $2 \
+                       AND market_data.timestamp <= $3 \
                      ORDER BY timestamp DESC LIMIT 1) m \
                  ORDER BY s.position"
                 .to_owned(),
             Query::Availability => "SELECT count(*), min(timestamp), max(timestamp) FROM market_data \
-                 WHERE symbol = $1 AND timeframe = $2"
+                 WHERE symbol = $1 AND timeframe = $2 AND timestamp >= $3 AND timestamp <= $4"
                 .to_owned(),
             // One existence probe per known timeframe rather than a DISTINCT over all of the
             // symbol's rows; unknown stored timeframes are never asked for.
@@ -79,6 +82,12 @@ impl Query {
                  WHERE EXISTS (SELECT 1 FROM market_data \
                      WHERE market_data.symbol = $1 AND market_data.timeframe = t.timeframe) \
                  ORDER BY t.position"
+                .to_owned(),
+            // Walks the primary key backwards from `before`: cost grows with the warm-up, not
+            // with the table.
+            Query::BarBefore => "SELECT timestamp FROM market_data \
+                 WHERE symbol = $1 AND timeframe = $2 AND timestamp < $3 \
+                 ORDER BY timestamp DESC OFFSET $4 LIMIT 1"
                 .to_owned(),
             Query::Summary => {
                 "SELECT symbol::text, timeframe::text, count(*), min(timestamp), max(timestamp) \

@@ -1,0 +1,147 @@
+//! What plugins describe, are given and return, as host types (the Wasm bindings convert to
+//! and from these in `runtime/convert.rs`).
+
+use std::fmt;
+
+use super::{Symbol, TimeRange, Timeframe, Timestamp};
+
+/// A parameter value; its case is its type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Boolean(bool),
+}
+
+impl ParamValue {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ParamValue::Int(_) => "int",
+            ParamValue::Float(_) => "float",
+            ParamValue::Text(_) => "text",
+            ParamValue::Boolean(_) => "boolean",
+        }
+    }
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::Int(v) => write!(f, "{v}"),
+            ParamValue::Float(v) => write!(f, "{v}"),
+            ParamValue::Text(v) => write!(f, "{v:?}"),
+            ParamValue::Boolean(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// A parameter a plugin accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    pub name: String,
+    pub default: ParamValue,
+    pub description: String,
+}
+
+/// Which world a plugin implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PluginKind {
+    /// Returns feature columns aligned to the unit's bars.
+    FeatureBuilder,
+    /// Returns a series of its own timestamps.
+    Sampler,
+}
+
+impl fmt::Display for PluginKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PluginKind::FeatureBuilder => "feature-builder",
+            PluginKind::Sampler => "sampler",
+        })
+    }
+}
+
+/// What a plugin says about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginInfo {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub params: Vec<ParamSpec>,
+    pub outputs: Vec<String>,
+    pub warm_up_bars: u32,
+}
+
+/// One unit of work: a plugin over one symbol and window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitOfWork {
+    pub symbol: Symbol,
+    pub timeframe: Timeframe,
+    /// The window output is produced for.
+    pub window: TimeRange,
+    /// The earliest instant the plugin may read (the window's start less the warm-up).
+    pub warm_up_from: Timestamp,
+    /// The latest instant the plugin may read.
+    pub as_of: Timestamp,
+    /// Every parameter, defaults filled in.
+    pub params: Vec<(String, ParamValue)>,
+}
+
+/// The values of one output column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnValues {
+    Float(Vec<f64>),
+    Int(Vec<i64>),
+}
+
+impl ColumnValues {
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnValues::Float(v) => v.len(),
+            ColumnValues::Int(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What a plugin returns: timestamps (µs, UTC) and named columns of the same length.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    pub ts: Vec<i64>,
+    pub columns: Vec<(String, ColumnValues)>,
+}
+
+impl Table {
+    /// Checks the shape every plugin's output must have: strictly ascending timestamps, columns
+    /// of the table's length with unique names. The message names the first problem.
+    pub fn check_shape(&self) -> Result<(), String> {
+        if let Some(i) = self.ts.windows(2).position(|w| w[0] >= w[1]) {
+            return Err(format!(
+                "timestamps not strictly ascending at row {} ({} then {})",
+                i + 1,
+                Timestamp::from_micros(self.ts[i]),
+                Timestamp::from_micros(self.ts[i + 1])
+            ));
+        }
+        for (i, (name, values)) in self.columns.iter().enumerate() {
+            if values.len() != self.ts.len() {
+                return Err(format!(
+                    "column {name:?} has {} values (expected {}, one per timestamp)",
+                    values.len(),
+                    self.ts.len()
+                ));
+            }
+            if self.columns[..i].iter().any(|(other, _)| other == name) {
+                return Err(format!("column {name:?} appears twice"));
+            }
+            if name == "ts" {
+                return Err("column name \"ts\" is reserved for the timestamp column".to_owned());
+            }
+        }
+        Ok(())
+    }
+}

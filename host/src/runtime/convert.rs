@@ -1,0 +1,194 @@
+//! Conversions between the WIT types of the bindings and the host's domain types.
+
+use super::bindings::{plugin as wit_plugin, types as wit};
+use crate::domain::Availability;
+use crate::domain::{
+    AvailabilityEntry, BarColumns, ColumnValues, Fields, LatestBar, ParamSpec, ParamValue, PluginInfo,
+    ReadError, Table, TimeRange, Timeframe, Timestamp, UnitOfWork,
+};
+
+pub(super) fn timeframe_from_wit(tf: wit::Timeframe) -> Timeframe {
+    match tf {
+        wit::Timeframe::Tick => Timeframe::Tick,
+        wit::Timeframe::Min1 => Timeframe::Minute1,
+        wit::Timeframe::Min5 => Timeframe::Minute5,
+        wit::Timeframe::Min15 => Timeframe::Minute15,
+        wit::Timeframe::Min30 => Timeframe::Minute30,
+        wit::Timeframe::Hour1 => Timeframe::Hour1,
+        wit::Timeframe::Hour4 => Timeframe::Hour4,
+        wit::Timeframe::Day1 => Timeframe::Day1,
+        wit::Timeframe::Week1 => Timeframe::Week1,
+        wit::Timeframe::Month1 => Timeframe::Month1,
+    }
+}
+
+pub(super) fn timeframe_to_wit(tf: Timeframe) -> wit::Timeframe {
+    match tf {
+        Timeframe::Tick => wit::Timeframe::Tick,
+        Timeframe::Minute1 => wit::Timeframe::Min1,
+        Timeframe::Minute5 => wit::Timeframe::Min5,
+        Timeframe::Minute15 => wit::Timeframe::Min15,
+        Timeframe::Minute30 => wit::Timeframe::Min30,
+        Timeframe::Hour1 => wit::Timeframe::Hour1,
+        Timeframe::Hour4 => wit::Timeframe::Hour4,
+        Timeframe::Day1 => wit::Timeframe::Day1,
+        Timeframe::Week1 => wit::Timeframe::Week1,
+        Timeframe::Month1 => wit::Timeframe::Month1,
+    }
+}
+
+pub(super) fn fields_from_wit(flags: wit::Fields) -> Fields {
+    [
+        (wit::Fields::OPEN, Fields::OPEN),
+        (wit::Fields::HIGH, Fields::HIGH),
+        (wit::Fields::LOW, Fields::LOW),
+        (wit::Fields::CLOSE, Fields::CLOSE),
+        (wit::Fields::VOLUME, Fields::VOLUME),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| flags.contains(*flag))
+    .fold(Fields::NONE, |all, (_, field)| all | field)
+}
+
+/// A guest's window; `start > end` is the guest's mistake.
+pub(super) fn range_from_wit(range: wit::TimeRange) -> Result<TimeRange, ReadError> {
+    Ok(TimeRange::new(Timestamp::from_micros(range.start), Timestamp::from_micros(range.end))?)
+}
+
+pub(super) fn range_to_wit(range: TimeRange) -> wit::TimeRange {
+    wit::TimeRange { start: range.start().as_micros(), end: range.end().as_micros() }
+}
+
+pub(super) fn columns_to_wit(columns: BarColumns) -> wit::BarColumns {
+    let BarColumns { ts, open, high, low, close, volume } = columns;
+    wit::BarColumns { ts, open, high, low, close, volume }
+}
+
+pub(super) fn latest_to_wit(latest: LatestBar) -> wit::LatestBar {
+    let bar = latest.bar;
+    wit::LatestBar {
+        symbol: latest.symbol.to_string(),
+        ts: bar.ts.as_micros(),
+        open: bar.open,
+        high: bar.high,
+        low: bar.low,
+        close: bar.close,
+        volume: bar.volume,
+    }
+}
+
+pub(super) fn availability_to_wit(a: Availability) -> wit::AvailabilityInfo {
+    wit::AvailabilityInfo {
+        count: a.count,
+        earliest: a.earliest.map(Timestamp::as_micros),
+        latest: a.latest.map(Timestamp::as_micros),
+    }
+}
+
+pub(super) fn entry_to_wit(entry: AvailabilityEntry) -> wit::AvailabilityEntry {
+    wit::AvailabilityEntry {
+        symbol: entry.symbol.to_string(),
+        timeframe: timeframe_to_wit(entry.timeframe),
+        availability: availability_to_wit(entry.availability),
+    }
+}
+
+/// What the guest is told. Unavailable carries no text: the database's message stays in the
+/// host's log (the caller logs the whole chain before converting).
+pub(super) fn error_to_wit(err: ReadError) -> wit::Error {
+    match err {
+        ReadError::InvalidArgument(err) => wit::Error::InvalidArgument(err.to_string()),
+        ReadError::OutOfScope(message) => wit::Error::OutOfScope(message),
+        ReadError::TooLarge { what, limit } => {
+            wit::Error::TooLarge(wit::LimitExceeded { what: what.to_owned(), limit })
+        }
+        ReadError::Unavailable(_) => wit::Error::Unavailable,
+    }
+}
+
+pub(super) fn param_from_wit(value: wit_plugin::ParamValue) -> ParamValue {
+    match value {
+        wit_plugin::ParamValue::Int(v) => ParamValue::Int(v),
+        wit_plugin::ParamValue::Float(v) => ParamValue::Float(v),
+        wit_plugin::ParamValue::Text(v) => ParamValue::Text(v),
+        wit_plugin::ParamValue::Boolean(v) => ParamValue::Boolean(v),
+    }
+}
+
+fn param_to_wit(value: &ParamValue) -> wit_plugin::ParamValue {
+    match value {
+        ParamValue::Int(v) => wit_plugin::ParamValue::Int(*v),
+        ParamValue::Float(v) => wit_plugin::ParamValue::Float(*v),
+        ParamValue::Text(v) => wit_plugin::ParamValue::Text(v.clone()),
+        ParamValue::Boolean(v) => wit_plugin::ParamValue::Boolean(*v),
+    }
+}
+
+pub(super) fn info_from_wit(info: wit_plugin::PluginInfo) -> PluginInfo {
+    PluginInfo {
+        name: info.name,
+        version: info.version,
+        description: info.description,
+        params: info
+            .params
+            .into_iter()
+            .map(|p| ParamSpec {
+                name: p.name,
+                default: param_from_wit(p.default),
+                description: p.description,
+            })
+            .collect(),
+        outputs: info.outputs,
+        warm_up_bars: info.warm_up_bars,
+    }
+}
+
+pub(super) fn unit_to_wit(unit: &UnitOfWork) -> wit_plugin::UnitOfWork {
+    wit_plugin::UnitOfWork {
+        symbol: unit.symbol.to_string(),
+        timeframe: timeframe_to_wit(unit.timeframe),
+        window: range_to_wit(unit.window),
+        warm_up_from: unit.warm_up_from.as_micros(),
+        as_of: unit.as_of.as_micros(),
+        params: unit
+            .params
+            .iter()
+            .map(|(name, value)| wit_plugin::Param { name: name.clone(), value: param_to_wit(value) })
+            .collect(),
+    }
+}
+
+pub(super) fn table_from_wit(table: wit_plugin::Table) -> Table {
+    Table {
+        ts: table.ts,
+        columns: table
+            .columns
+            .into_iter()
+            .map(|c| {
+                let values = match c.values {
+                    wit_plugin::ColumnValues::Float(v) => ColumnValues::Float(v),
+                    wit_plugin::ColumnValues::Int(v) => ColumnValues::Int(v),
+                };
+                (c.name, values)
+            })
+            .collect(),
+    }
+}
+
+/// A plugin's own account of its failure, for the unit's error message.
+pub(super) fn plugin_error_text(err: wit_plugin::PluginError) -> String {
+    match err {
+        wit_plugin::PluginError::InvalidParams(message) => format!("invalid parameters: {message}"),
+        wit_plugin::PluginError::Read(err) => format!("read failed: {}", wit_error_text(&err)),
+        wit_plugin::PluginError::Failed(message) => message,
+    }
+}
+
+fn wit_error_text(err: &wit::Error) -> String {
+    match err {
+        wit::Error::InvalidArgument(m) => format!("invalid argument: {m}"),
+        wit::Error::OutOfScope(m) => format!("out of scope: {m}"),
+        wit::Error::TooLarge(l) => format!("too large: more than {} {}", l.limit, l.what),
+        wit::Error::Unavailable => "market data source unavailable".to_owned(),
+    }
+}

@@ -1,0 +1,191 @@
+//! The reader imports, served to one unit of work's store from the port through its scope.
+
+use std::sync::Arc;
+
+use wasmtime::StoreLimits;
+use wasmtime::component::{Resource, ResourceTable};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::bindings::{plugin, reader, types as wit};
+use super::convert::{
+    availability_to_wit, columns_to_wit, entry_to_wit, error_to_wit, fields_from_wit, latest_to_wit,
+    range_from_wit, timeframe_from_wit,
+};
+use super::scope::UnitScope;
+use crate::domain::ReadError;
+use crate::reader::{MarketDataReader, RangeCursor};
+
+/// Everything one store holds: the unit's reader and scope, its open cursors, and the WASI
+/// context that grants nothing.
+pub(super) struct UnitState {
+    pub(super) reader: Arc<dyn MarketDataReader>,
+    pub(super) scope: UnitScope,
+    pub(super) plugin: String,
+    pub(super) table: ResourceTable,
+    pub(super) wasi: WasiCtx,
+    pub(super) limits: StoreLimits,
+    pub(super) stdout: MemoryOutputPipe,
+    pub(super) stderr: MemoryOutputPipe,
+}
+
+impl WasiView for UnitState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl UnitState {
+    /// Turns a read's outcome into what the guest sees, logging the whole cause of a failure
+    /// first: the guest gets the error's case, the log gets the database's message.
+    fn answer<T, U>(
+        &self,
+        call: &str,
+        result: Result<T, ReadError>,
+        wrap: impl FnOnce(T) -> U,
+    ) -> Result<U, wit::Error> {
+        result.map(wrap).map_err(|err| {
+            match &err {
+                ReadError::Unavailable(_) => tracing::error!(
+                    plugin = %self.plugin, symbol = %self.scope.symbol, call, error = %err_chain(&err),
+                    "reader call failed"
+                ),
+                _ => tracing::debug!(plugin = %self.plugin, symbol = %self.scope.symbol, call, %err, "reader call refused"),
+            }
+            error_to_wit(err)
+        })
+    }
+}
+
+/// The error with its sources, for one log line.
+fn err_chain(err: &ReadError) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl wit::Host for UnitState {}
+impl plugin::Host for UnitState {}
+
+impl reader::Host for UnitState {
+    fn range(
+        &mut self,
+        symbol: String,
+        timeframe: wit::Timeframe,
+        range: wit::TimeRange,
+        fields: wit::Fields,
+    ) -> wasmtime::Result<Result<wit::BarColumns, wit::Error>> {
+        let result = range_from_wit(range).and_then(|range| {
+            self.scope.range(
+                &*self.reader,
+                &symbol,
+                timeframe_from_wit(timeframe),
+                range,
+                fields_from_wit(fields),
+            )
+        });
+        Ok(self.answer("range", result, columns_to_wit))
+    }
+
+    fn multi_range(
+        &mut self,
+        symbols: Vec<String>,
+        timeframe: wit::Timeframe,
+        range: wit::TimeRange,
+        fields: wit::Fields,
+    ) -> wasmtime::Result<Result<Vec<wit::SymbolBars>, wit::Error>> {
+        let result = range_from_wit(range).and_then(|range| {
+            self.scope.multi_range(
+                &*self.reader,
+                &symbols,
+                timeframe_from_wit(timeframe),
+                range,
+                fields_from_wit(fields),
+            )
+        });
+        Ok(self.answer("multi-range", result, |all| {
+            all.into_iter()
+                .map(|(symbol, bars)| wit::SymbolBars {
+                    symbol: symbol.to_string(),
+                    bars: columns_to_wit(bars),
+                })
+                .collect()
+        }))
+    }
+
+    fn latest(
+        &mut self,
+        symbols: Vec<String>,
+        timeframe: wit::Timeframe,
+    ) -> wasmtime::Result<Result<Vec<wit::LatestBar>, wit::Error>> {
+        let result = self.scope.latest(&*self.reader, &symbols, timeframe_from_wit(timeframe));
+        Ok(self.answer("latest", result, |bars| bars.into_iter().map(latest_to_wit).collect()))
+    }
+
+    fn availability(
+        &mut self,
+        symbol: String,
+        timeframe: wit::Timeframe,
+    ) -> wasmtime::Result<Result<wit::AvailabilityInfo, wit::Error>> {
+        let result = self.scope.availability(&*self.reader, &symbol, timeframe_from_wit(timeframe));
+        Ok(self.answer("availability", result, availability_to_wit))
+    }
+
+    fn timeframes(&mut self, symbol: String) -> wasmtime::Result<Result<Vec<wit::Timeframe>, wit::Error>> {
+        let result = self.scope.timeframes(&*self.reader, &symbol);
+        Ok(self.answer("timeframes", result, |tfs| {
+            tfs.into_iter().map(super::convert::timeframe_to_wit).collect()
+        }))
+    }
+
+    fn summary(&mut self) -> wasmtime::Result<Result<Vec<wit::AvailabilityEntry>, wit::Error>> {
+        let result = self.scope.summary(&*self.reader);
+        Ok(self.answer("summary", result, |entries| entries.into_iter().map(entry_to_wit).collect()))
+    }
+
+    fn open_range(
+        &mut self,
+        symbol: String,
+        timeframe: wit::Timeframe,
+        range: wit::TimeRange,
+        fields: wit::Fields,
+        batch_rows: u32,
+    ) -> wasmtime::Result<Result<Resource<RangeCursor>, wit::Error>> {
+        let result = range_from_wit(range).and_then(|range| {
+            self.scope.open_range(
+                &symbol,
+                timeframe_from_wit(timeframe),
+                range,
+                fields_from_wit(fields),
+                batch_rows,
+            )
+        });
+        match self.answer("open-range", result, |cursor| cursor) {
+            // A full resource table is the host's limit, not the guest's mistake: trap.
+            Ok(cursor) => Ok(Ok(self.table.push(cursor)?)),
+            Err(err) => Ok(Err(err)),
+        }
+    }
+}
+
+impl reader::HostRangeCursor for UnitState {
+    fn next_batch(
+        &mut self,
+        cursor: Resource<RangeCursor>,
+    ) -> wasmtime::Result<Result<Option<wit::BarColumns>, wit::Error>> {
+        // A handle the table does not know is a host bug (the guest cannot forge one): trap.
+        let cursor = self.table.get_mut(&cursor)?;
+        let result = cursor.next_batch(&*self.reader);
+        Ok(self.answer("next-batch", result, |batch| batch.map(columns_to_wit)))
+    }
+
+    fn drop(&mut self, cursor: Resource<RangeCursor>) -> wasmtime::Result<()> {
+        self.table.delete(cursor)?;
+        Ok(())
+    }
+}

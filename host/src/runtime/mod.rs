@@ -1,0 +1,116 @@
+//! The Wasm runtime: loads plugin components once per job and runs each unit of work in a fresh
+//! store whose only data access is the scoped reader.
+//!
+//! - `bindings.rs`: the generated bindings (private);
+//! - `host.rs`: the reader imports, implemented over the port;
+//! - `scope.rs`: what a unit may read (the look-ahead guard);
+//! - `convert.rs`: WIT types to and from domain types;
+//! - `plugin.rs`: loading, describing and running a plugin.
+//!
+//! A plugin gets no WASI capabilities: no preopened directories, environment, arguments or
+//! network; its clocks are frozen at the epoch and its stdout/stderr go to the host log.
+
+mod bindings;
+mod convert;
+mod host;
+mod plugin;
+mod scope;
+
+use std::path::Path;
+use std::time::Duration;
+
+use thiserror::Error;
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Cache, CacheConfig, Config, Engine};
+
+pub use plugin::{Plugin, UnitFailure};
+pub use scope::{MAX_ROWS_PER_CALL, UnitScope};
+
+use host::UnitState;
+
+/// How often the epoch advances: the resolution of the per-call CPU time limit.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Limits each store runs under.
+#[derive(Debug, Clone)]
+pub struct RuntimeLimits {
+    /// A plugin's linear memory, in bytes; a growth past it fails and the plugin traps.
+    pub memory_bytes: usize,
+    /// Wall time one call into a plugin may take (epoch interruption; host calls such as SQL are
+    /// bounded by their own statement timeout).
+    pub call_timeout: Duration,
+    /// Bars one reader call may return.
+    pub rows_per_call: usize,
+}
+
+impl Default for RuntimeLimits {
+    fn default() -> Self {
+        RuntimeLimits {
+            memory_bytes: 2 << 30,
+            call_timeout: Duration::from_secs(300),
+            rows_per_call: MAX_ROWS_PER_CALL,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum RuntimeError {
+    #[error("setting up the Wasm engine")]
+    Engine(#[source] wasmtime::Error),
+}
+
+/// One engine and linker for a job: plugins compiled on it share the on-disk code cache.
+pub struct PluginRuntime {
+    engine: Engine,
+    linker: Linker<UnitState>,
+    limits: RuntimeLimits,
+}
+
+impl std::fmt::Debug for PluginRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginRuntime").field("limits", &self.limits).finish_non_exhaustive()
+    }
+}
+
+impl PluginRuntime {
+    /// An engine with epoch interruption and, when `cache_dir` is given, compiled code cached
+    /// there by the component's hash, so a rerun skips compilation.
+    pub fn new(cache_dir: Option<&Path>, limits: RuntimeLimits) -> Result<Self, RuntimeError> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        if let Some(dir) = cache_dir {
+            let mut cache = CacheConfig::new();
+            cache.with_directory(dir);
+            config.cache(Some(Cache::new(cache).map_err(RuntimeError::Engine)?));
+        }
+        let engine = Engine::new(&config).map_err(RuntimeError::Engine)?;
+        let mut linker = Linker::new(&engine);
+        // WASI is linked so that components built by standard toolchains instantiate; the
+        // context each store gets (see `plugin.rs`) grants no capability.
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(RuntimeError::Engine)?;
+        bindings::reader::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
+            .map_err(RuntimeError::Engine)?;
+        spawn_epoch_ticker(&engine);
+        Ok(PluginRuntime { engine, linker, limits })
+    }
+
+    /// Compiles (or loads from the cache) the component at `path` and asks it to describe itself.
+    pub fn load(&self, path: &Path) -> Result<Plugin, plugin::LoadError> {
+        Plugin::load(self, path)
+    }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] for as long as the engine lives.
+fn spawn_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("candlewick-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread");
+}
