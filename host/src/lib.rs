@@ -6,13 +6,16 @@
 //! - [`ingest`]: the only writer of `market_data`: idempotent, all-or-nothing upserts per file;
 //! - [`migrate`]: the versioned schema, applied by refinery;
 //! - [`runtime`]: the Wasm runtime that runs plugins against a scoped reader;
+//! - [`job`]: `candlewick run`, the batch job; [`output`]: its Parquet files;
 //! - [`cli`]: the `candlewick` subcommands.
 
 pub mod bars_file;
 pub mod cli;
 pub mod domain;
 pub mod ingest;
+pub mod job;
 pub mod migrate;
+pub mod output;
 pub mod pg;
 pub mod reader;
 pub mod runtime;

@@ -11,7 +11,7 @@ use crate::domain::{Bar, Symbol, Timeframe, Timestamp};
 
 pub(super) struct CsvRows {
     path: PathBuf,
-    reader: csv::Reader<File>,
+    reader: csv::Reader<Box<dyn std::io::Read>>,
     columns: ColumnIndex,
     defaults: FileDefaults,
     record: csv::StringRecord,
@@ -22,7 +22,16 @@ pub(super) struct CsvRows {
 impl CsvRows {
     pub(super) fn open(path: &Path, defaults: &FileDefaults) -> Result<Self, BarFileError> {
         let file = File::open(path).map_err(|source| BarFileError::Io { path: path.to_owned(), source })?;
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::Headers).from_reader(file);
+        Self::from_reader(path, Box::new(file), defaults)
+    }
+
+    /// CSV from any byte source; `path` names it in messages.
+    pub(super) fn from_reader(
+        path: &Path,
+        input: Box<dyn std::io::Read>,
+        defaults: &FileDefaults,
+    ) -> Result<Self, BarFileError> {
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::Headers).from_reader(input);
         let headers = reader.headers().map_err(|err| csv_error(path, err))?;
         let layout = |message| BarFileError::Layout { path: path.to_owned(), message };
         if headers.is_empty() {

@@ -92,6 +92,16 @@ pub fn read(path: &Path, defaults: &FileDefaults) -> Result<BarRecords, BarFileE
     Ok(BarRecords { rows, keys: KeyTracker::default(), failed: false })
 }
 
+/// Reads CSV bars from memory (the embedded sample); `name` stands for the file in messages.
+pub fn read_csv_bytes(
+    name: &Path,
+    bytes: &'static [u8],
+    defaults: &FileDefaults,
+) -> Result<BarRecords, BarFileError> {
+    let rows: Box<dyn RowSource> = Box::new(csv::CsvRows::from_reader(name, Box::new(bytes), defaults)?);
+    Ok(BarRecords { rows, keys: KeyTracker::default(), failed: false })
+}
+
 /// A file format's rows, parsed and checked one at a time (all but the duplicate-key check).
 trait RowSource {
     fn path(&self) -> &Path;

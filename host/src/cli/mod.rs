@@ -6,6 +6,7 @@ mod database;
 mod ingest;
 mod inspect;
 mod migrate;
+mod run;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,6 +33,10 @@ pub enum Command {
     Availability(inspect::AvailabilityArgs),
     /// Show the latest bar of each symbol
     Latest(inspect::LatestArgs),
+    /// Run a job: plugins over symbols and a window, one Parquet file per plugin and symbol
+    Run(run::RunArgs),
+    /// Show what a plugin says about itself: parameters, outputs, warm-up
+    Inspect(run::InspectArgs),
 }
 
 /// Runs one subcommand; the exit code tells success from failure.
@@ -41,5 +46,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => ingest::run(&args, out),
         Command::Availability(args) => inspect::availability(&args, out),
         Command::Latest(args) => inspect::latest(&args, out),
+        Command::Run(args) => run::run(&args, out),
+        Command::Inspect(args) => run::inspect(&args, out),
     }
 }

@@ -47,6 +47,14 @@ impl ConnectionSettings {
         config
     }
 
+    /// Settings from parts already split out (host, port, database, user, password).
+    pub fn from_config(mut config: postgres::Config) -> Self {
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
+        }
+        ConnectionSettings { config }
+    }
+
     pub fn config(&self) -> &postgres::Config {
         &self.config
     }

@@ -50,6 +50,21 @@ impl MemoryMarketDataReader {
         Ok(Self::from_records(records))
     }
 
+    /// The bundled sample, compiled into the binary: EURUSD 1h bars of 2018 (see
+    /// `host/fixtures/README.md`). The job's embedded default source: it needs no server.
+    pub fn embedded_sample() -> Self {
+        const SAMPLE: &[u8] = include_bytes!("../../fixtures/eurusd_1h_2018.csv");
+        let defaults = FileDefaults {
+            symbol: Some(Symbol::new("EURUSD").expect("a valid symbol")),
+            timeframe: Some(Timeframe::Hour1),
+        };
+        let records =
+            bars_file::read_csv_bytes(Path::new("<embedded eurusd_1h_2018.csv>"), SAMPLE, &defaults)
+                .and_then(|records| records.collect::<Result<Vec<_>, _>>())
+                .expect("the embedded sample is valid (checked by a test)");
+        Self::from_records(records)
+    }
+
     /// Rows as `market_data` might hold them, timeframe as stored text. Rows whose timeframe or
     /// symbol is not valid are left out of every answer, as the PostgreSQL adapter leaves them.
     pub fn from_stored_rows<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str, Bar)>) -> Self {

@@ -27,6 +27,8 @@ pub(super) struct UnitState {
     pub(super) limits: StoreLimits,
     pub(super) stdout: MemoryOutputPipe,
     pub(super) stderr: MemoryOutputPipe,
+    /// Bars served to the plugin so far, for the job's summary.
+    pub(super) rows_served: u64,
 }
 
 impl WasiView for UnitState {
@@ -54,6 +56,14 @@ impl UnitState {
             }
             error_to_wit(err)
         })
+    }
+}
+
+impl UnitState {
+    fn count<T>(&mut self, result: &Result<T, ReadError>, rows: impl FnOnce(&T) -> usize) {
+        if let Ok(value) = result {
+            self.rows_served += rows(value) as u64;
+        }
     }
 }
 
@@ -89,6 +99,7 @@ impl reader::Host for UnitState {
                 fields_from_wit(fields),
             )
         });
+        self.count(&result, |bars| bars.len());
         Ok(self.answer("range", result, columns_to_wit))
     }
 
@@ -108,6 +119,7 @@ impl reader::Host for UnitState {
                 fields_from_wit(fields),
             )
         });
+        self.count(&result, |all| all.iter().map(|(_, bars)| bars.len()).sum());
         Ok(self.answer("multi-range", result, |all| {
             all.into_iter()
                 .map(|(symbol, bars)| wit::SymbolBars {
@@ -181,6 +193,7 @@ impl reader::HostRangeCursor for UnitState {
         // A handle the table does not know is a host bug (the guest cannot forge one): trap.
         let cursor = self.table.get_mut(&cursor)?;
         let result = cursor.next_batch(&*self.reader);
+        self.count(&result, |batch| batch.as_ref().map_or(0, |b| b.len()));
         Ok(self.answer("next-batch", result, |batch| batch.map(columns_to_wit)))
     }
 

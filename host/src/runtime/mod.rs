@@ -23,7 +23,7 @@ use thiserror::Error;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Cache, CacheConfig, Config, Engine};
 
-pub use plugin::{Plugin, UnitFailure};
+pub use plugin::{LoadError, Plugin, UnitFailure, UnitOutput};
 pub use scope::{MAX_ROWS_PER_CALL, UnitScope};
 
 use host::UnitState;
@@ -41,6 +41,8 @@ pub struct RuntimeLimits {
     pub call_timeout: Duration,
     /// Bars one reader call may return.
     pub rows_per_call: usize,
+    /// Bars one cursor batch may hold: a cap on what plugins ask for.
+    pub batch_rows: usize,
 }
 
 impl Default for RuntimeLimits {
@@ -49,6 +51,7 @@ impl Default for RuntimeLimits {
             memory_bytes: 2 << 30,
             call_timeout: Duration::from_secs(300),
             rows_per_call: MAX_ROWS_PER_CALL,
+            batch_rows: crate::reader::DEFAULT_BATCH_ROWS,
         }
     }
 }

@@ -49,6 +49,14 @@ pub enum UnitFailure {
     Output { plugin: String, symbol: Symbol, message: String },
 }
 
+/// What one unit of work produced.
+#[derive(Debug, Clone)]
+pub struct UnitOutput {
+    pub table: Table,
+    /// Bars the plugin read through the reader.
+    pub rows_read: u64,
+}
+
 enum Pre {
     FeatureBuilder(FeatureBuilderPre<UnitState>),
     Sampler(SamplerPre<UnitState>),
@@ -193,6 +201,7 @@ impl Plugin {
             limits,
             stdout,
             stderr,
+            rows_served: 0,
         };
         let mut store = Store::new(&self.runtime.engine, state);
         store.limiter(|state| &mut state.limits);
@@ -210,6 +219,7 @@ impl Plugin {
             timeframe: Timeframe::Tick,
             readable: TimeRange::new(Timestamp::MIN, Timestamp::MIN).expect("an empty window"),
             max_rows_per_call: 0,
+            max_batch_rows: 0,
         };
         let mut store = self.store(&name, Arc::new(MemoryMarketDataReader::default()), scope);
         let info = match &self.pre {
@@ -222,7 +232,11 @@ impl Plugin {
 
     /// Runs one unit of work in a fresh store. A trap, a plugin error or a malformed table fails
     /// this unit only; the store is dropped either way.
-    pub fn run(&self, reader: Arc<dyn MarketDataReader>, unit: &UnitOfWork) -> Result<Table, UnitFailure> {
+    pub fn run(
+        &self,
+        reader: Arc<dyn MarketDataReader>,
+        unit: &UnitOfWork,
+    ) -> Result<UnitOutput, UnitFailure> {
         let plugin = self.info.name.clone();
         let readable = TimeRange::new(unit.warm_up_from, unit.as_of).map_err(|err| UnitFailure::Plugin {
             plugin: plugin.clone(),
@@ -234,6 +248,7 @@ impl Plugin {
             timeframe: unit.timeframe,
             readable,
             max_rows_per_call: self.runtime.limits.rows_per_call,
+            max_batch_rows: self.runtime.limits.batch_rows,
         };
         let mut store = self.store(&plugin, Arc::clone(&reader), scope);
         let wit_unit = unit_to_wit(unit);
@@ -267,7 +282,7 @@ impl Plugin {
         if self.kind == PluginKind::FeatureBuilder {
             self.check_aligned(&*reader, unit, &table).map_err(invalid)?;
         }
-        Ok(table)
+        Ok(UnitOutput { table, rows_read: store.data().rows_served })
     }
 
     /// A feature builder's rows are the unit's bars in the window, one for one.

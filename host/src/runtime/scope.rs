@@ -24,6 +24,8 @@ pub struct UnitScope {
     /// `warm_up_from ..= as_of`.
     pub readable: TimeRange,
     pub max_rows_per_call: usize,
+    /// The most bars a cursor batch holds, whatever the plugin asks for.
+    pub max_batch_rows: usize,
 }
 
 impl UnitScope {
@@ -160,7 +162,7 @@ impl UnitScope {
         batch_rows: u32,
     ) -> Result<RangeCursor, ReadError> {
         let request = self.request(symbol, timeframe, range, fields)?;
-        let batch_rows = (batch_rows as usize).min(self.max_rows_per_call);
+        let batch_rows = (batch_rows as usize).min(self.max_rows_per_call).min(self.max_batch_rows);
         Ok(RangeCursor::new(request, batch_rows)?)
     }
 
@@ -184,6 +186,7 @@ mod tests {
             timeframe: Timeframe::Hour1,
             readable,
             max_rows_per_call: 2,
+            max_batch_rows: 2,
         }
     }
 

@@ -1,0 +1,88 @@
+//! Job parameters checked against what a plugin declares.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{ParamValue, PluginInfo};
+
+/// Every declared parameter, in declaration order: the job's value (of the declared type) or the
+/// default. An unknown name or a value of the wrong type is an error naming both.
+pub fn resolve(
+    info: &PluginInfo,
+    given: &BTreeMap<String, serde_yaml::Value>,
+) -> Result<Vec<(String, ParamValue)>, String> {
+    if let Some(unknown) = given.keys().find(|name| !info.params.iter().any(|p| &p.name == *name)) {
+        let known: Vec<&str> = info.params.iter().map(|p| p.name.as_str()).collect();
+        return Err(format!("unknown parameter {unknown:?} (expected one of {})", known.join(", ")));
+    }
+    info.params
+        .iter()
+        .map(|spec| {
+            let value = match given.get(&spec.name) {
+                None => spec.default.clone(),
+                Some(value) => convert(value, &spec.default).ok_or_else(|| {
+                    format!(
+                        "parameter {:?}: expected {}, got {}",
+                        spec.name,
+                        spec.default.type_name(),
+                        describe(value)
+                    )
+                })?,
+            };
+            Ok((spec.name.clone(), value))
+        })
+        .collect()
+}
+
+/// The YAML value as the default's type; an integer is accepted where a float is expected.
+fn convert(value: &serde_yaml::Value, like: &ParamValue) -> Option<ParamValue> {
+    Some(match like {
+        ParamValue::Int(_) => ParamValue::Int(value.as_i64()?),
+        ParamValue::Float(_) => ParamValue::Float(value.as_f64()?),
+        ParamValue::Text(_) => ParamValue::Text(value.as_str()?.to_owned()),
+        ParamValue::Boolean(_) => ParamValue::Boolean(value.as_bool()?),
+    })
+}
+
+fn describe(value: &serde_yaml::Value) -> String {
+    serde_yaml::to_string(value).map(|s| s.trim().to_owned()).unwrap_or_else(|_| "a value".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ParamSpec;
+
+    fn info() -> PluginInfo {
+        let spec = |name: &str, default| ParamSpec { name: name.into(), default, description: String::new() };
+        PluginInfo {
+            name: "p".into(),
+            version: "1".into(),
+            description: String::new(),
+            params: vec![spec("period", ParamValue::Int(20)), spec("k", ParamValue::Float(2.0))],
+            outputs: vec![],
+            warm_up_bars: 0,
+        }
+    }
+
+    fn given(yaml: &str) -> BTreeMap<String, serde_yaml::Value> {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn defaults_fill_in_and_ints_serve_as_floats() {
+        let params = resolve(&info(), &given("k: 3")).unwrap();
+        assert_eq!(params, [("period".into(), ParamValue::Int(20)), ("k".into(), ParamValue::Float(3.0))]);
+    }
+
+    #[test]
+    fn unknown_names_and_wrong_types_are_named() {
+        assert_eq!(
+            resolve(&info(), &given("perod: 3")).unwrap_err(),
+            "unknown parameter \"perod\" (expected one of period, k)"
+        );
+        assert_eq!(
+            resolve(&info(), &given("period: 2.5")).unwrap_err(),
+            "parameter \"period\": expected int, got 2.5"
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! Running a job: open the source, load the plugins, run every unit, write every table.
+
+use std::io::IsTerminal;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::config::{Job, Source};
+use crate::bars_file::FileDefaults;
+use crate::domain::{ParamValue, Symbol, Timestamp, UnitOfWork};
+use crate::output::{ParquetWriter, Provenance};
+use crate::pg::ConnectionSettings;
+use crate::reader::{MarketDataReader, MemoryMarketDataReader, PgMarketDataReader, PgReaderConfig};
+use crate::runtime::{Plugin, PluginRuntime};
+
+/// How one unit ended.
+#[derive(Debug)]
+pub struct UnitReport {
+    pub plugin: String,
+    pub symbol: Symbol,
+    /// The file written, rows read and rows written; or why the unit failed.
+    pub outcome: Result<(PathBuf, u64, usize), String>,
+}
+
+/// What a job did.
+#[derive(Debug)]
+pub struct JobSummary {
+    pub units: Vec<UnitReport>,
+    pub elapsed: Duration,
+}
+
+impl JobSummary {
+    pub fn failed(&self) -> impl Iterator<Item = &UnitReport> {
+        self.units.iter().filter(|u| u.outcome.is_err())
+    }
+
+    /// 0 when every unit succeeded, 2 when some failed (a job that could not run exits 1).
+    pub fn exit_code(&self) -> ExitCode {
+        if self.failed().next().is_none() { ExitCode::SUCCESS } else { ExitCode::from(2) }
+    }
+
+    /// The closing summary: units, rows, time, files and failures.
+    pub fn render(&self, output: &std::path::Path) -> String {
+        let ok = self.units.iter().filter(|u| u.outcome.is_ok()).count();
+        let (rows_in, rows_out) = self
+            .units
+            .iter()
+            .filter_map(|u| u.outcome.as_ref().ok())
+            .fold((0u64, 0usize), |(i, o), (_, r_in, r_out)| (i + r_in, o + r_out));
+        let mut text = format!(
+            "units: {ok} ok, {} failed; rows in {rows_in}, rows out {rows_out}; {:.2} s\noutput: {}\n",
+            self.units.len() - ok,
+            self.elapsed.as_secs_f64(),
+            output.display()
+        );
+        for unit in &self.units {
+            match &unit.outcome {
+                Ok((path, _, rows)) => text.push_str(&format!("  {} ({rows} rows)\n", path.display())),
+                Err(err) => text.push_str(&format!("  FAILED {err}\n")),
+            }
+        }
+        text
+    }
+}
+
+fn open_reader(source: &Source) -> anyhow::Result<Arc<dyn MarketDataReader>> {
+    Ok(match source {
+        Source::Embedded => Arc::new(MemoryMarketDataReader::embedded_sample()),
+        Source::Fixture(path) => Arc::new(MemoryMarketDataReader::from_file(path, &FileDefaults::default())?),
+        Source::Database(settings) => Arc::new(connect(settings)?),
+    })
+}
+
+fn connect(settings: &ConnectionSettings) -> anyhow::Result<PgMarketDataReader> {
+    PgMarketDataReader::connect(settings, &PgReaderConfig::default())
+        .with_context(|| format!("connecting to {settings}"))
+}
+
+/// The default cache of compiled plugins: `$XDG_CACHE_HOME/candlewick` or `~/.cache/candlewick`.
+fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|dir| dir.join("candlewick"))
+}
+
+struct LoadedPlugin {
+    plugin: Plugin,
+    params: Vec<(String, ParamValue)>,
+}
+
+/// Runs `job`. Errors are for a job that cannot run (source, plugins, parameters); a unit's
+/// failure is reported in the summary and the other units go on (unless `fail_fast`).
+pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
+    let started = Instant::now();
+    let reader = open_reader(&job.source)?;
+    let cache_dir = job.cache_dir.clone().or_else(default_cache_dir);
+    let runtime = PluginRuntime::new(cache_dir.as_deref(), job.limits.clone())?;
+    let plugins = job
+        .plugins
+        .iter()
+        .map(|p| {
+            let plugin = runtime.load(&p.path)?;
+            let params = super::resolve_params(plugin.info(), &p.params)
+                .map_err(|err| anyhow::anyhow!("plugin {}: {err}", p.path.display()))?;
+            Ok(LoadedPlugin { plugin, params })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    tracing::info!(plugins = plugins.len(), elapsed = ?started.elapsed(), "plugins loaded");
+
+    let writer = ParquetWriter::new(&job.output);
+    let total = plugins.len() * job.symbols.len();
+    let progress = progress_bar(total);
+    let mut units = Vec::with_capacity(total);
+    'plugins: for loaded in &plugins {
+        for symbol in job.symbols.iter() {
+            let name = loaded.plugin.info().name.clone();
+            progress.set_message(format!("{name} {symbol}"));
+            let outcome = run_unit(job, &*reader, &Arc::clone(&reader), loaded, symbol, &writer);
+            match &outcome {
+                Ok((_, rows_in, rows_out)) => log_unit(
+                    &progress,
+                    format!("{name} {symbol}: ok, {rows_in} bars in, {rows_out} rows out"),
+                ),
+                Err(err) => log_unit(&progress, err.clone()),
+            }
+            progress.inc(1);
+            let failed = outcome.is_err();
+            units.push(UnitReport { plugin: name, symbol: symbol.clone(), outcome });
+            if failed && job.fail_fast {
+                break 'plugins;
+            }
+        }
+    }
+    progress.finish_and_clear();
+    Ok(JobSummary { units, elapsed: started.elapsed() })
+}
+
+fn run_unit(
+    job: &Job,
+    reader: &dyn MarketDataReader,
+    shared: &Arc<dyn MarketDataReader>,
+    loaded: &LoadedPlugin,
+    symbol: &Symbol,
+    writer: &ParquetWriter,
+) -> Result<(PathBuf, u64, usize), String> {
+    let info = loaded.plugin.info();
+    let warm_up_from = match NonZeroUsize::new(info.warm_up_bars as usize) {
+        None => job.window.start(),
+        Some(bars) => reader
+            .bar_before(symbol, job.timeframe, job.window.start(), bars)
+            .map_err(|err| format!("plugin {} on {symbol}: finding the warm-up start: {err}", info.name))?
+            // Fewer bars than the warm-up before the window: everything there is.
+            .unwrap_or(Timestamp::MIN),
+    };
+    let unit = UnitOfWork {
+        symbol: symbol.clone(),
+        timeframe: job.timeframe,
+        window: job.window,
+        warm_up_from,
+        as_of: job.as_of,
+        params: loaded.params.clone(),
+    };
+    let output = loaded.plugin.run(Arc::clone(shared), &unit).map_err(|err| err.to_string())?;
+    let provenance = provenance(job, &loaded.plugin, &unit);
+    let path = writer
+        .write(&info.name, symbol.as_str(), &output.table, &provenance)
+        .map_err(|err| format!("plugin {} on {symbol}: {:#}", info.name, anyhow::Error::from(err)))?;
+    Ok((path, output.rows_read, output.table.ts.len()))
+}
+
+/// The `candlewick.*` metadata of an output file. Never a credential: the source is its kind.
+fn provenance(job: &Job, plugin: &Plugin, unit: &UnitOfWork) -> Provenance {
+    let params: serde_json::Map<String, serde_json::Value> = unit
+        .params
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                ParamValue::Int(v) => serde_json::json!(v),
+                ParamValue::Float(v) => serde_json::json!(v),
+                ParamValue::Text(v) => serde_json::json!(v),
+                ParamValue::Boolean(v) => serde_json::json!(v),
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    let source = match &job.source {
+        Source::Database(_) => "database".to_owned(),
+        Source::Fixture(path) => format!("fixture {}", path.display()),
+        Source::Embedded => "embedded sample".to_owned(),
+    };
+    let info = plugin.info();
+    Provenance {
+        entries: vec![
+            ("plugin", info.name.clone()),
+            ("plugin_version", info.version.clone()),
+            ("plugin_sha256", plugin.sha256().to_owned()),
+            ("params", serde_json::Value::Object(params).to_string()),
+            ("symbol", unit.symbol.to_string()),
+            ("timeframe", unit.timeframe.to_string()),
+            ("window_start", unit.window.start().to_string()),
+            ("window_end", unit.window.end().to_string()),
+            ("as_of", unit.as_of.to_string()),
+            ("warm_up_from", unit.warm_up_from.to_string()),
+            ("source", source),
+            ("host_version", env!("CARGO_PKG_VERSION").to_owned()),
+        ],
+    }
+}
+
+/// A bar on a terminal; plain log lines on stderr otherwise.
+fn progress_bar(total: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} units  {msg}")
+            .expect("a valid template"),
+    );
+    bar
+}
+
+fn log_unit(progress: &ProgressBar, line: String) {
+    if progress.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        progress.println(line);
+    }
+}

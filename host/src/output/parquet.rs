@@ -1,0 +1,155 @@
+//! Plugin tables as Parquet files that pandas and polars read: a `ts` column of UTC timestamps
+//! (microseconds) and the plugin's columns as `double` or `int64`, with the job's provenance in
+//! the file's key-value metadata. Each file is written to a temporary name and renamed into
+//! place, so a reader never sees half a file.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, TimestampMicrosecondArray};
+use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use thiserror::Error;
+
+use crate::domain::{ColumnValues, Table};
+
+/// Where a table came from, stored as `candlewick.*` keys in the file metadata.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub entries: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, Error)]
+pub enum WriteError {
+    #[error("writing {}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("writing {}", path.display())]
+    Parquet { path: PathBuf, source: parquet::errors::ParquetError },
+    #[error("building the table for {}", path.display())]
+    Arrow { path: PathBuf, source: arrow::error::ArrowError },
+}
+
+/// Writes tables under one output folder.
+#[derive(Debug, Clone)]
+pub struct ParquetWriter {
+    root: PathBuf,
+}
+
+impl ParquetWriter {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ParquetWriter { root: root.into() }
+    }
+
+    /// `{root}/{plugin}/{symbol}.parquet`.
+    pub fn path_for(&self, plugin: &str, symbol: &str) -> PathBuf {
+        self.root.join(plugin).join(format!("{symbol}.parquet"))
+    }
+
+    /// Writes `table` to `{root}/{plugin}/{symbol}.parquet` atomically; returns the path.
+    pub fn write(
+        &self,
+        plugin: &str,
+        symbol: &str,
+        table: &Table,
+        provenance: &Provenance,
+    ) -> Result<PathBuf, WriteError> {
+        let path = self.path_for(plugin, symbol);
+        let io = |source| WriteError::Io { path: path.clone(), source };
+        std::fs::create_dir_all(path.parent().expect("a file under the root")).map_err(io)?;
+        let batch = record_batch(table).map_err(|source| WriteError::Arrow { path: path.clone(), source })?;
+        let temporary = path.with_extension(format!("parquet.tmp-{}", std::process::id()));
+        let written = write_file(&temporary, &batch, provenance);
+        if let Err(source) = written {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(WriteError::Parquet { path, source });
+        }
+        std::fs::rename(&temporary, &path).map_err(io)?;
+        Ok(path)
+    }
+}
+
+fn record_batch(table: &Table) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let mut fields =
+        vec![Field::new("ts", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false)];
+    let mut arrays: Vec<ArrayRef> =
+        vec![Arc::new(TimestampMicrosecondArray::from(table.ts.clone()).with_timezone("UTC"))];
+    for (name, values) in &table.columns {
+        match values {
+            ColumnValues::Float(v) => {
+                fields.push(Field::new(name, DataType::Float64, false));
+                arrays.push(Arc::new(Float64Array::from(v.clone())));
+            }
+            ColumnValues::Int(v) => {
+                fields.push(Field::new(name, DataType::Int64, false));
+                arrays.push(Arc::new(Int64Array::from(v.clone())));
+            }
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+}
+
+fn write_file(
+    path: &Path,
+    batch: &RecordBatch,
+    provenance: &Provenance,
+) -> Result<(), parquet::errors::ParquetError> {
+    let metadata = provenance
+        .entries
+        .iter()
+        .map(|(key, value)| KeyValue::new(format!("candlewick.{key}"), value.clone()))
+        .collect();
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_key_value_metadata(Some(metadata))
+        .build();
+    let file = File::create(path)?;
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties))?;
+    writer.write(batch)?;
+    writer.close()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    #[test]
+    fn a_table_round_trips_with_its_provenance_and_no_temporary_file_left() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let writer = ParquetWriter::new(dir.path());
+        let table = Table {
+            ts: vec![1_000_000, 2_000_000],
+            columns: vec![
+                ("sma".into(), ColumnValues::Float(vec![f64::NAN, 1.5])),
+                ("label".into(), ColumnValues::Int(vec![1, -1])),
+            ],
+        };
+        let provenance = Provenance { entries: vec![("plugin_sha256", "abc".into())] };
+        let path = writer.write("indicators", "EURUSD", &table, &provenance).unwrap();
+        assert_eq!(path, dir.path().join("indicators/EURUSD.parquet"));
+        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "only the final file");
+
+        let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+        let kv = reader.metadata().file_metadata().key_value_metadata().unwrap();
+        assert!(kv.iter().any(|e| e.key == "candlewick.plugin_sha256" && e.value.as_deref() == Some("abc")));
+        let batches: Vec<RecordBatch> =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(File::open(&path).unwrap(), 1024)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+        let batch = &batches[0];
+        assert_eq!(
+            batch.schema().field(0).data_type(),
+            &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+        );
+        let sma = batch.column(1).as_any().downcast_ref::<Float64Array>().unwrap();
+        assert!(sma.value(0).is_nan() && sma.value(1) == 1.5);
+        let label = batch.column(2).as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(label.values(), &[1, -1]);
+    }
+}
