@@ -12,21 +12,20 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::{Read, Write};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use candlewick::bars_file::FileDefaults;
 use candlewick::domain::{Bar, Fields, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp};
-use candlewick::pg::{ConnectionSettings, PgTimestamp};
+use candlewick::pg::ConnectionSettings;
 use candlewick::reader::{
     DEFAULT_BATCH_ROWS, MarketDataReader, PgMarketDataReader, PgReaderConfig, RangeCursor, RangeRequest,
     RangeStream,
 };
 use candlewick_testdb::TestDb;
-use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::types::Type;
+
+mod common;
+use common::{ALL_COLUMNS, MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy, write_csv};
 
 struct CountingAllocator;
 
@@ -55,104 +54,6 @@ fn peak_heap_during<T>(work: impl FnOnce() -> T) -> (T, usize) {
     PEAK.store(base, Ordering::Relaxed);
     let result = work();
     (result, PEAK.load(Ordering::Relaxed).saturating_sub(base))
-}
-
-const SYMBOLS: [&str; 4] = ["SYM0", "SYM1", "SYM2", "SYM3"];
-const MINUTE: i64 = 60_000_000;
-const START: i64 = 1_577_836_800_000_000; // 2020-01-01T00:00:00Z
-
-/// A deterministic random walk per symbol, so every run measures the same data.
-fn generate(bars_per_symbol: usize) -> Vec<(&'static str, Bar)> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut rows = Vec::with_capacity(bars_per_symbol * SYMBOLS.len());
-    for symbol in SYMBOLS {
-        let mut price = 100.0;
-        for i in 0..bars_per_symbol {
-            let open = price;
-            let close = open * (1.0 + (next() - 0.5) * 0.002);
-            let high = open.max(close) * (1.0 + next() * 0.001);
-            let low = open.min(close) * (1.0 - next() * 0.001);
-            let volume = (next() * 10_000.0) as i64;
-            price = close;
-            rows.push((
-                symbol,
-                Bar { ts: Timestamp::from_micros(START + i as i64 * MINUTE), open, high, low, close, volume },
-            ));
-        }
-    }
-    rows
-}
-
-fn write_csv(path: &Path, rows: &[(&str, Bar)]) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    writeln!(out, "symbol,timeframe,timestamp,open,high,low,close,volume")?;
-    for (symbol, bar) in rows {
-        writeln!(
-            out,
-            "{symbol},1m,{},{},{},{},{},{}",
-            bar.ts, bar.open, bar.high, bar.low, bar.close, bar.volume
-        )?;
-    }
-    out.flush()
-}
-
-/// The baseline for ingest: the rows, already in memory, binary-COPied straight into the table.
-fn plain_copy(client: &mut postgres::Client, rows: &[(&str, Bar)]) -> Result<(), postgres::Error> {
-    let sink = client.copy_in(
-        "COPY market_data (symbol, timeframe, \"timestamp\", open_price, high_price, low_price, close_price, volume) \
-         FROM STDIN (FORMAT binary)",
-    )?;
-    let types = [
-        Type::VARCHAR,
-        Type::VARCHAR,
-        Type::TIMESTAMPTZ,
-        Type::FLOAT8,
-        Type::FLOAT8,
-        Type::FLOAT8,
-        Type::FLOAT8,
-        Type::INT8,
-    ];
-    let mut writer = BinaryCopyInWriter::new(sink, &types);
-    for (symbol, bar) in rows {
-        writer.write(&[
-            symbol,
-            &"1m",
-            &PgTimestamp(bar.ts),
-            &bar.open,
-            &bar.high,
-            &bar.low,
-            &bar.close,
-            &bar.volume,
-        ])?;
-    }
-    writer.finish()?;
-    Ok(())
-}
-
-/// The baseline for reads: the same rows as binary COPY, drained without decoding. COPY takes no
-/// parameters, so the symbol is a literal here (the benchmark's own, safe to inline).
-fn copy_drain(client: &mut postgres::Client, symbol: &str) -> Result<usize, Box<dyn std::error::Error>> {
-    let sql = format!(
-        "COPY (SELECT timestamp, open_price, high_price, low_price, close_price, volume FROM market_data \
-         WHERE symbol = '{symbol}' AND timeframe = '1m' AND timestamp >= '-infinity' AND timestamp <= 'infinity' \
-         ORDER BY timestamp) TO STDOUT (FORMAT binary)"
-    );
-    let mut reader = client.copy_out(&sql)?;
-    let mut buf = vec![0u8; 1 << 16];
-    let mut bytes = 0;
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            return Ok(bytes);
-        }
-        bytes += n;
-    }
 }
 
 fn request(symbol: &str, range: TimeRange) -> RangeRequest {
@@ -245,7 +146,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let all = TimeRange::all();
     let drain_rate = best_rate(3, || {
         for symbol in SYMBOLS {
-            copy_drain(&mut client, symbol).unwrap();
+            copy_drain(&mut client, symbol, ALL_COLUMNS).unwrap();
         }
         rows.len()
     });

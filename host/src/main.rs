@@ -11,7 +11,18 @@ fn main() -> ExitCode {
         .with_env_filter(EnvFilter::try_from_env("CANDLEWICK_LOG").unwrap_or_else(|_| EnvFilter::new("warn")))
         .with_writer(std::io::stderr)
         .init();
-    let cli = candlewick::cli::Cli::parse();
+    let cli = match candlewick::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print as clap formats them.
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("{}", one_line(&err.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let mut out = std::io::stdout().lock();
     match candlewick::cli::run(cli, &mut out) {
         Ok(code) => code,
@@ -21,4 +32,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A usage error on one line: clap's message without its usage block and hints, so every bad
+/// input reads the same way (`error: ...`).
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .filter(|line| !line.is_empty() && !line.starts_with("tip:"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

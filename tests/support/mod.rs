@@ -125,3 +125,56 @@ pub fn chain(err: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// A built example plugin; `scripts/build-plugins` (run by `scripts/test`) makes them.
+pub fn plugin_wasm(name: &str) -> PathBuf {
+    let path = repo_path(&format!("plugins/target/wasm32-wasip2/release/{name}.wasm"));
+    assert!(path.exists(), "{} is missing: run scripts/build-plugins (scripts/test does)", path.display());
+    path
+}
+
+/// Every column of a Parquet file by name: timestamps and ints as i64, floats as f64.
+#[derive(Debug, Default)]
+pub struct ParquetTable {
+    pub ts: Vec<i64>,
+    pub floats: std::collections::BTreeMap<String, Vec<f64>>,
+    pub ints: std::collections::BTreeMap<String, Vec<i64>>,
+    pub metadata: std::collections::BTreeMap<String, String>,
+}
+
+pub fn read_parquet(path: &std::path::Path) -> ParquetTable {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{DataType, Float64Type, Int64Type, TimestampMicrosecondType};
+    use parquet::file::reader::FileReader;
+
+    let file = std::fs::File::open(path).unwrap_or_else(|err| panic!("opening {}: {err}", path.display()));
+    let meta_reader = parquet::file::reader::SerializedFileReader::new(file.try_clone().unwrap()).unwrap();
+    let mut table = ParquetTable::default();
+    for kv in meta_reader.metadata().file_metadata().key_value_metadata().into_iter().flatten() {
+        table.metadata.insert(kv.key.clone(), kv.value.clone().unwrap_or_default());
+    }
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 8192).unwrap();
+    for batch in reader {
+        let batch = batch.unwrap();
+        for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+            match field.data_type() {
+                DataType::Timestamp(_, _) => {
+                    table.ts.extend(column.as_primitive::<TimestampMicrosecondType>().values().iter())
+                }
+                DataType::Float64 => table
+                    .floats
+                    .entry(field.name().clone())
+                    .or_default()
+                    .extend(column.as_primitive::<Float64Type>().values().iter()),
+                DataType::Int64 => table
+                    .ints
+                    .entry(field.name().clone())
+                    .or_default()
+                    .extend(column.as_primitive::<Int64Type>().values().iter()),
+                other => panic!("unexpected column type {other} in {}", path.display()),
+            }
+            assert_eq!(column.null_count(), 0);
+        }
+    }
+    table
+}

@@ -69,6 +69,7 @@ struct PluginSection {
     path: PathBuf,
     #[serde(default)]
     params: BTreeMap<String, serde_yaml::Value>,
+    warm_up_bars: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +95,9 @@ pub enum Source {
 pub struct PluginJob {
     pub path: PathBuf,
     pub params: BTreeMap<String, serde_yaml::Value>,
+    /// Overrides the warm-up the plugin describes: `describe` sees no parameters, so a longer
+    /// look-back than the defaults' (an SMA of 200) needs it said here.
+    pub warm_up_bars: Option<u32>,
 }
 
 /// A validated job.
@@ -197,7 +201,7 @@ impl JobFile {
         let plugins = self
             .plugins
             .into_iter()
-            .map(|p| PluginJob { path: resolve(&p.path), params: p.params })
+            .map(|p| PluginJob { path: resolve(&p.path), params: p.params, warm_up_bars: p.warm_up_bars })
             .collect();
         let defaults = RuntimeLimits::default();
         let limits = RuntimeLimits {

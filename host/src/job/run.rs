@@ -92,6 +92,7 @@ fn default_cache_dir() -> Option<PathBuf> {
 struct LoadedPlugin {
     plugin: Plugin,
     params: Vec<(String, ParamValue)>,
+    warm_up_bars: u32,
 }
 
 /// Runs `job`. Errors are for a job that cannot run (source, plugins, parameters); a unit's
@@ -108,7 +109,8 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
             let plugin = runtime.load(&p.path)?;
             let params = super::resolve_params(plugin.info(), &p.params)
                 .map_err(|err| anyhow::anyhow!("plugin {}: {err}", p.path.display()))?;
-            Ok(LoadedPlugin { plugin, params })
+            let warm_up_bars = p.warm_up_bars.unwrap_or(plugin.info().warm_up_bars);
+            Ok(LoadedPlugin { plugin, params, warm_up_bars })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     tracing::info!(plugins = plugins.len(), elapsed = ?started.elapsed(), "plugins loaded");
@@ -150,7 +152,7 @@ fn run_unit(
     writer: &ParquetWriter,
 ) -> Result<(PathBuf, u64, usize), String> {
     let info = loaded.plugin.info();
-    let warm_up_from = match NonZeroUsize::new(info.warm_up_bars as usize) {
+    let warm_up_from = match NonZeroUsize::new(loaded.warm_up_bars as usize) {
         None => job.window.start(),
         Some(bars) => reader
             .bar_before(symbol, job.timeframe, job.window.start(), bars)

@@ -1,0 +1,21 @@
+//! Plain-Rust helpers the sampler plugins (`resample`, `bars`, `events`) share.
+//!
+//! Nothing here knows the WIT bindings: wit-bindgen generates types per crate, so each plugin
+//! converts its parameters, batches and output to and from the plain values below in its own
+//! `convert.rs`, and maps the errors to its `plugin-error`. Everything here is testable with a
+//! native `cargo test`.
+//!
+//! - [`params`]: declared parameters, checked once per unit of work.
+//! - [`batch`]: the streamed-read batch size, and checks on each batch the reader returns.
+//! - [`window`]: the unit's inclusive window.
+//! - [`table`]: a sampler's output table.
+
+pub mod batch;
+pub mod params;
+pub mod table;
+pub mod window;
+
+pub use batch::{BATCH_ROWS, BatchCheck, BatchError};
+pub use params::{ParamError, ParamSpec, ParamValue, Params};
+pub use table::{Column, Table, Values};
+pub use window::Window;

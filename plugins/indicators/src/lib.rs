@@ -1,0 +1,28 @@
+//! The `indicators` feature builder: classic technical indicators over a unit's bars, as a
+//! Candlewick Wasm component (world `feature-builder` of `candlewick:market-data@0.1.0`).
+//!
+//! It reads close, high and low through the imported reader in one streamed read over the unit's
+//! warm-up and window, computes SMA, EMA, RSI, MACD, ATR and Bollinger Bands with the `ta-lib` crate
+//! (the Rust port of TA-Lib) plus log returns and their rolling volatility, and returns the rows in
+//! the window. Values where an indicator has not warmed up are NaN.
+//!
+//! The math ([`params`], [`compute`], [`returns`], [`table`]) does not touch the generated bindings,
+//! so it is tested natively; `component` wires bindings → params → compute, `convert` maps WIT
+//! types to ours and `reader` does the streamed read.
+
+mod component;
+mod convert;
+mod reader;
+
+pub mod compute;
+pub mod params;
+pub mod returns;
+pub mod table;
+
+/// The generated bindings of world `feature-builder`; private, like any glue.
+// A generated canonical-ABI shim takes nine flattened raw arguments (strings, records and flags
+// become several each); clippy's limit of seven is for code people write.
+#[allow(clippy::too_many_arguments)]
+mod bindings {
+    wit_bindgen::generate!({ world: "feature-builder", path: "../../wit" });
+}

@@ -1,0 +1,90 @@
+//! `resample`: a sampler plugin that resamples a unit's bars to a higher timeframe, with periods
+//! on the UTC clock (5m … 1d from midnight, weeks from Monday, calendar months).
+//!
+//! This file only wires the WIT bindings to the plain-Rust pieces, which test natively:
+//! `resample` (the aggregation and completeness rules), `clock` and `calendar` (period
+//! boundaries), `timeframe` (labels and lengths), `convert` (WIT ↔ plain values).
+
+mod calendar;
+mod clock;
+mod convert;
+mod resample;
+mod timeframe;
+
+use guest_support::{BATCH_ROWS, BatchCheck, Params, Window};
+
+use crate::bindings::candlewick::market_data::plugin::{PluginError, PluginInfo, Table, UnitOfWork};
+use crate::bindings::candlewick::market_data::reader;
+use crate::bindings::candlewick::market_data::types::{Fields, TimeRange};
+use crate::resample::{Bar, COLUMNS, Config, Resampler};
+
+// The generated glue behind `sample` takes the unit of work lowered to nine canonical-ABI values.
+#[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
+mod bindings {
+    wit_bindgen::generate!({ world: "sampler", path: "../../wit" });
+}
+
+// wit-bindgen's `export!` expands to the component's entry points: `#[unsafe(export_name)]`
+// functions with `unsafe` blocks that lift and lower canonical-ABI values. That generated glue
+// is the only unsafe code in this crate, so the allow covers this module alone.
+#[allow(unsafe_code, reason = "wit-bindgen's generated export glue is unsafe by construction")]
+mod export {
+    use super::{Resample, bindings};
+    bindings::export!(Resample with_types_in bindings);
+}
+
+/// The plugin, as the `sampler` world's exports.
+struct Resample;
+
+impl bindings::Guest for Resample {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            name: "resample".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "clock resampling to a higher timeframe: OHLCV per UTC period, stamped at its start"
+                .into(),
+            params: resample::param_specs().iter().map(convert::param_spec_to_wit).collect(),
+            outputs: COLUMNS.iter().map(|name| name.to_string()).collect(),
+            warm_up_bars: 0,
+        }
+    }
+
+    fn sample(unit: UnitOfWork) -> Result<Table, PluginError> {
+        let specs = resample::param_specs();
+        let params = Params::parse(&specs, unit.params.into_iter().map(convert::param_from_wit))
+            .map_err(convert::invalid_params)?;
+        let window = Window { start: unit.window.start, end: unit.window.end };
+        let source = convert::timeframe_from_wit(unit.timeframe);
+        let mut resampler =
+            Resampler::new(Config::new(&params, source, window).map_err(convert::invalid_params)?);
+
+        // Only the window: a period reaching before its start is incomplete whatever came before.
+        let fields = Fields::OPEN | Fields::HIGH | Fields::LOW | Fields::CLOSE | Fields::VOLUME;
+        let range = TimeRange { start: window.start, end: window.end };
+        let cursor = reader::open_range(&unit.symbol, unit.timeframe, range, fields, BATCH_ROWS)
+            .map_err(PluginError::Read)?;
+        let mut check = BatchCheck::default();
+        while let Some(batch) = cursor.next_batch().map_err(PluginError::Read)? {
+            let columns = [
+                ("open", batch.open.len()),
+                ("high", batch.high.len()),
+                ("low", batch.low.len()),
+                ("close", batch.close.len()),
+                ("volume", batch.volume.len()),
+            ];
+            check.check(&batch.ts, &columns).map_err(convert::failed)?;
+            for i in 0..batch.ts.len() {
+                let bar = Bar {
+                    ts: batch.ts[i],
+                    open: batch.open[i],
+                    high: batch.high[i],
+                    low: batch.low[i],
+                    close: batch.close[i],
+                    volume: batch.volume[i],
+                };
+                resampler.push(bar).map_err(convert::failed)?;
+            }
+        }
+        Ok(convert::table_to_wit(resampler.finish()))
+    }
+}

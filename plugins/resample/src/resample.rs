@@ -1,0 +1,215 @@
+//! Clock resampling: source bars aggregated into the UTC periods of a higher timeframe.
+//!
+//! Per period: open = first open, high = max high, low = min low, close = last close, volume =
+//! sum, bars = how many source bars; the row's timestamp is the period's start (its open time).
+//! A period is complete when the window covers all of it: it starts at or after the window's
+//! start, and its last possible source bar (at `end - source length`) opens no later than the
+//! window's end; for `tick` sources, whose rows have no length, its end is at or before the
+//! window's end. Incomplete periods (only ever the first and the last) are dropped, or kept with
+//! `complete = 0` when asked. Periods without source bars produce no row: gaps stay gaps.
+//!
+//! The resampler is fed one bar at a time and holds one period, so memory is the output's.
+
+use guest_support::{Column, ParamError, ParamSpec, ParamValue, Params, Table, Values, Window};
+use std::fmt;
+
+use crate::clock::Clock;
+use crate::timeframe::Timeframe;
+
+/// The output columns, in order.
+pub const COLUMNS: [&str; 7] = ["open", "high", "low", "close", "volume", "bars", "complete"];
+
+/// The timeframes `to` may name.
+const TARGETS: [&str; 8] = ["5m", "15m", "30m", "1h", "4h", "1d", "1w", "1M"];
+
+/// The parameters `resample` accepts.
+pub fn param_specs() -> Vec<ParamSpec> {
+    vec![
+        ParamSpec {
+            name: "to",
+            default: ParamValue::Text("1d".into()),
+            description: "target timeframe, higher than the unit's: one of 5m 15m 30m 1h 4h 1d 1w 1M",
+        },
+        ParamSpec {
+            name: "keep_incomplete",
+            default: ParamValue::Boolean(false),
+            description: "keep the window's partly covered first and last periods, with complete = 0",
+        },
+    ]
+}
+
+/// What one unit's resampling needs, checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// The source bars' length in µs; 0 for ticks.
+    source_micros: i64,
+    clock: Clock,
+    window: Window,
+    keep_incomplete: bool,
+}
+
+impl Config {
+    /// Checks the parameters against the unit's timeframe: `to` must be strictly coarser than
+    /// `source`, and made of whole source bars (weeks straddle months, so 1w cannot become 1M).
+    pub fn new(params: &Params<'_>, source: Timeframe, window: Window) -> Result<Config, ParamError> {
+        let label = params.one_of("to", &TARGETS)?;
+        // Every entry of TARGETS parses and has a clock (none is `tick`).
+        let target = Timeframe::parse(label).expect("TARGETS are timeframes");
+        let clock = Clock::of(target).expect("TARGETS have clocks");
+        if target <= source {
+            return Err(ParamError::expected(
+                "to",
+                &format!("a timeframe higher than the unit's {source}"),
+                format!("{label:?}"),
+            ));
+        }
+        if source == Timeframe::Week1 && target == Timeframe::Month1 {
+            return Err(ParamError::expected(
+                "to",
+                "a timeframe whose periods hold whole 1w bars",
+                r#""1M" (weeks straddle month boundaries)"#,
+            ));
+        }
+        Ok(Config {
+            source_micros: source.fixed_micros().unwrap_or(0),
+            clock,
+            window,
+            keep_incomplete: params.boolean("keep_incomplete"),
+        })
+    }
+}
+
+/// One source bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bar {
+    pub ts: i64,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: i64,
+}
+
+/// A period's volume does not fit an `s64`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeOverflow {
+    /// The period's start, µs.
+    pub period_start: i64,
+}
+
+impl fmt::Display for VolumeOverflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "volume of the period starting at {} µs overflows s64", self.period_start)
+    }
+}
+
+impl std::error::Error for VolumeOverflow {}
+
+/// The period being filled.
+#[derive(Debug, Clone, Copy)]
+struct Period {
+    start: i64,
+    end: i64,
+    open: f64,
+    high: f64,
+    low: f64,
+    close: f64,
+    volume: i64,
+    bars: i64,
+}
+
+/// Resamples bars fed in ascending order of time.
+#[derive(Debug)]
+pub struct Resampler {
+    config: Config,
+    current: Option<Period>,
+    out: Output,
+}
+
+#[derive(Debug, Default)]
+struct Output {
+    ts: Vec<i64>,
+    open: Vec<f64>,
+    high: Vec<f64>,
+    low: Vec<f64>,
+    close: Vec<f64>,
+    volume: Vec<i64>,
+    bars: Vec<i64>,
+    complete: Vec<i64>,
+}
+
+impl Resampler {
+    pub fn new(config: Config) -> Resampler {
+        Resampler { config, current: None, out: Output::default() }
+    }
+
+    /// Adds the next bar; its timestamp must be after the previous one's.
+    pub fn push(&mut self, bar: Bar) -> Result<(), VolumeOverflow> {
+        if let Some(period) = &mut self.current
+            && bar.ts < period.end
+        {
+            period.high = period.high.max(bar.high);
+            period.low = period.low.min(bar.low);
+            period.close = bar.close;
+            period.bars += 1;
+            period.volume =
+                period.volume.checked_add(bar.volume).ok_or(VolumeOverflow { period_start: period.start })?;
+            return Ok(());
+        }
+        self.flush();
+        let start = self.config.clock.period_start(bar.ts);
+        self.current = Some(Period {
+            start,
+            end: self.config.clock.period_end(start),
+            open: bar.open,
+            high: bar.high,
+            low: bar.low,
+            close: bar.close,
+            volume: bar.volume,
+            bars: 1,
+        });
+        Ok(())
+    }
+
+    /// The resampled table, after the last bar.
+    pub fn finish(mut self) -> Table {
+        self.flush();
+        let out = self.out;
+        let column = |name, values| Column { name, values };
+        Table {
+            ts: out.ts,
+            columns: vec![
+                column(COLUMNS[0], Values::Float(out.open)),
+                column(COLUMNS[1], Values::Float(out.high)),
+                column(COLUMNS[2], Values::Float(out.low)),
+                column(COLUMNS[3], Values::Float(out.close)),
+                column(COLUMNS[4], Values::Int(out.volume)),
+                column(COLUMNS[5], Values::Int(out.bars)),
+                column(COLUMNS[6], Values::Int(out.complete)),
+            ],
+        }
+    }
+
+    /// Emits the current period, if it is complete or incomplete ones are kept.
+    fn flush(&mut self) {
+        let Some(period) = self.current.take() else { return };
+        let window = self.config.window;
+        let complete = period.start >= window.start
+            && period.end.saturating_sub(self.config.source_micros) <= window.end;
+        if !complete && !self.config.keep_incomplete {
+            return;
+        }
+        let out = &mut self.out;
+        out.ts.push(period.start);
+        out.open.push(period.open);
+        out.high.push(period.high);
+        out.low.push(period.low);
+        out.close.push(period.close);
+        out.volume.push(period.volume);
+        out.bars.push(period.bars);
+        out.complete.push(i64::from(complete));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,296 @@
+//! `candlewick run` end to end: real plugin components, the fixture and embedded sources and
+//! real PostgreSQL, values checked against published references and independent computations.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use candlewick::domain::Timestamp;
+use support::{plugin_wasm, read_parquet, repo_path, run, stderr, stdout};
+use tempfile::TempDir;
+
+const DAY: i64 = 86_400_000_000;
+/// 2000-01-03T00:00:00Z: the TA-Lib series gets one bar a day from here.
+const TALIB_START: i64 = 946_857_600_000_000;
+
+/// TA-Lib's 252-bar regression series as a bar file (symbol TALIB, daily bars).
+fn talib_csv(dir: &Path) -> PathBuf {
+    let source = std::fs::read_to_string(repo_path("tests/fixtures/talib/ta_regtest_daily_252.csv")).unwrap();
+    let mut text = String::from("symbol,timeframe,timestamp,open,high,low,close,volume\n");
+    for line in source.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let idx: i64 = f[0].parse().unwrap();
+        let ts = Timestamp::from_micros(TALIB_START + idx * DAY);
+        let volume = f[5].parse::<f64>().unwrap() as i64;
+        text.push_str(&format!("TALIB,1d,{ts},{},{},{},{},{volume}\n", f[1], f[2], f[3], f[4]));
+    }
+    let path = dir.join("talib.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn talib_window() -> (String, String) {
+    (
+        Timestamp::from_micros(TALIB_START).to_string(),
+        Timestamp::from_micros(TALIB_START + 251 * DAY).to_string(),
+    )
+}
+
+/// A job file in `dir` with the given source lines and plugin entries.
+fn write_job(
+    dir: &Path,
+    source: &str,
+    symbols: &str,
+    timeframe: &str,
+    window: (String, String),
+    plugins: &str,
+) -> PathBuf {
+    let text = format!(
+        "{source}\nsymbols: [{symbols}]\ntimeframe: {timeframe}\nstart: {}\nend: {}\noutput: out\n\
+         cache_dir: {}\nplugins:\n{plugins}",
+        window.0,
+        window.1,
+        dir.join("cache").display()
+    );
+    let path = dir.join("job.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn indicators_entry(extra_params: &str) -> String {
+    format!(
+        "  - path: {}\n    params: {{ sma_period: 30, rsi_period: 14{extra_params} }}\n",
+        plugin_wasm("indicators").display()
+    )
+}
+
+fn assert_close(actual: f64, expected: f64, tolerance: f64, what: &str) {
+    assert!((actual - expected).abs() <= tolerance, "{what}: {actual} (expected {expected} ± {tolerance})");
+}
+
+#[test]
+fn indicators_match_talib_published_values() {
+    let dir = TempDir::new().unwrap();
+    let fixture = talib_csv(dir.path());
+    let job = write_job(
+        dir.path(),
+        &format!("fixture: {}", fixture.display()),
+        "TALIB",
+        "1d",
+        talib_window(),
+        &indicators_entry(""),
+    );
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("units: 1 ok, 0 failed; rows in 252, rows out 252;"),
+        "{}",
+        stdout(&output)
+    );
+
+    let table = read_parquet(&dir.path().join("out/indicators/TALIB.parquet"));
+    assert_eq!(table.ts.len(), 252);
+    assert_eq!(table.ts[0], TALIB_START);
+    let sma = &table.floats["sma"];
+    assert!(sma[28].is_nan(), "SMA(30) warms up over 29 bars");
+    assert_close(sma[29], 90.4263, 1e-4, "SMA(30) at index 29");
+    assert_close(sma[251], 108.42, 5e-3, "SMA(30) at index 251");
+    let rsi = &table.floats["rsi"];
+    assert!(rsi[13].is_nan());
+    assert_close(rsi[14], 49.1473, 1e-4, "RSI(14) at index 14");
+    let (macd, signal) = (&table.floats["macd"], &table.floats["macd_signal"]);
+    assert!(macd[32].is_nan() && signal[32].is_nan());
+    assert_close(macd[33], -1.9738, 1e-4, "MACD(12,26,9) line at index 33");
+    assert_close(signal[33], -2.7071, 1e-4, "MACD(12,26,9) signal at index 33");
+
+    let meta = &table.metadata;
+    assert_eq!(meta["candlewick.plugin"], "indicators");
+    assert_eq!(meta["candlewick.plugin_sha256"].len(), 64);
+    assert!(meta["candlewick.params"].contains("\"sma_period\":30"), "{}", meta["candlewick.params"]);
+    assert_eq!(meta["candlewick.window_start"], "2000-01-03T00:00:00Z");
+    assert_eq!(meta["candlewick.host_version"], env!("CARGO_PKG_VERSION"));
+}
+
+/// The same job from PostgreSQL and from the fixture, with tiny and large reader batches, gives
+/// the same values to the bit.
+#[test]
+fn output_is_identical_from_postgres_and_whatever_the_batch_size() {
+    let dir = TempDir::new().unwrap();
+    let fixture = talib_csv(dir.path());
+    let db = support::migrated_db();
+    let ingest = run(&["ingest", fixture.to_str().unwrap(), "--database-url", db.url()]);
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+
+    let mut tables = Vec::new();
+    for (source, batch_rows) in [
+        (format!("fixture: {}", fixture.display()), 16_384),
+        ("database:\n  url: ${CW_JOB_TEST_URL}".to_owned(), 7),
+        ("database:\n  url: ${CW_JOB_TEST_URL}".to_owned(), 1),
+    ] {
+        let source = format!("{source}\nlimits:\n  batch_rows: {batch_rows}");
+        let job = write_job(dir.path(), &source, "TALIB", "1d", talib_window(), &indicators_entry(""));
+        let output = support::candlewick()
+            .args(["run", job.to_str().unwrap()])
+            .env("CW_JOB_TEST_URL", db.url())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "batch {batch_rows}: {}", stderr(&output));
+        tables.push(read_parquet(&dir.path().join("out/indicators/TALIB.parquet")));
+    }
+    for other in &tables[1..] {
+        assert_eq!(other.ts, tables[0].ts);
+        for (name, values) in &tables[0].floats {
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&other.floats[name]), bits(values), "column {name}");
+        }
+    }
+    assert!(tables[1].metadata["candlewick.source"] == "database");
+    assert!(!tables[1].metadata.values().any(|v| v.contains(db.url())), "no connection string in metadata");
+}
+
+#[test]
+fn resample_to_4h_matches_an_independent_aggregation_of_the_embedded_sample() {
+    let dir = TempDir::new().unwrap();
+    let window = ("2018-01-02T00:00:00Z".to_owned(), "2018-12-31T21:00:00Z".to_owned());
+    let plugins = format!("  - path: {}\n    params: {{ to: 4h }}\n", plugin_wasm("resample").display());
+    let job = write_job(
+        dir.path(),
+        "# no source: the embedded EURUSD sample",
+        "EURUSD",
+        "1h",
+        window.clone(),
+        &plugins,
+    );
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let table = read_parquet(&dir.path().join("out/resample/EURUSD.parquet"));
+
+    // The independent computation: group the sample's hourly bars by 4-hour blocks from midnight
+    // UTC, keep the blocks the window covers entirely.
+    const H: i64 = 3_600_000_000;
+    let text = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
+    let mut groups: std::collections::BTreeMap<i64, Vec<[f64; 4]>> = Default::default();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let ts = Timestamp::parse(f[0]).unwrap().as_micros();
+        let v: Vec<f64> = f[1..5].iter().map(|x| x.parse().unwrap()).collect();
+        groups.entry(ts - ts.rem_euclid(4 * H)).or_default().push([v[0], v[1], v[2], v[3]]);
+    }
+    let (start, end) =
+        (Timestamp::parse(&window.0).unwrap().as_micros(), Timestamp::parse(&window.1).unwrap().as_micros());
+    let expected: Vec<(i64, [f64; 4], i64)> = groups
+        .into_iter()
+        .filter(|(block, _)| *block >= start && block + 4 * H <= end + H)
+        .map(|(block, bars)| {
+            let high = bars.iter().map(|b| b[1]).fold(f64::MIN, f64::max);
+            let low = bars.iter().map(|b| b[2]).fold(f64::MAX, f64::min);
+            (block, [bars[0][0], high, low, bars[bars.len() - 1][3]], bars.len() as i64)
+        })
+        .collect();
+    assert_eq!(table.ts, expected.iter().map(|e| e.0).collect::<Vec<_>>());
+    for (name, i) in [("open", 0), ("high", 1), ("low", 2), ("close", 3)] {
+        assert_eq!(table.floats[name], expected.iter().map(|e| e.1[i]).collect::<Vec<_>>(), "{name}");
+    }
+    assert_eq!(table.ints["bars"], expected.iter().map(|e| e.2).collect::<Vec<_>>());
+    assert!(table.ints["volume"].iter().all(|v| *v == 0), "FX volume is 0, summed");
+}
+
+fn window_start() -> String {
+    "2018-01-02T00:00:00Z".to_owned()
+}
+
+#[test]
+fn a_failing_unit_fails_alone_and_the_job_exits_2() {
+    let dir = TempDir::new().unwrap();
+    let fixture = talib_csv(dir.path());
+    let plugins = format!(
+        "{}  - path: {}\n    params: {{ to: 1h }}\n",
+        indicators_entry(""),
+        plugin_wasm("resample").display()
+    );
+    let job = write_job(
+        dir.path(),
+        &format!("fixture: {}", fixture.display()),
+        "TALIB",
+        "1d",
+        talib_window(),
+        &plugins,
+    );
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let summary = stdout(&output);
+    assert!(summary.starts_with("units: 1 ok, 1 failed;"), "{summary}");
+    assert!(summary.contains("FAILED plugin resample on TALIB: invalid parameters:"), "{summary}");
+    assert_eq!(
+        read_parquet(&dir.path().join("out/indicators/TALIB.parquet")).ts.len(),
+        252,
+        "the other unit completed"
+    );
+    assert!(!dir.path().join("out/resample").exists(), "nothing written for the failed unit");
+}
+
+#[test]
+fn a_job_that_cannot_run_exits_1_naming_the_cause() {
+    let dir = TempDir::new().unwrap();
+    let not_a_component = dir.path().join("junk.wasm");
+    std::fs::write(&not_a_component, b"\0asm junk").unwrap();
+    let plugins = format!("  - path: {}\n", not_a_component.display());
+    let job = write_job(dir.path(), "", "EURUSD", "1h", (window_start(), "2018-02-01".into()), &plugins);
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("junk.wasm is not a Wasm component"), "{}", stderr(&output));
+
+    let plugins =
+        format!("  - path: {}\n    params: {{ sma_perod: 3 }}\n", plugin_wasm("indicators").display());
+    let job = write_job(dir.path(), "", "EURUSD", "1h", (window_start(), "2018-02-01".into()), &plugins);
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("unknown parameter \"sma_perod\""), "{}", stderr(&output));
+}
+
+#[test]
+fn inspect_prints_what_the_plugin_describes() {
+    let output = run(&["inspect", "--json", plugin_wasm("indicators").to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let info: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(info["name"], "indicators");
+    assert_eq!(info["kind"], "feature-builder");
+    assert!(
+        info["params"].as_array().unwrap().iter().any(|p| p["name"] == "sma_period" && p["default"] == "20")
+    );
+    assert!(info["outputs"].as_array().unwrap().iter().any(|o| o == "macd_signal"));
+    let output = run(&["inspect", plugin_wasm("resample").to_str().unwrap()]);
+    assert!(stdout(&output).contains("(sampler)"), "{}", stdout(&output));
+}
+
+/// The host resolves the plugin's warm-up (bars) to a start time before the window: look-back
+/// values are exact from the window's first bar; with the warm-up overridden to 0 they are NaN.
+#[test]
+fn warm_up_bars_before_the_window_feed_the_look_back() {
+    let dir = TempDir::new().unwrap();
+    let fixture = talib_csv(dir.path());
+    let source = format!("fixture: {}", fixture.display());
+    let run_window = |first: i64, plugins: &str| {
+        let window = (
+            Timestamp::from_micros(TALIB_START + first * DAY).to_string(),
+            Timestamp::from_micros(TALIB_START + 251 * DAY).to_string(),
+        );
+        let job = write_job(dir.path(), &source, "TALIB", "1d", window, plugins);
+        let output = run(&["run", job.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        read_parquet(&dir.path().join("out/indicators/TALIB.parquet"))
+    };
+    let whole = run_window(0, &indicators_entry(""));
+    let later = run_window(100, &indicators_entry(""));
+    assert_eq!(later.ts.len(), 152);
+    // TA-Lib's SMA keeps a running sum, so a different first bar moves the last bits only.
+    assert_close(later.floats["sma"][0], whole.floats["sma"][100], 1e-9, "SMA(30) from 33 warm-up bars");
+    assert!(!later.floats["macd_signal"][0].is_nan(), "MACD warmed up");
+    assert_eq!(
+        later.metadata["candlewick.warm_up_from"],
+        Timestamp::from_micros(TALIB_START + 67 * DAY).to_string()
+    );
+
+    let cold = run_window(100, &format!("{}    warm_up_bars: 0\n", indicators_entry("")));
+    assert!(cold.floats["sma"][0].is_nan(), "no warm-up, no look-back");
+}
