@@ -50,6 +50,7 @@ struct JobFile {
     cache_dir: Option<PathBuf>,
     #[serde(default)]
     fail_fast: bool,
+    workers: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +114,8 @@ pub struct Job {
     pub limits: RuntimeLimits,
     pub cache_dir: Option<PathBuf>,
     pub fail_fast: bool,
+    /// Units run at once; default: the machine's cores.
+    pub workers: usize,
 }
 
 /// A job file that cannot be used; the message names the file and the field.
@@ -224,6 +227,11 @@ impl JobFile {
             limits,
             cache_dir: self.cache_dir.map(|p| resolve(&p)),
             fail_fast: self.fail_fast,
+            workers: match self.workers {
+                Some(0) => return Err("workers: 0 (expected at least 1)".into()),
+                Some(n) => n,
+                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            },
         })
     }
 }

@@ -4,7 +4,8 @@ use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -118,27 +119,44 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
     let writer = ParquetWriter::new(&job.output);
     let total = plugins.len() * job.symbols.len();
     let progress = progress_bar(total);
-    let mut units = Vec::with_capacity(total);
-    'plugins: for loaded in &plugins {
-        for symbol in job.symbols.iter() {
-            let name = loaded.plugin.info().name.clone();
-            progress.set_message(format!("{name} {symbol}"));
-            let outcome = run_unit(job, &*reader, &Arc::clone(&reader), loaded, symbol, &writer);
-            match &outcome {
-                Ok((_, rows_in, rows_out)) => log_unit(
-                    &progress,
-                    format!("{name} {symbol}: ok, {rows_in} bars in, {rows_out} rows out"),
-                ),
-                Err(err) => log_unit(&progress, err.clone()),
-            }
-            progress.inc(1);
-            let failed = outcome.is_err();
-            units.push(UnitReport { plugin: name, symbol: symbol.clone(), outcome });
-            if failed && job.fail_fast {
-                break 'plugins;
-            }
+    // Units run on `workers` threads: while one waits on PostgreSQL another computes, so the
+    // database's core and the host's are both busy (job benchmark, 2M bars on 2 cores: from
+    // 0.49x to 0.58x of the COPY drain). Reports keep the order plugin, then symbol.
+    let work: Vec<(&LoadedPlugin, &Symbol)> =
+        plugins.iter().flat_map(|p| job.symbols.iter().map(move |s| (p, s))).collect();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let reports: Mutex<Vec<Option<UnitReport>>> = Mutex::new((0..total).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..job.workers.clamp(1, total.max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= total || stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let (loaded, symbol) = work[index];
+                    let name = loaded.plugin.info().name.clone();
+                    progress.set_message(format!("{name} {symbol}"));
+                    let outcome = run_unit(job, &*reader, &reader, loaded, symbol, &writer);
+                    match &outcome {
+                        Ok((_, rows_in, rows_out)) => log_unit(
+                            &progress,
+                            format!("{name} {symbol}: ok, {rows_in} bars in, {rows_out} rows out"),
+                        ),
+                        Err(err) => log_unit(&progress, err.clone()),
+                    }
+                    progress.inc(1);
+                    if outcome.is_err() && job.fail_fast {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    let report = UnitReport { plugin: name, symbol: symbol.clone(), outcome };
+                    reports.lock().expect("no worker panics holding the lock")[index] = Some(report);
+                }
+            });
         }
-    }
+    });
+    let units = reports.into_inner().expect("workers are done").into_iter().flatten().collect();
     progress.finish_and_clear();
     Ok(JobSummary { units, elapsed: started.elapsed() })
 }

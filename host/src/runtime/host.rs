@@ -13,7 +13,7 @@ use super::convert::{
     range_from_wit, timeframe_from_wit,
 };
 use super::scope::UnitScope;
-use crate::domain::ReadError;
+use crate::domain::{BarColumns, ReadError, TimeRange};
 use crate::reader::{MarketDataReader, RangeCursor};
 
 /// Everything one store holds: the unit's reader and scope, its open cursors, and the WASI
@@ -29,6 +29,10 @@ pub(super) struct UnitState {
     pub(super) stderr: MemoryOutputPipe,
     /// Bars served to the plugin so far, for the job's summary.
     pub(super) rows_served: u64,
+    /// Timestamps served inside the unit's window, ascending: what a feature builder's output
+    /// must match, known without reading the window again.
+    pub(super) window: TimeRange,
+    pub(super) window_ts: Vec<i64>,
 }
 
 impl WasiView for UnitState {
@@ -60,9 +64,14 @@ impl UnitState {
 }
 
 impl UnitState {
-    fn count<T>(&mut self, result: &Result<T, ReadError>, rows: impl FnOnce(&T) -> usize) {
-        if let Ok(value) = result {
-            self.rows_served += rows(value) as u64;
+    /// Records bars on their way to the plugin: the count, and the window's timestamps.
+    fn served(&mut self, bars: &BarColumns) {
+        self.rows_served += bars.len() as u64;
+        let (start, end) = (self.window.start().as_micros(), self.window.end().as_micros());
+        for &ts in &bars.ts {
+            if ts >= start && ts <= end && self.window_ts.last().is_none_or(|&last| ts > last) {
+                self.window_ts.push(ts);
+            }
         }
     }
 }
@@ -99,7 +108,9 @@ impl reader::Host for UnitState {
                 fields_from_wit(fields),
             )
         });
-        self.count(&result, |bars| bars.len());
+        if let Ok(bars) = &result {
+            self.served(bars);
+        }
         Ok(self.answer("range", result, columns_to_wit))
     }
 
@@ -119,7 +130,9 @@ impl reader::Host for UnitState {
                 fields_from_wit(fields),
             )
         });
-        self.count(&result, |all| all.iter().map(|(_, bars)| bars.len()).sum());
+        if let Ok(all) = &result {
+            all.iter().for_each(|(_, bars)| self.served(bars));
+        }
         Ok(self.answer("multi-range", result, |all| {
             all.into_iter()
                 .map(|(symbol, bars)| wit::SymbolBars {
@@ -193,7 +206,9 @@ impl reader::HostRangeCursor for UnitState {
         // A handle the table does not know is a host bug (the guest cannot forge one): trap.
         let cursor = self.table.get_mut(&cursor)?;
         let result = cursor.next_batch(&*self.reader);
-        self.count(&result, |batch| batch.as_ref().map_or(0, |b| b.len()));
+        if let Ok(Some(batch)) = &result {
+            self.served(batch);
+        }
         Ok(self.answer("next-batch", result, |batch| batch.map(columns_to_wit)))
     }
 

@@ -1,0 +1,148 @@
+//! The end-to-end benchmark: a job over N one-minute bars (default 2,000,000 over 4 symbols) from
+//! PostgreSQL through the `indicators` plugin into Parquet, as ratios to baselines measured in
+//! the same run:
+//! - end to end against `COPY (SELECT ts, high, low, close …) TO STDOUT (FORMAT binary)` drained
+//!   (the columns the plugin reads);
+//! - the plugin's compute against the same indicator code compiled natively, both over bars
+//!   held in memory, so reads do not weigh on either side.
+//!
+//! ```sh
+//! scripts/build-plugins
+//! DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test cargo bench -p candlewick --bench job
+//! ```
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use candlewick::domain::{Fields, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp, UnitOfWork};
+use candlewick::job::{Job, resolve_params, run_job};
+use candlewick::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
+use candlewick::runtime::{PluginRuntime, RuntimeLimits};
+use candlewick_testdb::TestDb;
+
+mod common;
+use common::{MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy};
+
+fn best_of<T>(runs: usize, mut work: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::MAX;
+    let mut last = None;
+    for _ in 0..runs {
+        let started = Instant::now();
+        last = Some(work());
+        best = best.min(started.elapsed().as_secs_f64());
+    }
+    (best, last.expect("at least one run"))
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "meets target" } else { "MISSES target" }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let total: usize =
+        std::env::var("CANDLEWICK_BENCH_BARS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
+    let per_symbol = total / SYMBOLS.len();
+    // CANDLEWICK_LOG=debug shows each unit's call and check times.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("CANDLEWICK_LOG"))
+        .init();
+    let wasm = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../plugins/target/wasm32-wasip2/release/indicators.wasm");
+    assert!(wasm.exists(), "{} is missing: run scripts/build-plugins first", wasm.display());
+
+    let db = TestDb::new();
+    let mut client = db.client();
+    candlewick::migrate::migrate(&mut client)?;
+    let rows = generate(per_symbol);
+    plain_copy(&mut client, &rows)?;
+    client.batch_execute("VACUUM ANALYZE market_data")?;
+    let end = Timestamp::from_micros(START + (per_symbol as i64 - 1) * MINUTE);
+    println!(
+        "job benchmark: {} one-minute bars over {} symbols, schema {}",
+        rows.len(),
+        SYMBOLS.len(),
+        db.schema()
+    );
+
+    // Baseline: drain the columns the plugin reads.
+    let (drain_s, _) = best_of(3, || {
+        for symbol in SYMBOLS {
+            copy_drain(&mut client, symbol, "timestamp, high_price, low_price, close_price").unwrap();
+        }
+    });
+    let drain_rate = rows.len() as f64 / drain_s;
+
+    // End to end: the job as `candlewick run` runs it, PostgreSQL to Parquet.
+    let out = tempfile::TempDir::new()?;
+    let text = format!(
+        "database:\n  url: {}\nsymbols: [{}]\ntimeframe: 1m\nstart: {}\nend: {end}\noutput: {}\ncache_dir: {}\n\
+         plugins:\n  - path: {}\n",
+        db.url(),
+        SYMBOLS.join(", "),
+        Timestamp::from_micros(START),
+        out.path().join("out").display(),
+        out.path().join("cache").display(),
+        wasm.display()
+    );
+    let job = Job::parse(&text, &out.path().join("job.yaml"), &|_| None)?;
+    let (job_s, summary) = best_of(2, || run_job(&job).unwrap());
+    assert_eq!(summary.failed().count(), 0, "every unit succeeds");
+    let job_rate = rows.len() as f64 / job_s;
+    println!("\nend to end (PostgreSQL -> indicators plugin -> Parquet), best of 2:");
+    println!("  COPY drain of ts, high, low, close   {drain_rate:>12.0} bars/s");
+    println!(
+        "  candlewick run                      {job_rate:>12.0} bars/s  {:.2}x drain  (target >= 0.9x: {})",
+        job_rate / drain_rate,
+        verdict(job_rate / drain_rate >= 0.9)
+    );
+
+    // Compute: the plugin in Wasm against the same code native, over bars in memory.
+    let memory: Arc<dyn MarketDataReader> = Arc::new(MemoryMarketDataReader::from_stored_rows(
+        rows.iter().map(|(symbol, bar)| (*symbol, "1m", *bar)),
+    ));
+    let runtime = PluginRuntime::new(Some(&out.path().join("cache")), RuntimeLimits::default())?;
+    let plugin = runtime.load(&wasm)?;
+    let params = resolve_params(plugin.info(), &Default::default())?;
+    let window = TimeRange::new(Timestamp::from_micros(START), end)?;
+    let units: Vec<UnitOfWork> = SYMBOLS
+        .iter()
+        .map(|s| UnitOfWork {
+            symbol: Symbol::new(*s).unwrap(),
+            timeframe: Timeframe::Minute1,
+            window,
+            warm_up_from: window.start(),
+            as_of: window.end(),
+            params: params.clone(),
+        })
+        .collect();
+    let (wasm_s, _) = best_of(3, || {
+        for unit in &units {
+            plugin.run(Arc::clone(&memory), unit).unwrap();
+        }
+    });
+    let native_params = indicators::params::Params::default();
+    let (native_s, _) = best_of(3, || {
+        for symbol in SymbolSet::parse(&SYMBOLS).unwrap().iter() {
+            let request = RangeRequest {
+                symbol: symbol.clone(),
+                timeframe: Timeframe::Minute1,
+                range: window,
+                fields: Fields::HIGH | Fields::LOW | Fields::CLOSE,
+            };
+            let bars = memory.range(&request).unwrap();
+            let bars =
+                indicators::table::Bars { ts: bars.ts, close: bars.close, high: bars.high, low: bars.low };
+            indicators::table::features_in_window(&bars, window.start().as_micros(), &native_params).unwrap();
+        }
+    });
+    println!("\nindicators compute over {} bars in memory, best of 3:", rows.len());
+    println!("  native (same Rust code)   {:>8.3} s", native_s);
+    println!(
+        "  plugin (Wasm component)   {:>8.3} s  {:.2}x native  (target <= 1.5x: {})",
+        wasm_s,
+        wasm_s / native_s,
+        verdict(wasm_s / native_s <= 1.5)
+    );
+    Ok(())
+}
