@@ -294,3 +294,126 @@ fn warm_up_bars_before_the_window_feed_the_look_back() {
     let cold = run_window(100, &format!("{}    warm_up_bars: 0\n", indicators_entry("")));
     assert!(cold.floats["sma"][0].is_nan(), "no warm-up, no look-back");
 }
+
+/// The embedded sample's bars as (timestamp µs, close), from the file it is compiled from.
+fn sample_closes() -> Vec<(i64, f64)> {
+    let text = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            (Timestamp::parse(f[0]).unwrap().as_micros(), f[4].parse().unwrap())
+        })
+        .collect()
+}
+
+fn run_embedded(
+    dir: &Path,
+    window: (String, String),
+    extra: &str,
+    plugin: &str,
+    params: &str,
+) -> support::ParquetTable {
+    let plugins = format!("  - path: {}\n    params: {{ {params} }}\n", plugin_wasm(plugin).display());
+    let job = write_job(dir, extra, "EURUSD", "1h", window, &plugins);
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    read_parquet(&dir.join(format!("out/{plugin}/EURUSD.parquet")))
+}
+
+#[test]
+fn tick_bars_match_fixed_chunks_of_the_window() {
+    let dir = TempDir::new().unwrap();
+    let window = ("2018-03-01T00:00:00Z".to_owned(), "2018-06-30T23:00:00Z".to_owned());
+    let table = run_embedded(dir.path(), window.clone(), "", "bars", "kind: tick, threshold: 24");
+    let (start, end) =
+        (Timestamp::parse(&window.0).unwrap().as_micros(), Timestamp::parse(&window.1).unwrap().as_micros());
+    let bars: Vec<(i64, f64)> =
+        sample_closes().into_iter().filter(|(ts, _)| *ts >= start && *ts <= end).collect();
+    let chunks: Vec<&[(i64, f64)]> = bars.chunks_exact(24).collect();
+    assert_eq!(
+        table.ts,
+        chunks.iter().map(|c| c[0].0).collect::<Vec<_>>(),
+        "a bar per 24 rows, the partial last one dropped"
+    );
+    assert_eq!(table.ints["end_ts"], chunks.iter().map(|c| c[23].0).collect::<Vec<_>>());
+    assert_eq!(table.floats["open"], chunks.iter().map(|c| c[0].1).collect::<Vec<_>>());
+    assert_eq!(table.floats["close"], chunks.iter().map(|c| c[23].1).collect::<Vec<_>>());
+    let high: Vec<f64> = chunks.iter().map(|c| c.iter().map(|b| b.1).fold(f64::MIN, f64::max)).collect();
+    assert_eq!(table.floats["high"], high);
+    assert!(table.ints["ticks"].iter().all(|t| *t == 24));
+}
+
+/// CUSUM events and triple-barrier labels, recomputed here from the README's rules; events whose
+/// barriers need bars after `as_of` stay unresolved rather than peeking.
+#[test]
+fn events_match_an_independent_cusum_and_triple_barrier() {
+    let (h, pt, sl, vertical) = (0.004, 0.01, 0.01, 48usize);
+    let dir = TempDir::new().unwrap();
+    let window = ("2018-01-03T05:00:00Z".to_owned(), "2018-03-29T23:00:00Z".to_owned());
+    let params =
+        format!("cusum_threshold: {h}, profit_take: {pt}, stop_loss: {sl}, vertical_bars: {vertical}");
+    let table = run_embedded(dir.path(), window.clone(), "as_of: 2018-03-29T23:00:00Z", "events", &params);
+
+    let bars = sample_closes();
+    let (start, end) =
+        (Timestamp::parse(&window.0).unwrap().as_micros(), Timestamp::parse(&window.1).unwrap().as_micros());
+    let available = bars.partition_point(|(ts, _)| *ts <= end); // as_of = end
+    let (mut s_pos, mut s_neg) = (0.0f64, 0.0f64);
+    let mut expected = Vec::new(); // (ts, label, resolved, t1, ret)
+    for i in bars.partition_point(|(ts, _)| *ts < start)..available {
+        if i == 0 {
+            continue;
+        }
+        let r = (bars[i].1 / bars[i - 1].1).ln();
+        s_pos = (s_pos + r).max(0.0);
+        s_neg = (s_neg + r).min(0.0);
+        let fired = if s_pos > h {
+            s_pos = 0.0;
+            true
+        } else if s_neg < -h {
+            s_neg = 0.0;
+            true
+        } else {
+            false
+        };
+        if !fired {
+            continue;
+        }
+        let close0 = bars[i].1;
+        let mut outcome = None;
+        for k in 1..=vertical {
+            let j = i + k;
+            if j >= available {
+                break;
+            }
+            let ret = bars[j].1 / close0 - 1.0;
+            if ret >= pt {
+                outcome = Some((1, bars[j].0, ret));
+            } else if ret <= -sl {
+                outcome = Some((-1, bars[j].0, ret));
+            } else if k == vertical {
+                outcome = Some((0, bars[j].0, ret));
+            }
+            if outcome.is_some() {
+                break;
+            }
+        }
+        expected.push(match outcome {
+            Some((label, t1, ret)) => (bars[i].0, label, 1, t1, ret),
+            None => {
+                let last = (i + vertical).min(available - 1);
+                (bars[i].0, 0, 0, bars[last].0, bars[last].1 / close0 - 1.0)
+            }
+        });
+    }
+    assert!(expected.len() > 20, "the window has events: {}", expected.len());
+    assert!(expected.iter().any(|e| e.2 == 0), "the last events are cut by as_of");
+    assert_eq!(table.ts, expected.iter().map(|e| e.0).collect::<Vec<_>>());
+    assert_eq!(table.ints["label"], expected.iter().map(|e| e.1).collect::<Vec<_>>());
+    assert_eq!(table.ints["resolved"], expected.iter().map(|e| e.2).collect::<Vec<_>>());
+    assert_eq!(table.ints["t1"], expected.iter().map(|e| e.3).collect::<Vec<_>>());
+    for (got, want) in table.floats["ret"].iter().zip(&expected) {
+        assert_close(*got, want.4, 1e-12, "ret");
+    }
+}

@@ -169,13 +169,31 @@ fn interpolate_strings(
     Ok(())
 }
 
+/// `a/b/../c` as `a/c`, without touching the file system, so messages show the path a user
+/// would write.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(out.components().next_back(), Some(std::path::Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn timestamp(field: &str, text: &str) -> Result<Timestamp, String> {
     Timestamp::parse(text).map_err(|err| format!("{field}: {err}"))
 }
 
 impl JobFile {
     fn validate(self, base: &Path) -> Result<Job, String> {
-        let resolve = |p: &Path| if p.is_absolute() { p.to_owned() } else { base.join(p) };
+        let resolve = |p: &Path| if p.is_absolute() { p.to_owned() } else { normalize(&base.join(p)) };
         let source = match (self.database, self.fixture) {
             (Some(_), Some(_)) => {
                 return Err("both database and fixture are given (expected at most one)".into());
@@ -284,6 +302,8 @@ mod tests {
         assert!(matches!(job.source, Source::Embedded));
         assert_eq!(job.plugins[0].path, Path::new("jobs/p.wasm"));
         assert_eq!(job.output, Path::new("jobs/out"));
+        let job = parse(&JOB.replace("output: out", "output: ../../target/x"), &[]).unwrap();
+        assert_eq!(job.output, Path::new("../target/x"), "jobs/../../target/x, normalised");
         assert_eq!(job.as_of, job.window.end(), "as_of defaults to end");
     }
 
