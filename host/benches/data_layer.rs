@@ -25,7 +25,7 @@ use candlewick::reader::{
 use candlewick_testdb::TestDb;
 
 mod common;
-use common::{ALL_COLUMNS, MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy, write_csv};
+use common::{ALL_COLUMNS, MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy, verdict, write_csv};
 
 struct CountingAllocator;
 
@@ -87,18 +87,9 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok { "meets target" } else { "MISSES target" }
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let total: usize =
-        std::env::var("CANDLEWICK_BENCH_BARS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
-    let per_symbol = total / SYMBOLS.len();
     // CANDLEWICK_LOG=debug shows ingest's phases (staging COPY, merge).
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("CANDLEWICK_LOG"))
-        .init();
+    let per_symbol = common::bars_from_env() / SYMBOLS.len();
     let db = TestDb::new();
     let mut client = db.client();
     candlewick::migrate::migrate(&mut client)?;

@@ -22,7 +22,7 @@ use candlewick::runtime::{PluginRuntime, RuntimeLimits};
 use candlewick_testdb::TestDb;
 
 mod common;
-use common::{MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy};
+use common::{MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy, verdict};
 
 fn best_of<T>(runs: usize, mut work: impl FnMut() -> T) -> (f64, T) {
     let mut best = f64::MAX;
@@ -35,18 +35,9 @@ fn best_of<T>(runs: usize, mut work: impl FnMut() -> T) -> (f64, T) {
     (best, last.expect("at least one run"))
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok { "meets target" } else { "MISSES target" }
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let total: usize =
-        std::env::var("CANDLEWICK_BENCH_BARS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
-    let per_symbol = total / SYMBOLS.len();
     // CANDLEWICK_LOG=debug shows each unit's call and check times.
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("CANDLEWICK_LOG"))
-        .init();
+    let per_symbol = common::bars_from_env() / SYMBOLS.len();
     let wasm = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../plugins/target/wasm32-wasip2/release/indicators.wasm");
     assert!(wasm.exists(), "{} is missing: run scripts/build-plugins first", wasm.display());

@@ -113,3 +113,16 @@ pub fn copy_drain(
         bytes += n;
     }
 }
+
+/// The bar count (`CANDLEWICK_BENCH_BARS`, default 2,000,000); also sets up logging
+/// (`CANDLEWICK_LOG`).
+pub fn bars_from_env() -> usize {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("CANDLEWICK_LOG"))
+        .init();
+    std::env::var("CANDLEWICK_BENCH_BARS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000)
+}
+
+pub fn verdict(ok: bool) -> &'static str {
+    if ok { "meets target" } else { "MISSES target" }
+}
