@@ -225,12 +225,21 @@ impl JobFile {
             .map(|p| PluginJob { path: resolve(&p.path), params: p.params, warm_up_bars: p.warm_up_bars })
             .collect();
         let defaults = RuntimeLimits::default();
-        let limits = RuntimeLimits {
+        let mut limits = RuntimeLimits {
             memory_bytes: self.limits.memory_mb.map_or(defaults.memory_bytes, |mb| mb << 20),
             call_timeout: self.limits.call_timeout_secs.map_or(defaults.call_timeout, Duration::from_secs),
             rows_per_call: self.limits.rows_per_call.unwrap_or(defaults.rows_per_call),
             batch_rows: self.limits.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS),
+            max_instances: defaults.max_instances,
         };
+        let workers = match self.workers {
+            Some(0) => return Err("workers: 0 (expected at least 1)".into()),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        // Each worker holds one instance; describing plugins at load needs a few more.
+        limits.max_instances =
+            u32::try_from(workers).unwrap_or(u32::MAX / 2).saturating_mul(2).saturating_add(4);
         if limits.batch_rows == 0 {
             return Err("limits.batch_rows: 0 (expected at least 1)".into());
         }
@@ -245,11 +254,7 @@ impl JobFile {
             limits,
             cache_dir: self.cache_dir.map(|p| resolve(&p)),
             fail_fast: self.fail_fast,
-            workers: match self.workers {
-                Some(0) => return Err("workers: 0 (expected at least 1)".into()),
-                Some(n) => n,
-                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            },
+            workers,
         })
     }
 }
