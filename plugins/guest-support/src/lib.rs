@@ -1,9 +1,8 @@
 //! Plain-Rust helpers the sampler plugins (`resample`, `bars`, `events`) share.
 //!
-//! Nothing here knows the WIT bindings: wit-bindgen generates types per crate, so each plugin
-//! converts its parameters, batches and output to and from the plain values below in its own
-//! `convert.rs`, and maps the errors to its `plugin-error`. Everything here is testable with a
-//! native `cargo test`.
+//! Nothing here knows the WIT bindings: wit-bindgen generates types per crate. Each plugin
+//! expands [`plugin_convert!`] against its own bindings to convert parameters and output to and
+//! from the plain values below. Everything here is testable with a native `cargo test`.
 //!
 //! - [`params`]: declared parameters, checked once per unit of work.
 //! - [`batch`]: the streamed-read batch size, and checks on each batch the reader returns.
@@ -11,6 +10,7 @@
 //! - [`table`]: a sampler's output table.
 
 pub mod batch;
+mod convert;
 pub mod params;
 pub mod table;
 pub mod window;
