@@ -11,8 +11,7 @@
 //!
 //! The sampler is fed one row at a time and holds one bar, so memory is the output's.
 
-use guest_support::{Column, ParamError, ParamSpec, ParamValue, Params, Table, Values};
-use std::fmt;
+use guest_support::{Column, ParamError, ParamSpec, ParamValue, Params, Table, Values, VolumeOverflow};
 
 /// The output columns, in order.
 pub const COLUMNS: [&str; 8] = ["open", "high", "low", "close", "volume", "ticks", "dollar", "end_ts"];
@@ -63,21 +62,6 @@ impl Config {
     }
 }
 
-/// A bar's volume does not fit an `s64`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VolumeOverflow {
-    /// The bar's first row's timestamp, µs.
-    pub bar_ts: i64,
-}
-
-impl fmt::Display for VolumeOverflow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "volume of the bar starting at {} µs overflows s64", self.bar_ts)
-    }
-}
-
-impl std::error::Error for VolumeOverflow {}
-
 /// The bar being filled.
 #[derive(Debug, Clone, Copy)]
 struct Bar {
@@ -126,7 +110,7 @@ impl BarSampler {
                 bar.high = bar.high.max(close);
                 bar.low = bar.low.min(close);
                 bar.close = close;
-                bar.volume = bar.volume.checked_add(volume).ok_or(VolumeOverflow { bar_ts: bar.ts })?;
+                bar.volume = VolumeOverflow::add("bar", bar.ts, bar.volume, volume)?;
                 bar.ticks += 1;
                 bar.dollar += dollar;
                 bar.end_ts = ts;

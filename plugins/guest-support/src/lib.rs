@@ -17,5 +17,5 @@ pub mod window;
 
 pub use batch::{BATCH_ROWS, BatchCheck, BatchError};
 pub use params::{ParamError, ParamSpec, ParamValue, Params};
-pub use table::{Column, Table, Values};
+pub use table::{Column, Table, Values, VolumeOverflow};
 pub use window::Window;

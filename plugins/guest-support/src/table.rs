@@ -82,3 +82,27 @@ mod tests {
         assert!(!Table { ts: vec![1], columns: vec![column("a", 1), column("a", 1)] }.is_well_formed());
     }
 }
+
+/// An output row's volume (a sum of source volumes) does not fit an `s64`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeOverflow {
+    /// What the row is, for the message: "bar", "period".
+    pub row: &'static str,
+    /// The row's timestamp, µs.
+    pub start: i64,
+}
+
+impl VolumeOverflow {
+    /// `total + volume`, or the overflow of the `row` starting at `start`.
+    pub fn add(row: &'static str, start: i64, total: i64, volume: i64) -> Result<i64, VolumeOverflow> {
+        total.checked_add(volume).ok_or(VolumeOverflow { row, start })
+    }
+}
+
+impl std::fmt::Display for VolumeOverflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "volume of the {} starting at {} µs overflows s64", self.row, self.start)
+    }
+}
+
+impl std::error::Error for VolumeOverflow {}

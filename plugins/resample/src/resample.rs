@@ -10,8 +10,9 @@
 //!
 //! The resampler is fed one bar at a time and holds one period, so memory is the output's.
 
-use guest_support::{Column, ParamError, ParamSpec, ParamValue, Params, Table, Values, Window};
-use std::fmt;
+use guest_support::{
+    Column, ParamError, ParamSpec, ParamValue, Params, Table, Values, VolumeOverflow, Window,
+};
 
 use crate::clock::Clock;
 use crate::timeframe::Timeframe;
@@ -90,21 +91,6 @@ pub struct Bar {
     pub volume: i64,
 }
 
-/// A period's volume does not fit an `s64`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VolumeOverflow {
-    /// The period's start, µs.
-    pub period_start: i64,
-}
-
-impl fmt::Display for VolumeOverflow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "volume of the period starting at {} µs overflows s64", self.period_start)
-    }
-}
-
-impl std::error::Error for VolumeOverflow {}
-
 /// The period being filled.
 #[derive(Debug, Clone, Copy)]
 struct Period {
@@ -152,8 +138,7 @@ impl Resampler {
             period.low = period.low.min(bar.low);
             period.close = bar.close;
             period.bars += 1;
-            period.volume =
-                period.volume.checked_add(bar.volume).ok_or(VolumeOverflow { period_start: period.start })?;
+            period.volume = VolumeOverflow::add("period", period.start, period.volume, bar.volume)?;
             return Ok(());
         }
         self.flush();

@@ -199,7 +199,7 @@ fn resampler_reports_volume_overflow_naming_the_period() {
     let mut resampler = Resampler::new(config(Timeframe::Min1, "5m", false, window_minutes(0, 9)));
     resampler.push(flat(T0, 1.0, i64::MAX)).unwrap();
     let err = resampler.push(flat(T0 + MINUTE, 1.0, 1)).unwrap_err();
-    assert_eq!(err, VolumeOverflow { period_start: T0 });
+    assert_eq!(err, VolumeOverflow { row: "period", start: T0 });
     assert_eq!(err.to_string(), format!("volume of the period starting at {T0} µs overflows s64"));
 }
 
