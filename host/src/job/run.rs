@@ -138,7 +138,7 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
                     let (loaded, symbol) = work[index];
                     let name = loaded.plugin.info().name.clone();
                     progress.set_message(format!("{name} {symbol}"));
-                    let outcome = run_unit(job, &*reader, &reader, loaded, symbol, &writer);
+                    let outcome = run_unit(job, &reader, loaded, symbol, &writer);
                     match &outcome {
                         Ok((_, rows_in, rows_out)) => log_unit(
                             &progress,
@@ -163,8 +163,7 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
 
 fn run_unit(
     job: &Job,
-    reader: &dyn MarketDataReader,
-    shared: &Arc<dyn MarketDataReader>,
+    reader: &Arc<dyn MarketDataReader>,
     loaded: &LoadedPlugin,
     symbol: &Symbol,
     writer: &ParquetWriter,
@@ -186,7 +185,7 @@ fn run_unit(
         as_of: job.as_of,
         params: loaded.params.clone(),
     };
-    let output = loaded.plugin.run(Arc::clone(shared), &unit).map_err(|err| err.to_string())?;
+    let output = loaded.plugin.run(Arc::clone(reader), &unit).map_err(|err| err.to_string())?;
     let provenance = provenance(job, &loaded.plugin, &unit);
     let path = writer
         .write(&info.name, symbol.as_str(), &output.table, &provenance)
