@@ -3,25 +3,7 @@
 
 mod support;
 
-use support::{repo_path, run, stderr, stdout};
-
-const SAMPLE: &str = "host/fixtures/eurusd_1h_2018.csv";
-
-fn ingest_sample(url: &str) {
-    let sample = repo_path(SAMPLE);
-    let output = run(&[
-        "ingest",
-        sample.to_str().unwrap(),
-        "--symbol",
-        "EURUSD",
-        "--timeframe",
-        "1h",
-        "--database-url",
-        url,
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).contains(": 6168 rows, 6168 written, 0 unchanged"), "{}", stdout(&output));
-}
+use support::{ingest_sample, run, stderr, stdout};
 
 #[test]
 fn availability_and_latest_print_tables_and_json_from_postgres() {
@@ -137,4 +119,57 @@ fn an_unreachable_database_fails_without_showing_the_password() {
     assert!(err.starts_with("error: connecting to postgresql://bob@127.0.0.1:1/market: "), "{err}");
     assert!(!err.contains("s3cr3t"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// Bad job files: each is one line on stderr naming the file and the field (or the line, for
+/// YAML syntax), and exit 1 before anything runs.
+#[test]
+fn bad_job_files_fail_with_one_line_naming_the_file_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::plugin_wasm("indicators");
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, b"\0asm\x01\0\0\0 not really").unwrap();
+    let good = format!(
+        "symbols: [EURUSD]\ntimeframe: 1h\nstart: 2018-01-02\nend: 2018-01-31\noutput: out\nplugins:\n  - path: {}\n",
+        plugin.display()
+    );
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("syntax", good.replace("symbols: [EURUSD]", "symbols: [EURUSD"), "line "),
+        ("unknown-key", format!("{good}colour: red\n"), "unknown field `colour`"),
+        (
+            "missing-var",
+            good.replace("output: out", "output: ${CW_NOT_SET_ANYWHERE}"),
+            "environment variable CW_NOT_SET_ANYWHERE is not set and has no default",
+        ),
+        ("bad-date", good.replace("2018-01-31", "31/01/2018"), "end: invalid timestamp \"31/01/2018\""),
+        (
+            "start-after-end",
+            good.replace("2018-01-02", "2018-03-01"),
+            "start 2018-03-01T00:00:00Z is after end",
+        ),
+        (
+            "no-plugin",
+            good.replace(plugin.to_str().unwrap(), "/nowhere/missing.wasm"),
+            "/nowhere/missing.wasm",
+        ),
+        (
+            "not-a-component",
+            good.replace(plugin.to_str().unwrap(), junk.to_str().unwrap()),
+            "junk.wasm is not a Wasm component",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let output = run(&["run", path.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1), "{name}: {}", stderr(&output));
+        let message = stderr(&output);
+        assert_eq!(message.trim_end().lines().count(), 1, "{name}: one line: {message}");
+        assert!(message.starts_with("error: "), "{name}: {message}");
+        assert!(message.contains(expected), "{name}: expected {expected:?} in {message}");
+        if !["no-plugin", "not-a-component"].contains(&name) {
+            assert!(message.contains(&format!("{name}.yaml")), "{name}: names the file: {message}");
+        }
+        assert!(!dir.path().join("out").exists(), "{name}: nothing ran");
+    }
 }

@@ -22,7 +22,11 @@ fn write(dir: &TempDir, name: &str, text: &str) -> PathBuf {
 }
 
 fn eurusd_1h() -> FileDefaults {
-    FileDefaults { symbol: Some(Symbol::new("EURUSD").unwrap()), timeframe: Some(Timeframe::Hour1) }
+    FileDefaults {
+        symbol: Some(Symbol::new("EURUSD").unwrap()),
+        timeframe: Some(Timeframe::Hour1),
+        only_where_missing: false,
+    }
 }
 
 /// Every stored row as text, for before/after comparisons.
@@ -155,6 +159,19 @@ fn a_bad_row_aborts_the_file_and_writes_nothing() {
         assert!(message.starts_with(&format!("{}: {expected}", path.display())), "{name}: {message}");
         assert_eq!(table(&db), before, "{name} wrote nothing");
     }
+
+    // A huge line: one field of 2 MB. The message quotes the start of it and its size, on a line.
+    let huge = format!("2024-01-03T00:00:00Z,1.1,1.12,1.09,{},100\n", "9x".repeat(1_000_000));
+    let path = write(&dir, "huge.csv", &format!("{HEADER}{good}{huge}{good}"));
+    let message = ingest(&db, &path, &eurusd_1h()).unwrap_err().to_string();
+    let expected = format!("{}: line 3: close: expected a number, got \"9x9x", path.display());
+    assert!(message.starts_with(&expected), "{}", &message[..message.len().min(300)]);
+    assert!(
+        message.ends_with("… (2000000 bytes)") && message.len() < 300,
+        "{}",
+        &message[..message.len().min(300)]
+    );
+    assert_eq!(table(&db), before, "huge.csv wrote nothing");
 }
 
 #[test]
@@ -195,7 +212,7 @@ fn file_layout_errors_name_what_is_missing() {
         (
             "no_symbol.csv",
             THREE_BARS,
-            FileDefaults { symbol: None, timeframe: Some(Timeframe::Hour1) },
+            FileDefaults { timeframe: Some(Timeframe::Hour1), ..FileDefaults::default() },
             "no symbol column and no --symbol given",
         ),
         (

@@ -417,3 +417,62 @@ fn events_match_an_independent_cusum_and_triple_barrier() {
         assert_close(*got, want.4, 1e-12, "ret");
     }
 }
+
+/// A Python feature builder (`zscore`, componentize-py) and a JavaScript sampler (`swings`, jco)
+/// in one job beside a Rust plugin, from PostgreSQL and from the embedded sample: the same files either
+/// way, and the Python plugin's log returns equal to an independent computation.
+#[test]
+fn python_and_javascript_plugins_run_beside_rust_in_one_job() {
+    let dir = TempDir::new().unwrap();
+    let db = support::migrated_db();
+    support::ingest_sample(db.url());
+    let plugins = format!(
+        "  - path: {}\n  - path: {}\n    params: {{ period: 24 }}\n    warm_up_bars: 24\n  - path: {}\n    params: {{ threshold: 0.5 }}\n",
+        plugin_wasm("indicators").display(),
+        plugin_wasm("zscore").display(),
+        plugin_wasm("swings").display()
+    );
+    let window = ("2018-03-01T00:00:00Z".to_owned(), "2018-05-31T23:00:00Z".to_owned());
+    let mut runs = Vec::new();
+    // No source key: the embedded sample, the same bars as the file ingested above.
+    for (name, source) in [("embedded", ""), ("database", "database:\n  url: ${CW_JOB_TEST_URL}")] {
+        let job = write_job(dir.path(), &format!("{source}\n"), "EURUSD", "1h", window.clone(), &plugins);
+        let output = support::candlewick()
+            .args(["run", job.to_str().unwrap()])
+            .env("CW_JOB_TEST_URL", db.url())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{name}: {}{}", stdout(&output), stderr(&output));
+        let table = |plugin: &str| read_parquet(&dir.path().join(format!("out/{plugin}/EURUSD.parquet")));
+        runs.push((table("indicators"), table("zscore"), table("swings")));
+    }
+
+    let (indicators, zscore, swings) = &runs[0];
+    // The Python plugin: one row per bar of the window, log returns as computed here.
+    assert_eq!(zscore.ts, indicators.ts);
+    let closes: std::collections::BTreeMap<i64, f64> = sample_closes().into_iter().collect();
+    for (i, ts) in zscore.ts.iter().enumerate() {
+        let previous = closes.range(..*ts).next_back().map(|(_, c)| *c).unwrap();
+        let expected = (closes[ts] / previous).ln();
+        assert_close(zscore.floats["log_return"][i], expected, 1e-12, "log_return");
+    }
+    // The JavaScript sampler: alternating swing highs and lows inside the window.
+    let directions = &swings.ints["direction"];
+    assert!(directions.len() >= 4, "{directions:?}");
+    assert!(directions.windows(2).all(|w| w[0] == -w[1]), "swings alternate: {directions:?}");
+    let (start, end) =
+        (Timestamp::parse(&window.0).unwrap().as_micros(), Timestamp::parse(&window.1).unwrap().as_micros());
+    assert!(swings.ts.iter().all(|ts| (start..=end).contains(ts)));
+
+    // The same output from PostgreSQL, bit for bit.
+    let (db_indicators, db_zscore, db_swings) = &runs[1];
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for (a, b) in [(indicators, db_indicators), (zscore, db_zscore), (swings, db_swings)] {
+        assert_eq!(a.ts, b.ts);
+        for (name, values) in &a.floats {
+            assert_eq!(bits(values), bits(&b.floats[name]), "{name}");
+        }
+        assert_eq!(a.ints, b.ints);
+    }
+    assert_eq!(db_zscore.metadata["candlewick.source"], "database");
+}

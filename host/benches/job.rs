@@ -38,8 +38,7 @@ fn best_of<T>(runs: usize, mut work: impl FnMut() -> T) -> (f64, T) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // CANDLEWICK_LOG=debug shows each unit's call and check times.
     let per_symbol = common::bars_from_env() / SYMBOLS.len();
-    let wasm = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../plugins/target/wasm32-wasip2/release/indicators.wasm");
+    let wasm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/indicators.wasm");
     assert!(wasm.exists(), "{} is missing: run scripts/build-plugins first", wasm.display());
 
     let db = TestDb::new();

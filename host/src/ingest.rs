@@ -35,6 +35,11 @@ pub enum IngestError {
     Empty { path: PathBuf },
     #[error("no market_data table in this database (run `candlewick migrate` first)")]
     NoTable,
+    #[error(
+        "database role {role:?} may not write market_data ({why}): ingest needs a role with INSERT and \
+         UPDATE on it; the read-only role is for `candlewick run` and the other readers"
+    )]
+    ReadOnly { role: String, why: &'static str },
     #[error("{}: writing to the database", path.display())]
     Database { path: PathBuf, source: postgres::Error },
 }
@@ -74,10 +79,27 @@ pub fn ingest_file(
 ) -> Result<IngestReport, IngestError> {
     let records = bars_file::read(path, defaults)?;
     let db = |source| IngestError::Database { path: path.to_owned(), source };
-    let table: Option<String> =
-        client.query_one("SELECT to_regclass('market_data')::text", &[]).map_err(db)?.get(0);
+    // Before the file is read: a role or session that cannot write fails at once, by name.
+    let row = client
+        .query_one(
+            "SELECT to_regclass('market_data')::text, current_user::text, \
+                    current_setting('transaction_read_only') = 'on', \
+                    to_regclass('market_data') IS NOT NULL \
+                    AND has_table_privilege('market_data', 'INSERT') \
+                    AND has_table_privilege('market_data', 'UPDATE')",
+            &[],
+        )
+        .map_err(db)?;
+    let (table, role, read_only, may_write): (Option<String>, String, bool, bool) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
     if table.is_none() {
         return Err(IngestError::NoTable);
+    }
+    if read_only {
+        return Err(IngestError::ReadOnly { role, why: "the session is read-only" });
+    }
+    if !may_write {
+        return Err(IngestError::ReadOnly { role, why: "it lacks INSERT or UPDATE on the table" });
     }
     let started = Instant::now();
     let mut transaction = client.transaction().map_err(db)?;

@@ -7,6 +7,7 @@
 //! - [`migrate`]: the versioned schema, applied by refinery;
 //! - [`runtime`]: the Wasm runtime that runs plugins against a scoped reader;
 //! - [`job`]: `candlewick run`, the batch job; [`output`]: its Parquet files;
+//! - [`mock`]: the mock host: a plugin over fixture bars, compared with an expected output;
 //! - [`cli`]: the `candlewick` subcommands.
 
 pub mod bars_file;
@@ -15,6 +16,7 @@ pub mod domain;
 pub mod ingest;
 pub mod job;
 pub mod migrate;
+pub mod mock;
 pub mod output;
 pub mod pg;
 pub mod reader;

@@ -109,6 +109,38 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The bundled EURUSD 1h 2018 sample (`host/fixtures`), the bars of the embedded default source.
+pub const SAMPLE: &str = "host/fixtures/eurusd_1h_2018.csv";
+
+/// Runs `candlewick ingest` of [`SAMPLE`] as EURUSD 1h into the database at `url`.
+pub fn try_ingest_sample(url: &str) -> Output {
+    let sample = repo_path(SAMPLE);
+    run(&[
+        "ingest",
+        sample.to_str().unwrap(),
+        "--symbol",
+        "EURUSD",
+        "--timeframe",
+        "1h",
+        "--database-url",
+        url,
+    ])
+}
+
+/// Ingests [`SAMPLE`] as EURUSD 1h through the binary, into the database at `url`.
+pub fn ingest_sample(url: &str) {
+    let output = try_ingest_sample(url);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains(": 6168 rows, 6168 written, 0 unchanged"), "{}", stdout(&output));
+}
+
+/// `url` with its user and password replaced.
+pub fn as_role(url: &str, role: &str, password: &str) -> String {
+    let scheme_end = url.find("://").expect("a URL") + 3;
+    let at = url[scheme_end..].find('@').expect("a user in the test URL") + scheme_end;
+    format!("{}{role}:{password}{}", &url[..scheme_end], &url[at..])
+}
+
 /// A path in the repository, from the tests package's folder.
 pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
@@ -116,19 +148,12 @@ pub fn repo_path(relative: &str) -> PathBuf {
 
 /// An error and all its sources, joined by `: `, as the host's log shows them.
 pub fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    candlewick::domain::error_chain(err)
 }
 
 /// A built example plugin; `scripts/build-plugins` (run by `scripts/test`) makes them.
 pub fn plugin_wasm(name: &str) -> PathBuf {
-    let path = repo_path(&format!("plugins/target/wasm32-wasip2/release/{name}.wasm"));
+    let path = repo_path(&format!("target/plugins/{name}.wasm"));
     assert!(path.exists(), "{} is missing: run scripts/build-plugins (scripts/test does)", path.display());
     path
 }

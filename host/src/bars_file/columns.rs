@@ -118,7 +118,7 @@ impl ColumnIndex {
                 (false, false) => {
                     return Err(format!("no {column} column and no {flag} given (expected one of them)"));
                 }
-                (true, true) => {
+                (true, true) if !defaults.only_where_missing => {
                     return Err(format!("has a {column} column and {flag} was given (expected one of them)"));
                 }
                 _ => {}

@@ -7,7 +7,7 @@ use super::columns::ColumnIndex;
 use super::{
     BarFileError, BarRecord, Column, FileDefaults, Location, RowSource, check_bar, check_volume, whole_volume,
 };
-use crate::domain::{Bar, Symbol, Timeframe, Timestamp};
+use crate::domain::{Bar, Symbol, Timeframe, Timestamp, quoted};
 
 pub(super) struct CsvRows {
     path: PathBuf,
@@ -81,7 +81,7 @@ impl CsvRows {
     fn parse_record(&mut self) -> Result<BarRecord, (Column, String)> {
         let price = |column| {
             let text = self.field(column).unwrap_or("");
-            text.parse::<f64>().map_err(|_| (column, format!("expected a number, got {text:?}")))
+            text.parse::<f64>().map_err(|_| (column, format!("expected a number, got {}", quoted(text))))
         };
         let ts_text = self.field(Column::Timestamp).unwrap_or("");
         let ts = Timestamp::parse(ts_text).map_err(|err| (Column::Timestamp, err.to_string()))?;
@@ -114,7 +114,7 @@ impl CsvRows {
                 Ok(volume) => check_volume(volume),
                 Err(_) => match text.parse::<f64>() {
                     Ok(value) => whole_volume(value),
-                    Err(_) => Err(format!("expected a whole number >= 0, got {text:?}")),
+                    Err(_) => Err(format!("expected a whole number >= 0, got {}", quoted(text))),
                 },
             },
         }

@@ -34,6 +34,10 @@ pub struct BarRecord {
 pub struct FileDefaults {
     pub symbol: Option<Symbol>,
     pub timeframe: Option<Timeframe>,
+    /// A file's own symbol or timeframe column wins over the default instead of conflicting with
+    /// it. Ingest leaves this off (a flag that disagrees with the file is a mistake); the mock
+    /// host turns it on, where `--symbol` names the series to run on either way.
+    pub only_where_missing: bool,
 }
 
 /// Where in a file a value sits: a CSV line (1-based, the header is line 1) or a Parquet row

@@ -60,13 +60,19 @@ impl ParquetRows {
             path: path.to_owned(),
             message: format!("not a readable Parquet file ({err})"),
         };
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(format)?;
+        let corrupt = |panic: String| BarFileError::Format {
+            path: path.to_owned(),
+            message: format!("not a readable Parquet file (corrupt: {panic})"),
+        };
+        let builder =
+            guarded(|| ParquetRecordBatchReaderBuilder::try_new(file)).map_err(corrupt)?.map_err(format)?;
         let schema = builder.schema().clone();
         let layout = |message| BarFileError::Layout { path: path.to_owned(), message };
         let columns =
             ColumnIndex::from_headers(schema.fields().iter().map(|f| f.name().as_str())).map_err(layout)?;
         columns.check(defaults).map_err(layout)?;
-        let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(format)?;
+        let reader =
+            guarded(|| builder.with_batch_size(BATCH_ROWS).build()).map_err(corrupt)?.map_err(format)?;
         Ok(ParquetRows {
             path: path.to_owned(),
             reader,
@@ -104,7 +110,16 @@ impl RowSource for ParquetRows {
                 self.rows_before += len as u64;
             }
             self.row_in_batch = 0;
-            self.batch = match self.reader.next()? {
+            let next = match guarded(|| self.reader.next()) {
+                Ok(next) => next?,
+                Err(panic) => {
+                    return Some(Err(BarFileError::Format {
+                        path: self.path.clone(),
+                        message: format!("not a readable Parquet file (corrupt: {panic})"),
+                    }));
+                }
+            };
+            self.batch = match next {
                 Ok(batch) => match self.prepare(&batch) {
                     Ok(prepared) => Some(prepared),
                     Err(message) => {
@@ -120,6 +135,36 @@ impl RowSource for ParquetRows {
             };
         }
     }
+}
+
+thread_local! {
+    /// Set while [`guarded`] runs, so the panic hook stays quiet about a panic it turns into an error.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `read`, turning a panic into its message. The parquet crate panics, rather than failing,
+/// on some corrupt files (found by `tests/fuzz.rs`: "column start and length should not be
+/// negative"); a bad input file must be an error naming it, not a crash.
+fn guarded<T>(read: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|quiet| quiet.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    QUIET.with(|quiet| quiet.set(false));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the Parquet reader failed".to_owned())
+    })
 }
 
 impl ParquetRows {

@@ -34,7 +34,8 @@ fn parse_symbol(text: &str) -> Result<Symbol, String> {
 /// Ingests the files in order, each in its own transaction; stops at the first file that fails,
 /// whose rows are not written (the files before it are).
 pub fn run(args: &IngestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let defaults = FileDefaults { symbol: args.symbol.clone(), timeframe: args.timeframe };
+    let defaults =
+        FileDefaults { symbol: args.symbol.clone(), timeframe: args.timeframe, only_where_missing: false };
     let mut client = args.database.client()?;
     for (done, path) in args.files.iter().enumerate() {
         let started = Instant::now();

@@ -6,7 +6,9 @@ mod database;
 mod ingest;
 mod inspect;
 mod migrate;
+mod new;
 mod run;
+mod test;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -37,6 +39,10 @@ pub enum Command {
     Run(run::RunArgs),
     /// Show what a plugin says about itself: parameters, outputs, warm-up
     Inspect(run::InspectArgs),
+    /// Run a plugin over fixture bars (no database) and print or check its output; or run scenario folders
+    Test(test::TestArgs),
+    /// Create a plugin from a template (Rust, Python or JavaScript) that builds and passes its test
+    New(new::NewArgs),
 }
 
 /// Runs one subcommand; the exit code tells success from failure.
@@ -48,5 +54,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Latest(args) => inspect::latest(&args, out),
         Command::Run(args) => run::run(&args, out),
         Command::Inspect(args) => run::inspect(&args, out),
+        Command::Test(args) => test::run(&args, out),
+        Command::New(args) => new::run(&args, out),
     }
 }

@@ -34,7 +34,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
 }
 
 pub fn inspect(args: &InspectArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let runtime = PluginRuntime::new(None, RuntimeLimits::default())?;
+    // The job's cache: inspecting a plugin compiles it once for `run` and `test` too.
+    let runtime = PluginRuntime::new(crate::job::default_cache_dir().as_deref(), RuntimeLimits::default())?;
     let plugin = runtime.load(&args.plugin)?;
     let info = plugin.info();
     if args.json {

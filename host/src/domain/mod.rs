@@ -10,7 +10,7 @@ mod timeframe;
 
 pub use availability::{Availability, AvailabilityEntry, LatestBar};
 pub use bar::{Bar, BarColumns, Fields};
-pub use error::{InvalidArgument, ReadError};
+pub use error::{InvalidArgument, ReadError, error_chain, quoted};
 pub use plugin::{ColumnValues, ParamSpec, ParamValue, PluginInfo, PluginKind, Table, UnitOfWork};
 pub use symbol::{MAX_SYMBOL_CHARS, Symbol, SymbolSet};
 pub use time::{TimeRange, Timestamp};

@@ -25,6 +25,42 @@ impl ParamValue {
     }
 }
 
+impl From<i64> for ParamValue {
+    fn from(value: i64) -> Self {
+        ParamValue::Int(value)
+    }
+}
+
+impl From<i32> for ParamValue {
+    fn from(value: i32) -> Self {
+        ParamValue::Int(value.into())
+    }
+}
+
+impl From<f64> for ParamValue {
+    fn from(value: f64) -> Self {
+        ParamValue::Float(value)
+    }
+}
+
+impl From<&str> for ParamValue {
+    fn from(value: &str) -> Self {
+        ParamValue::Text(value.to_owned())
+    }
+}
+
+impl From<String> for ParamValue {
+    fn from(value: String) -> Self {
+        ParamValue::Text(value)
+    }
+}
+
+impl From<bool> for ParamValue {
+    fn from(value: bool) -> Self {
+        ParamValue::Boolean(value)
+    }
+}
+
 impl fmt::Display for ParamValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -22,17 +22,29 @@ impl Symbol {
         }
         if text.chars().count() > MAX_SYMBOL_CHARS {
             return Err(InvalidArgument::new(format!(
-                "symbol {text:?} is longer than {MAX_SYMBOL_CHARS} characters"
+                "symbol {} is longer than {MAX_SYMBOL_CHARS} characters",
+                super::quoted(&text)
             )));
         }
         if text.trim() != text {
-            return Err(InvalidArgument::new(format!("symbol {text:?} has leading or trailing white space")));
+            return Err(InvalidArgument::new(format!(
+                "symbol {} has leading or trailing white space",
+                super::quoted(&text)
+            )));
         }
         Ok(Symbol(text.into()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::str::FromStr for Symbol {
+    type Err = InvalidArgument;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Symbol::new(text)
     }
 }
 

@@ -50,8 +50,9 @@ impl Timestamp {
         match parsed {
             Ok(dt) => Ok(Timestamp(dt.timestamp_micros())),
             Err(()) => Err(InvalidArgument::new(format!(
-                "invalid timestamp {text:?} (expected RFC 3339 such as 2024-01-02T03:04:05Z, \
-                 or YYYY-MM-DD[ HH:MM[:SS]] in UTC)"
+                "invalid timestamp {} (expected RFC 3339 such as 2024-01-02T03:04:05Z, \
+                 or YYYY-MM-DD[ HH:MM[:SS]] in UTC)",
+                super::quoted(text)
             ))),
         }
     }
@@ -65,6 +66,14 @@ impl Timestamp {
 impl From<DateTime<Utc>> for Timestamp {
     fn from(dt: DateTime<Utc>) -> Self {
         Timestamp(dt.timestamp_micros())
+    }
+}
+
+impl std::str::FromStr for Timestamp {
+    type Err = InvalidArgument;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Timestamp::parse(text)
     }
 }
 

@@ -28,7 +28,7 @@ pub enum Timeframe {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("unknown timeframe {value:?} (expected one of tick, 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w, 1M)")]
 pub struct UnknownTimeframe {
-    /// The rejected text, as given.
+    /// The rejected text, as given (its first 64 characters: a message quotes it).
     pub value: String,
 }
 
@@ -46,6 +46,23 @@ impl Timeframe {
         Timeframe::Week1,
         Timeframe::Month1,
     ];
+
+    /// The length of one bar in microseconds; `None` for ticks, which have none, and months,
+    /// whose length varies.
+    pub const fn step_micros(self) -> Option<i64> {
+        const MINUTE: i64 = 60_000_000;
+        Some(match self {
+            Timeframe::Tick | Timeframe::Month1 => return None,
+            Timeframe::Minute1 => MINUTE,
+            Timeframe::Minute5 => 5 * MINUTE,
+            Timeframe::Minute15 => 15 * MINUTE,
+            Timeframe::Minute30 => 30 * MINUTE,
+            Timeframe::Hour1 => 60 * MINUTE,
+            Timeframe::Hour4 => 240 * MINUTE,
+            Timeframe::Day1 => 1_440 * MINUTE,
+            Timeframe::Week1 => 7 * 1_440 * MINUTE,
+        })
+    }
 
     /// The string stored in the `timeframe` column.
     pub const fn as_str(self) -> &'static str {
@@ -71,7 +88,7 @@ impl FromStr for Timeframe {
         Timeframe::ALL
             .into_iter()
             .find(|tf| tf.as_str() == s)
-            .ok_or_else(|| UnknownTimeframe { value: s.to_owned() })
+            .ok_or_else(|| UnknownTimeframe { value: s.chars().take(64).collect() })
     }
 }
 

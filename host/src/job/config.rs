@@ -15,9 +15,21 @@
 //! end: 2018-12-31T23:00:00Z
 //! as_of: 2018-12-31T23:00:00Z   # default: end
 //! output: out/eurusd
+//! limits:                   # every plugin's, each key with its unit; defaults in comments
+//!   memory_mb: 2048         # linear memory
+//!   call_timeout_secs: 300  # CPU limit: wall time of one call, host calls included
+//!   rows_per_call: 8000000  # bars per reader call or cursor batch ...
+//!   mb_per_call: 128        # ... and bytes of columns (8 per value) per call
+//!   rows_per_unit: 100000000  # bars one unit of work may read in all ...
+//!   mb_per_unit: 4096       # ... and bytes
+//!   output_rows: 50000000   # rows of the table a unit returns ...
+//!   output_mb: 1024         # ... and its bytes (8 per timestamp and per value)
+//!   batch_rows: 16384       # the largest cursor batch
+//!   statement_timeout_ms: 30000  # every SQL statement of the reader (job-wide only)
 //! plugins:
-//!   - path: plugins/target/wasm32-wasip2/release/indicators.wasm
+//!   - path: target/plugins/indicators.wasm
 //!     params: { sma_period: 30 }
+//!     limits: { memory_mb: 4096 }   # this plugin's own, over the job's
 //! ```
 //! Relative paths are taken from the job file's folder.
 
@@ -30,8 +42,8 @@ use serde::Deserialize;
 use super::interpolate::interpolate;
 use crate::domain::{SymbolSet, TimeRange, Timeframe, Timestamp};
 use crate::pg::ConnectionSettings;
-use crate::reader::DEFAULT_BATCH_ROWS;
-use crate::runtime::RuntimeLimits;
+use crate::reader::PgReaderConfig;
+use crate::runtime::{MIB, RuntimeLimits};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,15 +83,61 @@ struct PluginSection {
     #[serde(default)]
     params: BTreeMap<String, serde_yaml::Value>,
     warm_up_bars: Option<u32>,
+    /// This plugin's limits, over the job's.
+    limits: Option<LimitsSection>,
 }
 
+/// `limits:`, of the job or of one plugin. Every key names its unit.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LimitsSection {
-    memory_mb: Option<usize>,
+    memory_mb: Option<u64>,
     call_timeout_secs: Option<u64>,
-    rows_per_call: Option<usize>,
-    batch_rows: Option<usize>,
+    rows_per_call: Option<u64>,
+    mb_per_call: Option<u64>,
+    rows_per_unit: Option<u64>,
+    mb_per_unit: Option<u64>,
+    output_rows: Option<u64>,
+    output_mb: Option<u64>,
+    batch_rows: Option<u64>,
+    /// The reader's, so the job's only.
+    statement_timeout_ms: Option<u64>,
+}
+
+impl LimitsSection {
+    /// `base` with the values this section sets; `field` (`limits`, `plugins[1].limits`) starts
+    /// the messages.
+    fn apply(&self, base: &RuntimeLimits, field: &str) -> Result<RuntimeLimits, String> {
+        // A count or a size that is set: at least 1, in range once in bytes.
+        let value = |key: &str, value: Option<u64>, unit: u64| -> Result<Option<u64>, String> {
+            match value {
+                None => Ok(None),
+                Some(0) => Err(format!("{field}.{key}: 0 (expected at least 1)")),
+                Some(v) => v
+                    .checked_mul(unit)
+                    .filter(|n| usize::try_from(*n).is_ok())
+                    .map(Some)
+                    .ok_or_else(|| format!("{field}.{key}: {v} is too large")),
+            }
+        };
+        let size = |key: &str, v: Option<u64>, unit: u64, default: usize| -> Result<usize, String> {
+            Ok(value(key, v, unit)?.map_or(default, |n| n as usize))
+        };
+        let mib = MIB as u64;
+        Ok(RuntimeLimits {
+            memory_bytes: size("memory_mb", self.memory_mb, mib, base.memory_bytes)?,
+            call_timeout: value("call_timeout_secs", self.call_timeout_secs, 1)?
+                .map_or(base.call_timeout, Duration::from_secs),
+            rows_per_call: size("rows_per_call", self.rows_per_call, 1, base.rows_per_call)?,
+            bytes_per_call: size("mb_per_call", self.mb_per_call, mib, base.bytes_per_call)?,
+            rows_per_unit: value("rows_per_unit", self.rows_per_unit, 1)?.unwrap_or(base.rows_per_unit),
+            bytes_per_unit: value("mb_per_unit", self.mb_per_unit, mib)?.unwrap_or(base.bytes_per_unit),
+            output_rows: size("output_rows", self.output_rows, 1, base.output_rows)?,
+            output_bytes: size("output_mb", self.output_mb, mib, base.output_bytes)?,
+            batch_rows: size("batch_rows", self.batch_rows, 1, base.batch_rows)?,
+            max_instances: base.max_instances,
+        })
+    }
 }
 
 /// Where a job reads bars.
@@ -99,6 +157,8 @@ pub struct PluginJob {
     /// Overrides the warm-up the plugin describes: `describe` sees no parameters, so a longer
     /// look-back than the defaults' (an SMA of 200) needs it said here.
     pub warm_up_bars: Option<u32>,
+    /// The limits its units run under: the job's, with the plugin's own `limits:` over them.
+    pub limits: RuntimeLimits,
 }
 
 /// A validated job.
@@ -111,7 +171,11 @@ pub struct Job {
     pub as_of: Timestamp,
     pub output: PathBuf,
     pub plugins: Vec<PluginJob>,
+    /// The job's limits: what a plugin without `limits:` of its own runs under.
     pub limits: RuntimeLimits,
+    /// The reader's PostgreSQL `statement_timeout`: SQL run by a host call cannot be interrupted
+    /// by the plugin's CPU limit, so it has its own.
+    pub statement_timeout: Duration,
     pub cache_dir: Option<PathBuf>,
     pub fail_fast: bool,
     /// Units run at once; default: the machine's cores.
@@ -138,9 +202,20 @@ impl Job {
         let fail = |message: String| JobError { path: path.into(), message };
         let mut value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|err| fail(err.to_string()))?;
         interpolate_strings(&mut value, env).map_err(fail)?;
-        let file: JobFile = serde_yaml::from_value(value).map_err(|err| fail(err.to_string()))?;
+        let file: JobFile = serde_yaml::from_value(value).map_err(|err| fail(located(text, &err)))?;
         let base = path.parent().unwrap_or(Path::new("."));
         file.validate(base).map_err(fail)
+    }
+}
+
+/// The error with the line it is on. Checking the interpolated value loses positions, so the raw
+/// text is checked again: when it fails the same way (an unknown key, a wrong shape — anything
+/// but a type that interpolation would have fixed), its error has the line and column.
+fn located(text: &str, err: &serde_yaml::Error) -> String {
+    let message = err.to_string();
+    match serde_yaml::from_str::<JobFile>(text) {
+        Err(raw) if raw.location().is_some() && raw.to_string().starts_with(&message) => raw.to_string(),
+        _ => message,
     }
 }
 
@@ -219,30 +294,43 @@ impl JobFile {
         if self.plugins.is_empty() {
             return Err("plugins: empty list (expected at least one plugin)".into());
         }
-        let plugins = self
-            .plugins
-            .into_iter()
-            .map(|p| PluginJob { path: resolve(&p.path), params: p.params, warm_up_bars: p.warm_up_bars })
-            .collect();
-        let defaults = RuntimeLimits::default();
-        let mut limits = RuntimeLimits {
-            memory_bytes: self.limits.memory_mb.map_or(defaults.memory_bytes, |mb| mb << 20),
-            call_timeout: self.limits.call_timeout_secs.map_or(defaults.call_timeout, Duration::from_secs),
-            rows_per_call: self.limits.rows_per_call.unwrap_or(defaults.rows_per_call),
-            batch_rows: self.limits.batch_rows.unwrap_or(DEFAULT_BATCH_ROWS),
-            max_instances: defaults.max_instances,
-        };
         let workers = match self.workers {
             Some(0) => return Err("workers: 0 (expected at least 1)".into()),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        // Each worker holds one instance; describing plugins at load needs a few more.
-        limits.max_instances =
-            u32::try_from(workers).unwrap_or(u32::MAX / 2).saturating_mul(2).saturating_add(4);
-        if limits.batch_rows == 0 {
-            return Err("limits.batch_rows: 0 (expected at least 1)".into());
-        }
+        let defaults = RuntimeLimits {
+            // Each worker holds one instance; describing plugins at load needs a few more.
+            max_instances: u32::try_from(workers).unwrap_or(u32::MAX / 2).saturating_mul(2).saturating_add(4),
+            ..RuntimeLimits::default()
+        };
+        let limits = self.limits.apply(&defaults, "limits")?;
+        let statement_timeout = match self.limits.statement_timeout_ms {
+            Some(0) => return Err("limits.statement_timeout_ms: 0 (expected at least 1)".into()),
+            Some(ms) => Duration::from_millis(ms),
+            None => PgReaderConfig::default().statement_timeout,
+        };
+        let plugins = self
+            .plugins
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let own = p.limits.unwrap_or_default();
+                let field = format!("plugins[{i}].limits");
+                if own.statement_timeout_ms.is_some() {
+                    return Err(format!(
+                        "{field}.statement_timeout_ms: the reader's statement timeout is the job's \
+                         (expected it under the job's limits)"
+                    ));
+                }
+                Ok(PluginJob {
+                    path: resolve(&p.path),
+                    params: p.params,
+                    warm_up_bars: p.warm_up_bars,
+                    limits: own.apply(&limits, &field)?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
         Ok(Job {
             source,
             symbols,
@@ -252,6 +340,7 @@ impl JobFile {
             output: resolve(&self.output),
             plugins,
             limits,
+            statement_timeout,
             cache_dir: self.cache_dir.map(|p| resolve(&p)),
             fail_fast: self.fail_fast,
             workers,
@@ -325,12 +414,68 @@ mod tests {
     }
 
     #[test]
+    fn limits_default_safely_and_each_plugin_may_set_its_own() {
+        let job = parse(JOB, &[]).unwrap();
+        let defaults = RuntimeLimits { max_instances: job.limits.max_instances, ..RuntimeLimits::default() };
+        assert_eq!(job.limits, defaults);
+        assert_eq!(job.plugins[0].limits, defaults);
+        assert_eq!(job.statement_timeout, Duration::from_secs(30));
+
+        let text = format!(
+            "{JOB}    limits: {{ memory_mb: 128, output_rows: 10 }}\n  - path: q.wasm\n\
+             limits:\n  memory_mb: 64\n  call_timeout_secs: 2\n  rows_per_call: 1000\n  mb_per_call: 1\n  \
+             rows_per_unit: 5000\n  mb_per_unit: 3\n  output_rows: 100\n  output_mb: 4\n  batch_rows: 10\n  \
+             statement_timeout_ms: 1500\n"
+        );
+        let job = parse(&text, &[]).unwrap();
+        let mib = 1 << 20;
+        let limits = &job.limits;
+        assert_eq!((limits.memory_bytes, limits.call_timeout), (64 * mib, Duration::from_secs(2)));
+        assert_eq!((limits.rows_per_call, limits.bytes_per_call), (1000, mib));
+        assert_eq!((limits.rows_per_unit, limits.bytes_per_unit), (5000, 3 * mib as u64));
+        assert_eq!((limits.output_rows, limits.output_bytes, limits.batch_rows), (100, 4 * mib, 10));
+        assert_eq!(job.statement_timeout, Duration::from_millis(1500));
+        let own = &job.plugins[0].limits;
+        assert_eq!((own.memory_bytes, own.output_rows), (128 * mib, 10), "the plugin's own limits");
+        assert_eq!(
+            (own.call_timeout, own.output_bytes),
+            (limits.call_timeout, limits.output_bytes),
+            "the rest"
+        );
+        assert_eq!(&job.plugins[1].limits, limits, "a plugin without limits runs under the job's");
+    }
+
+    #[test]
+    fn limits_name_the_key_that_is_wrong() {
+        let err = |text: &str| parse(text, &[]).unwrap_err().to_string();
+        assert_eq!(
+            err(&format!("{JOB}limits: {{ mb_per_call: 0 }}\n")),
+            "jobs/test.yaml: limits.mb_per_call: 0 (expected at least 1)"
+        );
+        assert_eq!(
+            err(&format!("{JOB}    limits: {{ output_rows: 0 }}\n")),
+            "jobs/test.yaml: plugins[0].limits.output_rows: 0 (expected at least 1)"
+        );
+        assert!(
+            err(&format!("{JOB}limits: {{ memory_mb: 99999999999999999 }}\n"))
+                .ends_with("limits.memory_mb: 99999999999999999 is too large")
+        );
+        assert!(
+            err(&format!("{JOB}    limits: {{ statement_timeout_ms: 10 }}\n")).contains(
+                "plugins[0].limits.statement_timeout_ms: the reader's statement timeout is the job's"
+            )
+        );
+        assert!(err(&format!("{JOB}limits: {{ memory_gb: 1 }}\n")).contains("unknown field `memory_gb`"));
+    }
+
+    #[test]
     fn errors_name_the_file_and_field() {
         let err = |text: &str| parse(text, &[]).unwrap_err().to_string();
         assert!(
             err(&JOB.replace("1h", "1H")).starts_with("jobs/test.yaml: timeframe: unknown timeframe \"1H\"")
         );
-        assert!(err(&format!("{JOB}colour: red\n")).contains("unknown field `colour`"));
+        let unknown = err(&format!("{JOB}colour: red\n"));
+        assert!(unknown.contains("unknown field `colour`") && unknown.contains(" at line "), "{unknown}");
         assert_eq!(
             err(&format!("database:\n  url: ${{NOPE}}\n{JOB}")),
             "jobs/test.yaml: environment variable NOPE is not set and has no default"

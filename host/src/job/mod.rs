@@ -10,3 +10,4 @@ pub use config::{Job, JobError, PluginJob, Source};
 pub use interpolate::interpolate;
 pub use params::resolve as resolve_params;
 pub use run::{JobSummary, UnitReport, run_job};
+pub(crate) use run::{default_cache_dir, unit_of_work};

@@ -13,11 +13,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::config::{Job, Source};
 use crate::bars_file::FileDefaults;
-use crate::domain::{ParamValue, Symbol, Timestamp, UnitOfWork};
+use crate::domain::{ParamValue, ReadError, Symbol, TimeRange, Timeframe, Timestamp, UnitOfWork};
 use crate::output::{ParquetWriter, Provenance};
 use crate::pg::ConnectionSettings;
 use crate::reader::{MarketDataReader, MemoryMarketDataReader, PgMarketDataReader, PgReaderConfig};
-use crate::runtime::{Plugin, PluginRuntime};
+use crate::runtime::{Plugin, PluginRuntime, RuntimeLimits};
 
 /// How one unit ended.
 #[derive(Debug)]
@@ -69,21 +69,21 @@ impl JobSummary {
     }
 }
 
-fn open_reader(source: &Source) -> anyhow::Result<Arc<dyn MarketDataReader>> {
-    Ok(match source {
+fn open_reader(job: &Job) -> anyhow::Result<Arc<dyn MarketDataReader>> {
+    Ok(match &job.source {
         Source::Embedded => Arc::new(MemoryMarketDataReader::embedded_sample()),
         Source::Fixture(path) => Arc::new(MemoryMarketDataReader::from_file(path, &FileDefaults::default())?),
-        Source::Database(settings) => Arc::new(connect(settings)?),
+        Source::Database(settings) => Arc::new(connect(settings, job.statement_timeout)?),
     })
 }
 
-fn connect(settings: &ConnectionSettings) -> anyhow::Result<PgMarketDataReader> {
-    PgMarketDataReader::connect(settings, &PgReaderConfig::default())
-        .with_context(|| format!("connecting to {settings}"))
+fn connect(settings: &ConnectionSettings, statement_timeout: Duration) -> anyhow::Result<PgMarketDataReader> {
+    let config = PgReaderConfig { statement_timeout, ..PgReaderConfig::default() };
+    PgMarketDataReader::connect(settings, &config).with_context(|| format!("connecting to {settings}"))
 }
 
 /// The default cache of compiled plugins: `$XDG_CACHE_HOME/candlewick` or `~/.cache/candlewick`.
-fn default_cache_dir() -> Option<PathBuf> {
+pub(crate) fn default_cache_dir() -> Option<PathBuf> {
     std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
@@ -100,14 +100,18 @@ struct LoadedPlugin {
 /// failure is reported in the summary and the other units go on (unless `fail_fast`).
 pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
     let started = Instant::now();
-    let reader = open_reader(&job.source)?;
+    let reader = open_reader(job)?;
     let cache_dir = job.cache_dir.clone().or_else(default_cache_dir);
-    let runtime = PluginRuntime::new(cache_dir.as_deref(), job.limits.clone())?;
+    // The instance pool's slots fit the largest memory limit of any plugin.
+    let memory_bytes =
+        job.plugins.iter().map(|p| p.limits.memory_bytes).fold(job.limits.memory_bytes, usize::max);
+    let runtime =
+        PluginRuntime::new(cache_dir.as_deref(), RuntimeLimits { memory_bytes, ..job.limits.clone() })?;
     let plugins = job
         .plugins
         .iter()
         .map(|p| {
-            let plugin = runtime.load(&p.path)?;
+            let plugin = runtime.load_with_limits(&p.path, p.limits.clone())?;
             let params = super::resolve_params(plugin.info(), &p.params)
                 .map_err(|err| anyhow::anyhow!("plugin {}: {err}", p.path.display()))?;
             let warm_up_bars = p.warm_up_bars.unwrap_or(plugin.info().warm_up_bars);
@@ -169,28 +173,46 @@ fn run_unit(
     writer: &ParquetWriter,
 ) -> Result<(PathBuf, u64, usize), String> {
     let info = loaded.plugin.info();
-    let warm_up_from = match NonZeroUsize::new(loaded.warm_up_bars as usize) {
-        None => job.window.start(),
-        Some(bars) => reader
-            .bar_before(symbol, job.timeframe, job.window.start(), bars)
-            .map_err(|err| format!("plugin {} on {symbol}: finding the warm-up start: {err}", info.name))?
-            // Fewer bars than the warm-up before the window: everything there is.
-            .unwrap_or(Timestamp::MIN),
-    };
-    let unit = UnitOfWork {
-        symbol: symbol.clone(),
-        timeframe: job.timeframe,
-        window: job.window,
-        warm_up_from,
-        as_of: job.as_of,
-        params: loaded.params.clone(),
-    };
+    let unit = unit_of_work(
+        &**reader,
+        symbol,
+        job.timeframe,
+        job.window,
+        job.as_of,
+        loaded.warm_up_bars,
+        loaded.params.clone(),
+    )
+    .map_err(|err| {
+        // The summary gets the port's message; the log gets its whole chain (the server's words).
+        let chain = crate::domain::error_chain(&err);
+        tracing::error!(plugin = %info.name, %symbol, error = %chain, "finding the warm-up start failed");
+        format!("plugin {} on {symbol}: finding the warm-up start: {err}", info.name)
+    })?;
     let output = loaded.plugin.run(Arc::clone(reader), &unit).map_err(|err| err.to_string())?;
     let provenance = provenance(job, &loaded.plugin, &unit);
     let path = writer
         .write(&info.name, symbol.as_str(), &output.table, &provenance)
         .map_err(|err| format!("plugin {} on {symbol}: {:#}", info.name, anyhow::Error::from(err)))?;
     Ok((path, output.rows_read, output.table.ts.len()))
+}
+
+/// One unit of work: `symbol` over `window`, readable from `warm_up_bars` bars before the window's
+/// start (or from the first bar, when fewer exist) up to `as_of`. Shared by the job and the mock
+/// host, so a plugin sees the same unit in a test as in a job.
+pub(crate) fn unit_of_work(
+    reader: &dyn MarketDataReader,
+    symbol: &Symbol,
+    timeframe: Timeframe,
+    window: TimeRange,
+    as_of: Timestamp,
+    warm_up_bars: u32,
+    params: Vec<(String, ParamValue)>,
+) -> Result<UnitOfWork, ReadError> {
+    let warm_up_from = match NonZeroUsize::new(warm_up_bars as usize) {
+        None => window.start(),
+        Some(bars) => reader.bar_before(symbol, timeframe, window.start(), bars)?.unwrap_or(Timestamp::MIN),
+    };
+    Ok(UnitOfWork { symbol: symbol.clone(), timeframe, window, warm_up_from, as_of, params })
 }
 
 /// The `candlewick.*` metadata of an output file. Never a credential: the source is its kind.

@@ -1,5 +1,8 @@
-//! Where job results go: one Parquet file per plugin and symbol.
+//! Where results go: one Parquet file per plugin and symbol for a job; CSV or a text table for
+//! `candlewick test`.
 
 mod parquet;
+mod text;
 
 pub use parquet::{ParquetWriter, Provenance};
+pub use text::{text_table, write_csv};

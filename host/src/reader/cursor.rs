@@ -6,7 +6,7 @@
 
 use std::num::NonZeroUsize;
 
-use crate::domain::{BarColumns, InvalidArgument, ReadError, Timestamp};
+use crate::domain::{BarColumns, InvalidArgument, ReadError, TimeRange, Timestamp};
 
 use super::{MarketDataReader, RangeRequest};
 
@@ -29,6 +29,24 @@ impl RangeCursor {
 
     pub fn request(&self) -> &RangeRequest {
         &self.request
+    }
+
+    /// The most bars one batch holds.
+    pub fn batch_rows(&self) -> usize {
+        self.batch_rows.get()
+    }
+
+    /// The part of the window not returned yet, or `None` once the cursor is done: what a
+    /// caller counts to know how large the rest is before fetching it.
+    pub fn unread(&self) -> Option<TimeRange> {
+        if self.done {
+            return None;
+        }
+        let start = match self.after {
+            None => self.request.range.start(),
+            Some(after) => Timestamp::from_micros(after.as_micros().checked_add(1)?),
+        };
+        TimeRange::new(start, self.request.range.end()).ok()
     }
 
     /// The next batch, or `None` once the window is exhausted.

@@ -57,6 +57,7 @@ impl MemoryMarketDataReader {
         let defaults = FileDefaults {
             symbol: Some(Symbol::new("EURUSD").expect("a valid symbol")),
             timeframe: Some(Timeframe::Hour1),
+            only_where_missing: false,
         };
         let records =
             bars_file::read_csv_bytes(Path::new("<embedded eurusd_1h_2018.csv>"), SAMPLE, &defaults)

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use wasmtime::StoreLimits;
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -12,6 +11,7 @@ use super::convert::{
     availability_to_wit, columns_to_wit, entry_to_wit, error_to_wit, fields_from_wit, latest_to_wit,
     range_from_wit, timeframe_from_wit,
 };
+use super::limits::UnitLimiter;
 use super::scope::UnitScope;
 use crate::domain::{BarColumns, ReadError, TimeRange};
 use crate::reader::{MarketDataReader, RangeCursor};
@@ -24,11 +24,10 @@ pub(super) struct UnitState {
     pub(super) plugin: String,
     pub(super) table: ResourceTable,
     pub(super) wasi: WasiCtx,
-    pub(super) limits: StoreLimits,
+    /// The memory limit, as the store's resource limiter.
+    pub(super) limiter: UnitLimiter,
     pub(super) stdout: MemoryOutputPipe,
     pub(super) stderr: MemoryOutputPipe,
-    /// Bars served to the plugin so far, for the job's summary.
-    pub(super) rows_served: u64,
     /// Timestamps served inside the unit's window, ascending: what a feature builder's output
     /// must match, known without reading the window again.
     pub(super) window: TimeRange,
@@ -53,7 +52,7 @@ impl UnitState {
         result.map(wrap).map_err(|err| {
             match &err {
                 ReadError::Unavailable(_) => tracing::error!(
-                    plugin = %self.plugin, symbol = %self.scope.symbol, call, error = %err_chain(&err),
+                    plugin = %self.plugin, symbol = %self.scope.symbol, call, error = %crate::domain::error_chain(&err),
                     "reader call failed"
                 ),
                 _ => tracing::debug!(plugin = %self.plugin, symbol = %self.scope.symbol, call, %err, "reader call refused"),
@@ -64,9 +63,9 @@ impl UnitState {
 }
 
 impl UnitState {
-    /// Records bars on their way to the plugin: the count, and the window's timestamps.
+    /// Records the window's timestamps among bars on their way to the plugin (the scope counts
+    /// them against its limits).
     fn served(&mut self, bars: &BarColumns) {
-        self.rows_served += bars.len() as u64;
         let (start, end) = (self.window.start().as_micros(), self.window.end().as_micros());
         for &ts in &bars.ts {
             if ts >= start && ts <= end && self.window_ts.last().is_none_or(|&last| ts > last) {
@@ -74,18 +73,6 @@ impl UnitState {
             }
         }
     }
-}
-
-/// The error with its sources, for one log line.
-fn err_chain(err: &ReadError) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl wit::Host for UnitState {}
@@ -205,7 +192,7 @@ impl reader::HostRangeCursor for UnitState {
     ) -> wasmtime::Result<Result<Option<wit::BarColumns>, wit::Error>> {
         // A handle the table does not know is a host bug (the guest cannot forge one): trap.
         let cursor = self.table.get_mut(&cursor)?;
-        let result = cursor.next_batch(&*self.reader);
+        let result = self.scope.next_batch(&*self.reader, cursor);
         if let Ok(Some(batch)) = &result {
             self.served(batch);
         }

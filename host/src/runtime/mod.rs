@@ -4,15 +4,21 @@
 //! - `bindings.rs`: the generated bindings (private);
 //! - `host.rs`: the reader imports, implemented over the port;
 //! - `scope.rs`: what a unit may read (the look-ahead guard);
+//! - `budget.rs`: how much it may read, per call and in all;
+//! - `limits.rs`: the limits policy: defaults, units, the memory limiter;
 //! - `convert.rs`: WIT types to and from domain types;
-//! - `plugin.rs`: loading, describing and running a plugin.
+//! - `plugin.rs`: loading, describing and running a plugin;
+//! - `failure.rs`: why a plugin did not load or a unit failed, in words.
 //!
 //! A plugin gets no WASI capabilities: no preopened directories, environment, arguments or
 //! network; its clocks are frozen at the epoch and its stdout/stderr go to the host log.
 
 mod bindings;
+mod budget;
 mod convert;
+mod failure;
 mod host;
+mod limits;
 mod plugin;
 mod scope;
 
@@ -21,47 +27,32 @@ use std::time::Duration;
 
 use thiserror::Error;
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+    ProfilingStrategy,
+};
 
-pub use plugin::{LoadError, Plugin, UnitFailure, UnitOutput};
-pub use scope::{MAX_ROWS_PER_CALL, UnitScope};
+pub use budget::{ReadBudget, ReadLimits};
+pub use failure::{Cause, LoadError, PROVIDED_IMPORTS, UnitFailure};
+pub use limits::{
+    DEFAULT_BYTES_PER_CALL, DEFAULT_BYTES_PER_UNIT, DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_BYTES,
+    DEFAULT_OUTPUT_BYTES, DEFAULT_OUTPUT_ROWS, DEFAULT_ROWS_PER_UNIT, LimitExceeded, MAX_ROWS_PER_CALL, MIB,
+    RuntimeLimits,
+};
+pub use plugin::{Plugin, UnitOutput};
+pub use scope::UnitScope;
 
 use host::UnitState;
 
 /// How often the epoch advances: the resolution of the per-call CPU time limit.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Set to `perfmap` to have the engine write `/tmp/perf-PID.map`, which names plugin functions in
+/// `perf report` (`CANDLEWICK_PROFILE=perfmap perf record -g candlewick run JOB.yaml`).
+pub const PROFILE_ENV: &str = "CANDLEWICK_PROFILE";
+
 /// Linear memory a pooled slot keeps mapped between units, so the next unit does not fault it in.
 const KEEP_RESIDENT_BYTES: usize = 256 << 20;
-
-/// Limits each store runs under.
-#[derive(Debug, Clone)]
-pub struct RuntimeLimits {
-    /// A plugin's linear memory, in bytes; a growth past it fails and the plugin traps.
-    pub memory_bytes: usize,
-    /// Wall time one call into a plugin may take (epoch interruption; host calls such as SQL are
-    /// bounded by their own statement timeout).
-    pub call_timeout: Duration,
-    /// Bars one reader call may return.
-    pub rows_per_call: usize,
-    /// Bars one cursor batch may hold: a cap on what plugins ask for.
-    pub batch_rows: usize,
-    /// Plugin instances alive at once (units in flight plus `describe` calls): the size of the
-    /// instance pool.
-    pub max_instances: u32,
-}
-
-impl Default for RuntimeLimits {
-    fn default() -> Self {
-        RuntimeLimits {
-            memory_bytes: 2 << 30,
-            call_timeout: Duration::from_secs(300),
-            rows_per_call: MAX_ROWS_PER_CALL,
-            batch_rows: crate::reader::DEFAULT_BATCH_ROWS,
-            max_instances: 16,
-        }
-    }
-}
 
 #[derive(Debug, Error)]
 pub enum RuntimeError {
@@ -88,6 +79,9 @@ impl PluginRuntime {
     pub fn new(cache_dir: Option<&Path>, limits: RuntimeLimits) -> Result<Self, RuntimeError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        if std::env::var_os(PROFILE_ENV).is_some_and(|v| v == "perfmap") {
+            config.profiler(ProfilingStrategy::PerfMap);
+        }
         // Pooled instances reuse their linear memory; keeping it resident saves the page faults
         // of zeroing fresh memory for every unit (job benchmark, 2M bars: Wasm compute from 3.4x
         // to 2.7x of native).
@@ -98,7 +92,7 @@ impl PluginRuntime {
             .total_memories(instances * 2)
             .total_tables(instances * 4)
             .max_memory_size(limits.memory_bytes)
-            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES);
+            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES.min(limits.memory_bytes));
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         if let Some(dir) = cache_dir {
             let mut cache = CacheConfig::new();
@@ -116,9 +110,20 @@ impl PluginRuntime {
         Ok(PluginRuntime { engine, linker, limits })
     }
 
-    /// Compiles (or loads from the cache) the component at `path` and asks it to describe itself.
-    pub fn load(&self, path: &Path) -> Result<Plugin, plugin::LoadError> {
-        Plugin::load(self, path)
+    /// Compiles (or loads from the cache) the component at `path` and asks it to describe itself;
+    /// its units run under the runtime's limits.
+    pub fn load(&self, path: &Path) -> Result<Plugin, LoadError> {
+        Plugin::load(self, path, self.limits.clone())
+    }
+
+    /// [`load`](Self::load), with limits of the plugin's own. Its memory limit cannot pass the
+    /// runtime's, the size of the instance pool's slots.
+    pub fn load_with_limits(&self, path: &Path, limits: RuntimeLimits) -> Result<Plugin, LoadError> {
+        Plugin::load(self, path, limits)
+    }
+
+    pub fn limits(&self) -> &RuntimeLimits {
+        &self.limits
     }
 }
 

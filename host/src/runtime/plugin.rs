@@ -5,15 +5,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
-use thiserror::Error;
+use wasmtime::Store;
 use wasmtime::component::{Component, ResourceTable, types::ComponentItem};
-use wasmtime::{Store, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtxBuilder};
 
 use super::bindings::{feature_builder::FeatureBuilderPre, sampler::SamplerPre};
+use super::budget::ReadLimits;
 use super::convert::{info_from_wit, plugin_error_text, table_from_wit, unit_to_wit};
+use super::failure::{Cause, LoadError, UnitFailure};
 use super::host::UnitState;
+use super::limits::{LimitExceeded, RuntimeLimits, UnitLimiter};
 use super::scope::UnitScope;
 use super::{EPOCH_TICK, PluginRuntime};
 use crate::domain::{
@@ -23,31 +25,6 @@ use crate::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
 
 /// Bytes of a plugin's stdout and of its stderr kept per call for the host log.
 const PLUGIN_OUTPUT_BYTES: usize = 64 * 1024;
-
-#[derive(Debug, Error)]
-pub enum LoadError {
-    #[error("reading plugin {}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("{} is not a Wasm component (expected a component built for wasm32-wasip2)", path.display())]
-    Compile { path: PathBuf, source: wasmtime::Error },
-    #[error("{} exports neither `build` (feature-builder) nor `sample` (sampler)", path.display())]
-    UnknownWorld { path: PathBuf },
-    #[error("{} cannot be linked: it imports what the host does not provide", path.display())]
-    Link { path: PathBuf, source: wasmtime::Error },
-    #[error("{}: describe failed", path.display())]
-    Describe { path: PathBuf, source: wasmtime::Error },
-}
-
-/// Why one unit of work failed. The message names the plugin, the symbol and the cause.
-#[derive(Debug, Error)]
-pub enum UnitFailure {
-    #[error("plugin {plugin} on {symbol}: trapped: {cause}")]
-    Trap { plugin: String, symbol: Symbol, cause: String },
-    #[error("plugin {plugin} on {symbol}: {message}")]
-    Plugin { plugin: String, symbol: Symbol, message: String },
-    #[error("plugin {plugin} on {symbol}: invalid output: {message}")]
-    Output { plugin: String, symbol: Symbol, message: String },
-}
 
 /// What one unit of work produced.
 #[derive(Debug, Clone)]
@@ -72,11 +49,12 @@ pub struct Plugin {
     runtime: RuntimeHandle,
 }
 
-/// What a plugin needs of its runtime to make stores.
+/// What a plugin needs of its runtime to make stores: the engine, and the limits its units run
+/// under.
 #[derive(Clone)]
 struct RuntimeHandle {
     engine: wasmtime::Engine,
-    limits: super::RuntimeLimits,
+    limits: RuntimeLimits,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -111,7 +89,11 @@ impl HostMonotonicClock for FrozenClock {
 }
 
 impl Plugin {
-    pub(super) fn load(runtime: &PluginRuntime, path: &Path) -> Result<Plugin, LoadError> {
+    pub(super) fn load(
+        runtime: &PluginRuntime,
+        path: &Path,
+        limits: RuntimeLimits,
+    ) -> Result<Plugin, LoadError> {
         let bytes =
             std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
         let sha256 = format!("{:x}", Sha256::digest(&bytes));
@@ -123,7 +105,7 @@ impl Plugin {
             .filter(|(_, export)| matches!(export.ty, ComponentItem::ComponentFunc(_)))
             .map(|(name, _)| name.to_owned())
             .collect();
-        let link = |source| LoadError::Link { path: path.to_owned(), source };
+        let link = |source| LoadError::link(path.to_owned(), source);
         let instance_pre = runtime.linker.instantiate_pre(&component).map_err(link)?;
         let (kind, pre) = if exports.iter().any(|e| e == "build") {
             (
@@ -135,7 +117,11 @@ impl Plugin {
         } else {
             return Err(LoadError::UnknownWorld { path: path.to_owned() });
         };
-        let runtime = RuntimeHandle { engine: runtime.engine.clone(), limits: runtime.limits.clone() };
+        // The instance pool's slots are as large as the runtime's memory limit: no plugin's can
+        // be larger.
+        let limits =
+            RuntimeLimits { memory_bytes: limits.memory_bytes.min(runtime.limits.memory_bytes), ..limits };
+        let runtime = RuntimeHandle { engine: runtime.engine.clone(), limits };
         let mut plugin = Plugin {
             path: path.to_owned(),
             sha256,
@@ -152,7 +138,7 @@ impl Plugin {
             runtime,
         };
         plugin.info =
-            plugin.describe().map_err(|source| LoadError::Describe { path: path.to_owned(), source })?;
+            plugin.describe().map_err(|cause| LoadError::Describe { path: path.to_owned(), cause })?;
         Ok(plugin)
     }
 
@@ -173,7 +159,12 @@ impl Plugin {
         &self.info
     }
 
-    /// A store for one call, with a reader confined to `scope`.
+    /// The limits its units run under.
+    pub fn limits(&self) -> &RuntimeLimits {
+        &self.runtime.limits
+    }
+
+    /// A store for one call, with a reader confined to `scope`, under the plugin's limits.
     fn store(
         &self,
         plugin: &str,
@@ -194,53 +185,52 @@ impl Plugin {
             .allow_tcp(false)
             .allow_udp(false)
             .build();
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(self.runtime.limits.memory_bytes)
-            .trap_on_grow_failure(true)
-            .build();
+        let limits = &self.runtime.limits;
         let state = UnitState {
             reader,
             scope,
             plugin: plugin.to_owned(),
             table: ResourceTable::new(),
             wasi,
-            limits,
+            limiter: UnitLimiter { memory_bytes: limits.memory_bytes },
             stdout,
             stderr,
-            rows_served: 0,
             window,
             window_ts: Vec::new(),
         };
         let mut store = Store::new(&self.runtime.engine, state);
-        store.limiter(|state| &mut state.limits);
-        let ticks = (self.runtime.limits.call_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        store.limiter(|state| &mut state.limiter);
+        // The CPU limit: the call's wall time, counted in epoch ticks from now. At the deadline
+        // the plugin traps with the limit's own error rather than a bare interrupt.
+        let limit = limits.call_timeout;
+        store.set_epoch_deadline(ticks(limit));
+        store.epoch_deadline_callback(move |_| Err(LimitExceeded::CpuTime { limit }.into()));
         store
     }
 
-    fn describe(&self) -> wasmtime::Result<PluginInfo> {
+    fn describe(&self) -> Result<PluginInfo, Cause> {
         let name = self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         // Describing reads nothing: an empty reader, a scope of nothing.
-        let scope = UnitScope {
-            symbol: Symbol::new("DESCRIBE").expect("a valid symbol"),
-            timeframe: Timeframe::Tick,
-            readable: TimeRange::new(Timestamp::MIN, Timestamp::MIN).expect("an empty window"),
-            max_rows_per_call: 0,
-            max_batch_rows: 0,
-        };
+        let scope = UnitScope::new(
+            Symbol::new("DESCRIBE").expect("a valid symbol"),
+            Timeframe::Tick,
+            TimeRange::new(Timestamp::MIN, Timestamp::MIN).expect("an empty window"),
+            ReadLimits::NONE,
+        );
         let window = scope.readable;
         let mut store = self.store(&name, Arc::new(MemoryMarketDataReader::default()), scope, window);
         let info = match &self.pre {
-            Pre::FeatureBuilder(pre) => pre.instantiate(&mut store)?.call_describe(&mut store)?,
-            Pre::Sampler(pre) => pre.instantiate(&mut store)?.call_describe(&mut store)?,
+            Pre::FeatureBuilder(pre) => pre.instantiate(&mut store).and_then(|i| i.call_describe(&mut store)),
+            Pre::Sampler(pre) => pre.instantiate(&mut store).and_then(|i| i.call_describe(&mut store)),
         };
         log_output(&name, &store);
+        let info = info.map_err(|err| self.cause(&err, &store))?;
         Ok(info_from_wit(info))
     }
 
-    /// Runs one unit of work in a fresh store. A trap, a plugin error or a malformed table fails
-    /// this unit only; the store is dropped either way.
+    /// Runs one unit of work in a fresh store. A trap, a limit, a plugin error or a malformed
+    /// table fails this unit only; the store is discarded either way, so nothing of a failed
+    /// call reaches the next unit.
     pub fn run(
         &self,
         reader: Arc<dyn MarketDataReader>,
@@ -252,13 +242,12 @@ impl Plugin {
             symbol: unit.symbol.clone(),
             message: err.to_string(),
         })?;
-        let scope = UnitScope {
-            symbol: unit.symbol.clone(),
-            timeframe: unit.timeframe,
+        let scope = UnitScope::new(
+            unit.symbol.clone(),
+            unit.timeframe,
             readable,
-            max_rows_per_call: self.runtime.limits.rows_per_call,
-            max_batch_rows: self.runtime.limits.batch_rows,
-        };
+            ReadLimits::from(&self.runtime.limits),
+        );
         let started = std::time::Instant::now();
         let mut store = self.store(&plugin, Arc::clone(&reader), scope, unit.window);
         let wit_unit = unit_to_wit(unit);
@@ -272,10 +261,13 @@ impl Plugin {
         };
         let called = started.elapsed();
         log_output(&plugin, &store);
-        let trap = |err: wasmtime::Error| UnitFailure::Trap {
-            plugin: plugin.clone(),
-            symbol: unit.symbol.clone(),
-            cause: format!("{err:#}"),
+        let trap = |err: wasmtime::Error| {
+            tracing::debug!(plugin, symbol = %unit.symbol, error = ?err, "unit trapped");
+            UnitFailure::Stopped {
+                plugin: plugin.clone(),
+                symbol: unit.symbol.clone(),
+                cause: self.cause(&err, &store),
+            }
         };
         let table = match outcome.map_err(trap)? {
             Ok(table) => table_from_wit(table),
@@ -287,6 +279,9 @@ impl Plugin {
                 });
             }
         };
+        self.runtime.limits.check_output(table.ts.len(), table_bytes(&table)).map_err(|limit| {
+            UnitFailure::Stopped { plugin: plugin.clone(), symbol: unit.symbol.clone(), cause: limit.into() }
+        })?;
         let invalid =
             |message| UnitFailure::Output { plugin: plugin.clone(), symbol: unit.symbol.clone(), message };
         table.check_shape().map_err(invalid)?;
@@ -298,7 +293,12 @@ impl Plugin {
             }
         }
         tracing::debug!(plugin, symbol = %unit.symbol, ?called, checked = ?(started.elapsed() - called), "unit ran");
-        Ok(UnitOutput { table, rows_read: store.data().rows_served })
+        Ok(UnitOutput { table, rows_read: store.data().scope.rows_served() })
+    }
+
+    /// What stopped a call, given its store: the limits it ran under, the plugin's stderr.
+    fn cause(&self, err: &wasmtime::Error, store: &Store<UnitState>) -> Cause {
+        Cause::of(err, &self.runtime.limits, &store.data().stderr.contents())
     }
 
     /// A feature builder's rows are the unit's bars in the window, one for one.
@@ -332,6 +332,18 @@ impl Plugin {
         }
         Ok(())
     }
+}
+
+/// Epoch ticks in `duration`, rounded up: at least one.
+fn ticks(duration: std::time::Duration) -> u64 {
+    let tick = EPOCH_TICK.as_nanos();
+    u64::try_from(duration.as_nanos().div_ceil(tick)).unwrap_or(u64::MAX).max(1)
+}
+
+/// Bytes a returned table holds: 8 per timestamp and per value.
+fn table_bytes(table: &Table) -> usize {
+    let values: usize = table.columns.iter().map(|(_, values)| values.len()).sum();
+    8 * (table.ts.len() + values)
 }
 
 /// The plugin's captured stdout and stderr, one log line per line, under its name.

@@ -35,6 +35,12 @@ pub struct PgReaderConfig {
     pub statement_timeout: Duration,
     /// How long a read waits for a free connection before it fails.
     pub checkout_timeout: Duration,
+    /// Tries per read when the failure is transient (a dropped connection, a server restart or
+    /// an administrator's shutdown), including the first.
+    pub attempts: u32,
+    /// The wait before the first retry; it doubles for each further one, up to `max_backoff`.
+    pub first_backoff: Duration,
+    pub max_backoff: Duration,
 }
 
 impl Default for PgReaderConfig {
@@ -43,29 +49,37 @@ impl Default for PgReaderConfig {
             max_connections: 4,
             statement_timeout: Duration::from_secs(30),
             checkout_timeout: Duration::from_secs(30),
+            attempts: 6,
+            first_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_secs(2),
         }
     }
 }
 
-/// Reads `market_data` through an r2d2 pool of read-only sessions.
+/// Reads `market_data` through an r2d2 pool of read-only sessions. A read that fails on a
+/// transient fault (see [`is_transient`]) is retried on another connection with bounded, doubling
+/// backoff; every read is idempotent, and a streamed range resumes from its last key.
 #[derive(Debug, Clone)]
 pub struct PgMarketDataReader {
     pool: r2d2::Pool<ReaderConnectionManager>,
+    config: PgReaderConfig,
 }
 
 impl PgMarketDataReader {
-    /// Opens the pool; fails when the server cannot be reached within the connect timeout.
+    /// Opens the pool. One connection is made first, directly: an unreachable server or a wrong
+    /// password fails here, within the connect timeout and with the server's reason, rather
+    /// than after the pool's checkout timeout or mid-job.
     pub fn connect(settings: &ConnectionSettings, config: &PgReaderConfig) -> Result<Self, ReadError> {
         let session = Self::session_config(settings, config);
         let manager = ReaderConnectionManager(PostgresConnectionManager::new(session, NoTls));
-        // One idle connection is opened now, so a wrong URL fails here rather than mid-job.
+        let first = r2d2::ManageConnection::connect(&manager).map_err(ReadError::unavailable)?;
+        drop(first);
         let pool = r2d2::Pool::builder()
             .max_size(config.max_connections)
             .min_idle(Some(1))
             .connection_timeout(config.checkout_timeout)
-            .build(manager)
-            .map_err(ReadError::unavailable)?;
-        Ok(PgMarketDataReader { pool })
+            .build_unchecked(manager);
+        Ok(PgMarketDataReader { pool, config: config.clone() })
     }
 
     /// The settings of every pooled session: read-only transactions, a statement timeout.
@@ -79,9 +93,74 @@ impl PgMarketDataReader {
         )
     }
 
+    /// A pooled connection. When every one is busy this waits up to the checkout timeout, and
+    /// says so in the log; the error then names the pool's size and the timeout.
     fn connection(&self) -> Result<r2d2::PooledConnection<ReaderConnectionManager>, ReadError> {
-        self.pool.get().map_err(ReadError::unavailable)
+        let state = self.pool.state();
+        let busy = state.idle_connections == 0 && state.connections >= self.pool.max_size();
+        if busy {
+            tracing::info!(
+                connections = state.connections,
+                timeout = ?self.config.checkout_timeout,
+                "every pooled database connection is busy; waiting for one"
+            );
+        }
+        self.pool.get().map_err(|err| {
+            let cause = if busy {
+                format!(
+                    "no database connection came free within {:?}: all {} pooled connections stayed busy \
+                     (run fewer units at once or give the reader more connections)",
+                    self.config.checkout_timeout,
+                    self.pool.max_size()
+                )
+            } else {
+                format!(
+                    "could not open a database connection within {:?}: {err}",
+                    self.config.checkout_timeout
+                )
+            };
+            ReadError::unavailable(cause)
+        })
     }
+
+    /// Runs `op` on a pooled connection, retrying transient failures on a fresh connection
+    /// (a broken one is dropped by the pool) after a doubling backoff.
+    fn read<T>(
+        &self,
+        mut op: impl FnMut(&mut ReaderConnection) -> Result<T, postgres::Error>,
+    ) -> Result<T, ReadError> {
+        let mut backoff = self.config.first_backoff;
+        for attempt in 1.. {
+            let mut conn = self.connection()?;
+            match op(&mut conn) {
+                Ok(value) => return Ok(value),
+                Err(err) if attempt < self.config.attempts && is_transient(&err) => {
+                    tracing::warn!(attempt, ?backoff, error = %crate::domain::error_chain(&err), "transient database failure; retrying");
+                    drop(conn);
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(self.config.max_backoff);
+                }
+                Err(err) => return Err(unavailable(err)),
+            }
+        }
+        unreachable!("the loop returns by its last attempt")
+    }
+}
+
+/// A failure that another attempt on a new connection can get past: the connection closed or
+/// reset under the read, the server shutting down or restarting (`57P01` admin shutdown, `57P02`,
+/// `57P03` cannot connect now), any connection exception (class `08`), or a serialization
+/// failure or deadlock. A statement timeout (`57014`) is not one: retrying would only take
+/// longer.
+pub fn is_transient(err: &postgres::Error) -> bool {
+    if err.is_closed() {
+        return true;
+    }
+    if let Some(state) = err.code() {
+        let code = state.code();
+        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "40001" | "40P01");
+    }
+    std::error::Error::source(err).is_some_and(|source| source.is::<std::io::Error>())
 }
 
 fn unavailable(err: postgres::Error) -> ReadError {
@@ -156,16 +235,16 @@ const INITIAL_ROWS: usize = 1024;
 
 impl MarketDataReader for PgMarketDataReader {
     fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
-        let mut conn = self.connection()?;
         let (start, end) = (PgTimestamp(request.range.start()), PgTimestamp(request.range.end()));
-        read_columns(
-            &mut conn,
-            Query::Range(request.fields),
-            request.fields,
-            &[&request.symbol.as_str(), &request.timeframe.as_str(), &start, &end],
-            INITIAL_ROWS,
-        )
-        .map_err(unavailable)
+        self.read(|conn| {
+            read_columns(
+                conn,
+                Query::Range(request.fields),
+                request.fields,
+                &[&request.symbol.as_str(), &request.timeframe.as_str(), &start, &end],
+                INITIAL_ROWS,
+            )
+        })
     }
 
     fn multi_range(
@@ -178,28 +257,28 @@ impl MarketDataReader for PgMarketDataReader {
         if symbols.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.connection()?;
         let (start, end) = (PgTimestamp(range.start()), PgTimestamp(range.end()));
-        let statement = conn.statement(Query::Range(fields)).map_err(unavailable)?;
-        let mut transaction = conn
-            .client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(unavailable)?;
-        let mut result = Vec::with_capacity(symbols.len());
-        for symbol in symbols.iter() {
-            let params: [&(dyn ToSql + Sync); 4] = [&symbol.as_str(), &timeframe.as_str(), &start, &end];
-            let mut rows = transaction.query_raw(&statement, params).map_err(unavailable)?;
-            let mut bars = BarColumns::with_capacity(fields, INITIAL_ROWS);
-            while let Some(row) = rows.next().map_err(unavailable)? {
-                push_row(&mut bars, fields, &row).map_err(unavailable)?;
+        self.read(|conn| {
+            let statement = conn.statement(Query::Range(fields))?;
+            let mut transaction = conn
+                .client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?;
+            let mut result = Vec::with_capacity(symbols.len());
+            for symbol in symbols.iter() {
+                let params: [&(dyn ToSql + Sync); 4] = [&symbol.as_str(), &timeframe.as_str(), &start, &end];
+                let mut rows = transaction.query_raw(&statement, params)?;
+                let mut bars = BarColumns::with_capacity(fields, INITIAL_ROWS);
+                while let Some(row) = rows.next()? {
+                    push_row(&mut bars, fields, &row)?;
+                }
+                result.push(SymbolBars { symbol: symbol.clone(), bars });
             }
-            result.push(SymbolBars { symbol: symbol.clone(), bars });
-        }
-        transaction.commit().map_err(unavailable)?;
-        Ok(result)
+            transaction.commit()?;
+            Ok(result)
+        })
     }
 
     fn latest(
@@ -211,13 +290,11 @@ impl MarketDataReader for PgMarketDataReader {
         if symbols.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.connection()?;
-        let statement = conn.statement(Query::Latest).map_err(unavailable)?;
         let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
-        let rows = conn
-            .client
-            .query(&statement, &[&names, &timeframe.as_str(), &PgTimestamp(as_of)])
-            .map_err(unavailable)?;
+        let rows = self.read(|conn| {
+            let statement = conn.statement(Query::Latest)?;
+            conn.client.query(&statement, &[&names, &timeframe.as_str(), &PgTimestamp(as_of)])
+        })?;
         let mut latest = Vec::with_capacity(rows.len());
         for row in &rows {
             let name: &str = row.try_get(0).map_err(unavailable)?;
@@ -239,28 +316,21 @@ impl MarketDataReader for PgMarketDataReader {
         timeframe: Timeframe,
         range: TimeRange,
     ) -> Result<Availability, ReadError> {
-        let mut conn = self.connection()?;
-        let statement = conn.statement(Query::Availability).map_err(unavailable)?;
-        let row = conn
-            .client
-            .query_one(
-                &statement,
-                &[
-                    &symbol.as_str(),
-                    &timeframe.as_str(),
-                    &PgTimestamp(range.start()),
-                    &PgTimestamp(range.end()),
-                ],
-            )
-            .map_err(unavailable)?;
-        availability_of(&row, 0).map_err(unavailable)
+        let (start, end) = (PgTimestamp(range.start()), PgTimestamp(range.end()));
+        self.read(|conn| {
+            let statement = conn.statement(Query::Availability)?;
+            let row =
+                conn.client.query_one(&statement, &[&symbol.as_str(), &timeframe.as_str(), &start, &end])?;
+            availability_of(&row, 0)
+        })
     }
 
     fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
-        let mut conn = self.connection()?;
-        let statement = conn.statement(Query::Timeframes).map_err(unavailable)?;
         let known: Vec<&str> = Timeframe::ALL.iter().map(|tf| tf.as_str()).collect();
-        let rows = conn.client.query(&statement, &[&symbol.as_str(), &known]).map_err(unavailable)?;
+        let rows = self.read(|conn| {
+            let statement = conn.statement(Query::Timeframes)?;
+            conn.client.query(&statement, &[&symbol.as_str(), &known])
+        })?;
         rows.iter()
             .map(|row| {
                 let text: &str = row.try_get(0).map_err(unavailable)?;
@@ -271,9 +341,10 @@ impl MarketDataReader for PgMarketDataReader {
     }
 
     fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError> {
-        let mut conn = self.connection()?;
-        let statement = conn.statement(Query::Summary).map_err(unavailable)?;
-        let rows = conn.client.query(&statement, &[]).map_err(unavailable)?;
+        let rows = self.read(|conn| {
+            let statement = conn.statement(Query::Summary)?;
+            conn.client.query(&statement, &[])
+        })?;
         let mut entries = Vec::with_capacity(rows.len());
         for row in &rows {
             let symbol: &str = row.try_get(0).map_err(unavailable)?;
@@ -302,14 +373,15 @@ impl MarketDataReader for PgMarketDataReader {
         before: Timestamp,
         bars_back: NonZeroUsize,
     ) -> Result<Option<Timestamp>, ReadError> {
-        let mut conn = self.connection()?;
-        let statement = conn.statement(Query::BarBefore).map_err(unavailable)?;
         let skip = i64::try_from(bars_back.get() - 1).unwrap_or(i64::MAX);
-        let row = conn
-            .client
-            .query_opt(&statement, &[&symbol.as_str(), &timeframe.as_str(), &PgTimestamp(before), &skip])
-            .map_err(unavailable)?;
-        row.map(|row| row.try_get::<_, PgTimestamp>(0).map(|ts| ts.0)).transpose().map_err(unavailable)
+        self.read(|conn| {
+            let statement = conn.statement(Query::BarBefore)?;
+            let row = conn.client.query_opt(
+                &statement,
+                &[&symbol.as_str(), &timeframe.as_str(), &PgTimestamp(before), &skip],
+            )?;
+            row.map(|row| row.try_get::<_, PgTimestamp>(0).map(|ts| ts.0)).transpose()
+        })
     }
 
     fn page(
@@ -318,19 +390,19 @@ impl MarketDataReader for PgMarketDataReader {
         after: Option<Timestamp>,
         limit: NonZeroUsize,
     ) -> Result<BarColumns, ReadError> {
-        let mut conn = self.connection()?;
         // `ts > start - 1µs` is `ts >= start`: one statement serves the first page and the rest.
         let after =
             after.unwrap_or(Timestamp::from_micros(request.range.start().as_micros().saturating_sub(1)));
         let (after, end) = (PgTimestamp(after), PgTimestamp(request.range.end()));
         let rows = i64::try_from(limit.get()).unwrap_or(i64::MAX);
-        read_columns(
-            &mut conn,
-            Query::Page(request.fields),
-            request.fields,
-            &[&request.symbol.as_str(), &request.timeframe.as_str(), &after, &end, &rows],
-            limit.get().min(INITIAL_ROWS * 64),
-        )
-        .map_err(unavailable)
+        self.read(|conn| {
+            read_columns(
+                conn,
+                Query::Page(request.fields),
+                request.fields,
+                &[&request.symbol.as_str(), &request.timeframe.as_str(), &after, &end, &rows],
+                limit.get().min(INITIAL_ROWS * 64),
+            )
+        })
     }
 }

@@ -1,0 +1,140 @@
+//! The mock host: a plugin run over fixture bars, with no database, through the same contract,
+//! runtime and scope as a job. It serves `candlewick test` and the `candlewick-plugin-test` crate
+//! Rust plugin authors call from `cargo test`.
+//!
+//! - this module: one run (which series, which window, which parameters);
+//! - `expected.rs`: an expected-output file, compared at a tolerance, differences side by side;
+//! - `scenario.rs`: a scenario folder (plugin, fixture, parameters, expected output or error).
+
+mod expected;
+mod scenario;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::bars_file::{BarFileError, FileDefaults};
+use crate::domain::{AvailabilityEntry, ReadError, Symbol, TimeRange, Timeframe, Timestamp, UnitOfWork};
+use crate::reader::{MarketDataReader, MemoryMarketDataReader};
+use crate::runtime::{Plugin, UnitFailure, UnitOutput};
+
+pub use expected::{Comparison, Expected, ExpectedError, Tolerance};
+pub use scenario::{Scenario, ScenarioError, ScenarioOutcome};
+
+/// Which unit of work to run. Everything left out comes from the fixture: its only series, all
+/// of its bars as the window, as-of at the window's end, the plugin's default parameters.
+#[derive(Debug, Clone, Default)]
+pub struct MockRequest {
+    pub symbol: Option<Symbol>,
+    pub timeframe: Option<Timeframe>,
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+    pub as_of: Option<Timestamp>,
+    /// Parameters by name, as a job file spells them; checked against what the plugin declares.
+    pub params: BTreeMap<String, serde_yaml::Value>,
+}
+
+/// Why a mock run did not produce a table.
+#[derive(Debug, Error)]
+pub enum MockError {
+    /// The request does not fit the fixture or the plugin (no such series, unknown parameter).
+    #[error("{0}")]
+    Request(String),
+    #[error("reading the fixture: {0}")]
+    Read(#[from] ReadError),
+    /// The plugin trapped, returned an error or returned a malformed table.
+    #[error(transparent)]
+    Unit(#[from] UnitFailure),
+}
+
+/// Fixture bars served from memory, as the reader port serves them from PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct MockHost {
+    reader: Arc<MemoryMarketDataReader>,
+}
+
+impl MockHost {
+    pub fn new(reader: MemoryMarketDataReader) -> Self {
+        MockHost { reader: Arc::new(reader) }
+    }
+
+    /// Bars from a CSV or Parquet file, validated as `candlewick ingest` validates it. A file
+    /// without a symbol or timeframe column takes the request's.
+    pub fn from_file(path: &Path, request: &MockRequest) -> Result<Self, BarFileError> {
+        let defaults = FileDefaults {
+            symbol: request.symbol.clone(),
+            timeframe: request.timeframe,
+            only_where_missing: true,
+        };
+        Ok(Self::new(MemoryMarketDataReader::from_file(path, &defaults)?))
+    }
+
+    pub fn reader(&self) -> &MemoryMarketDataReader {
+        &self.reader
+    }
+
+    /// The unit of work `request` names, with the fixture's defaults filled in.
+    pub fn unit(&self, plugin: &Plugin, request: &MockRequest) -> Result<UnitOfWork, MockError> {
+        let series = self.series(request)?;
+        let (Some(earliest), Some(latest)) = (series.availability.earliest, series.availability.latest)
+        else {
+            unreachable!("the summary lists only series with bars");
+        };
+        let end = request.end.unwrap_or(latest);
+        let window = TimeRange::new(request.start.unwrap_or(earliest), end)
+            .map_err(|err| MockError::Request(format!("the window: {err}")))?;
+        let as_of = request.as_of.unwrap_or(end);
+        if as_of < end {
+            return Err(MockError::Request(format!(
+                "as-of {as_of} is before the window's end {end}: nothing after as-of may be read"
+            )));
+        }
+        let info = plugin.info();
+        let params = crate::job::resolve_params(info, &request.params)
+            .map_err(|err| MockError::Request(format!("plugin {}: {err}", info.name)))?;
+        Ok(crate::job::unit_of_work(
+            &*self.reader,
+            &series.symbol,
+            series.timeframe,
+            window,
+            as_of,
+            info.warm_up_bars,
+            params,
+        )?)
+    }
+
+    /// Runs `plugin` over the unit `request` names, in a fresh store, as a job would.
+    pub fn run(&self, plugin: &Plugin, request: &MockRequest) -> Result<UnitOutput, MockError> {
+        let unit = self.unit(plugin, request)?;
+        Ok(plugin.run(Arc::clone(&self.reader) as Arc<dyn MarketDataReader>, &unit)?)
+    }
+
+    /// The one series of the fixture that matches the request.
+    fn series(&self, request: &MockRequest) -> Result<AvailabilityEntry, MockError> {
+        let all = self.reader.summary()?;
+        let matching: Vec<&AvailabilityEntry> = all
+            .iter()
+            .filter(|e| request.symbol.as_ref().is_none_or(|s| *s == e.symbol))
+            .filter(|e| request.timeframe.is_none_or(|t| t == e.timeframe))
+            .collect();
+        let held = || {
+            let list: Vec<String> = all.iter().map(|e| format!("{} {}", e.symbol, e.timeframe)).collect();
+            if list.is_empty() { "no bars".to_owned() } else { list.join(", ") }
+        };
+        match matching.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(MockError::Request(format!(
+                "the fixture has no bars for {} {} (it holds {})",
+                request.symbol.as_ref().map_or("any symbol", |s| s.as_str()),
+                request.timeframe.map_or("in any timeframe", |t| t.as_str()),
+                held()
+            ))),
+            _ => Err(MockError::Request(format!(
+                "the fixture holds several series ({}): name one with a symbol and a timeframe",
+                held()
+            ))),
+        }
+    }
+}

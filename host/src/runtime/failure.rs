@@ -1,0 +1,257 @@
+//! Why a plugin could not be loaded, or why one of its units failed, in words that name the
+//! plugin, the symbol and the cause: a limit with its value, a stack overflow, a panic, a
+//! missing import.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+use wasmtime::Trap;
+
+use super::limits::{LimitExceeded, RuntimeLimits};
+use crate::domain::Symbol;
+
+/// What a plugin may import: everything else fails at load, naming the import.
+pub const PROVIDED_IMPORTS: &str = "a plugin may import only candlewick:market-data/reader and the \
+    WASI 0.2 interfaces wasi:cli, wasi:clocks, wasi:filesystem, wasi:io, wasi:random and wasi:sockets, which \
+    grant it nothing";
+
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("reading plugin {}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{} is not a Wasm component (expected a component built for wasm32-wasip2)", path.display())]
+    Compile { path: PathBuf, source: wasmtime::Error },
+    #[error("{} exports neither `build` (feature-builder) nor `sample` (sampler)", path.display())]
+    UnknownWorld { path: PathBuf },
+    /// The plugin imports a function, resource or interface the host does not define.
+    #[error("plugin {} imports {import}, which the host does not provide ({PROVIDED_IMPORTS})", path.display())]
+    UnknownImport { path: PathBuf, import: String },
+    /// The plugin imports something the host defines, with another type (another contract version).
+    #[error("plugin {} imports {import} with a type other than the host's: {reason}", path.display())]
+    ImportMismatch { path: PathBuf, import: String, reason: String },
+    #[error("{} cannot be linked", path.display())]
+    Link { path: PathBuf, source: wasmtime::Error },
+    #[error("{}: describe failed: {cause}", path.display())]
+    Describe { path: PathBuf, cause: Cause },
+}
+
+impl LoadError {
+    /// The link error for `path`, naming the import wasmtime could not satisfy.
+    pub(super) fn link(path: PathBuf, source: wasmtime::Error) -> LoadError {
+        match unlinked_import(&source) {
+            Some(Unlinked { import, missing: true, .. }) => LoadError::UnknownImport { path, import },
+            Some(Unlinked { import, reason, .. }) => LoadError::ImportMismatch { path, import, reason },
+            None => LoadError::Link { path, source },
+        }
+    }
+}
+
+/// Why one unit of work failed. The message names the plugin, the symbol and the cause.
+#[derive(Debug, Error)]
+pub enum UnitFailure {
+    /// The plugin trapped (a panic, a stack overflow, its memory or CPU limit) or returned a
+    /// table past its output limit; its store was discarded.
+    #[error("plugin {plugin} on {symbol}: {cause}")]
+    Stopped { plugin: String, symbol: Symbol, cause: Cause },
+    /// The plugin returned an error.
+    #[error("plugin {plugin} on {symbol}: {message}")]
+    Plugin { plugin: String, symbol: Symbol, message: String },
+    /// The plugin returned a table of the wrong shape.
+    #[error("plugin {plugin} on {symbol}: invalid output: {message}")]
+    Output { plugin: String, symbol: Symbol, message: String },
+}
+
+impl UnitFailure {
+    /// The cause, when the unit trapped or passed a limit.
+    pub fn cause(&self) -> Option<&Cause> {
+        match self {
+            UnitFailure::Stopped { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+}
+
+/// Why a call into a plugin did not return.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Cause {
+    /// One of the plugin's limits: memory, CPU time, output size.
+    #[error(transparent)]
+    Limit(#[from] LimitExceeded),
+    #[error("stack overflow (deep recursion)")]
+    StackOverflow,
+    /// A panic, an abort or an `unreachable`: the plugin gave up. Its last words on stderr, if any.
+    #[error("panicked or aborted{}", last_words(.stderr))]
+    Aborted { stderr: String },
+    /// Any other trap, or a host error that trapped the call.
+    #[error("trapped: {0}")]
+    Other(String),
+}
+
+fn last_words(stderr: &str) -> String {
+    if stderr.is_empty() { String::new() } else { format!("; its stderr ends: {stderr}") }
+}
+
+/// Bytes of a plugin's stderr quoted in a failure: enough for a panic message and its location.
+const STDERR_QUOTED_BYTES: usize = 400;
+
+impl Cause {
+    /// Classifies the error a call returned, given the store's limits and the plugin's stderr.
+    pub(super) fn of(err: &wasmtime::Error, limits: &RuntimeLimits, stderr: &[u8]) -> Cause {
+        if let Some(limit) = err.downcast_ref::<LimitExceeded>() {
+            return Cause::Limit(limit.clone());
+        }
+        match err.downcast_ref::<Trap>() {
+            // Only when no deadline callback is installed; ours reports the limit itself.
+            Some(Trap::Interrupt) => Cause::Limit(LimitExceeded::CpuTime { limit: limits.call_timeout }),
+            Some(Trap::StackOverflow) => Cause::StackOverflow,
+            Some(Trap::UnreachableCodeReached) => Cause::Aborted { stderr: stderr_tail(stderr) },
+            Some(trap) => Cause::Other(trap.to_string()),
+            None => Cause::Other(
+                // The outermost context of a trap is its Wasm backtrace: multi-line, for the log.
+                err.chain()
+                    .map(|e| e.to_string())
+                    .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
+                    .collect::<Vec<_>>()
+                    .join(": "),
+            ),
+        }
+    }
+}
+
+/// The end of a plugin's stderr on one line: its last two lines that say something (a Rust
+/// panic's location and message), without the backtrace hint, at most [`STDERR_QUOTED_BYTES`].
+fn stderr_tail(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("note: run with `RUST_BACKTRACE"))
+        .collect();
+    let mut tail = lines[lines.len().saturating_sub(2)..].join(" ");
+    if tail.len() > STDERR_QUOTED_BYTES {
+        let mut cut = tail.len() - STDERR_QUOTED_BYTES;
+        while !tail.is_char_boundary(cut) {
+            cut += 1;
+        }
+        tail = format!("…{}", &tail[cut..]);
+    }
+    tail
+}
+
+/// An import wasmtime's linker could not satisfy.
+#[derive(Debug, PartialEq, Eq)]
+struct Unlinked {
+    /// `interface#function`, or the interface alone.
+    import: String,
+    /// Not defined at all, rather than defined with another type.
+    missing: bool,
+    /// The innermost message.
+    reason: String,
+}
+
+/// Reads wasmtime's link error: an outer "component imports instance `NAME`, but a matching
+/// implementation was not found in the linker", then "instance export `ITEM` has the wrong type"
+/// for each level, then the reason ("function implementation is missing", or a type mismatch).
+fn unlinked_import(err: &wasmtime::Error) -> Option<Unlinked> {
+    let mut chain = err.chain().map(|e| e.to_string());
+    let outer = chain.next()?;
+    if !outer.starts_with("component imports ") {
+        return None;
+    }
+    let mut import = backticked(&outer)?.to_owned();
+    let mut reason = String::new();
+    for message in chain {
+        match message.strip_prefix("instance export ") {
+            Some(rest) => {
+                import.push(if import.contains('#') { '/' } else { '#' });
+                import.push_str(backticked(rest)?);
+            }
+            None => reason = message,
+        }
+    }
+    let missing = reason.is_empty() || reason.ends_with("implementation is missing");
+    Some(Unlinked { import, missing, reason })
+}
+
+/// The first `quoted` part of `text`.
+fn backticked(text: &str) -> Option<&str> {
+    let (_, rest) = text.split_once('`')?;
+    Some(rest.split_once('`')?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_function_is_named_with_its_interface() {
+        let err = wasmtime::Error::msg("function implementation is missing")
+            .context("instance export `connect` has the wrong type")
+            .context(
+                "component imports instance `evil:net/socket`, but a matching implementation was not found \
+                 in the linker",
+            );
+        let unlinked = unlinked_import(&err).unwrap();
+        assert_eq!(unlinked.import, "evil:net/socket#connect");
+        assert!(unlinked.missing);
+        let load = LoadError::link("x.wasm".into(), err);
+        assert_eq!(
+            load.to_string(),
+            format!(
+                "plugin x.wasm imports evil:net/socket#connect, which the host does not provide ({PROVIDED_IMPORTS})"
+            )
+        );
+    }
+
+    #[test]
+    fn a_type_mismatch_says_so() {
+        let err = wasmtime::Error::msg("expected func found instance")
+            .context("instance export `range` has the wrong type")
+            .context("component imports instance `candlewick:market-data/reader@0.1.0`, but a matching implementation was not found in the linker");
+        let load = LoadError::link("x.wasm".into(), err);
+        assert_eq!(
+            load.to_string(),
+            "plugin x.wasm imports candlewick:market-data/reader@0.1.0#range with a type other than the \
+             host's: expected func found instance"
+        );
+    }
+
+    #[test]
+    fn other_link_errors_keep_wasmtimes_words() {
+        let err = wasmtime::Error::msg("cross-`Engine` instantiation is not currently supported");
+        assert!(matches!(LoadError::link("x.wasm".into(), err), LoadError::Link { .. }));
+    }
+
+    #[test]
+    fn a_panic_quotes_the_end_of_stderr() {
+        let stderr =
+            b"\nthread '<unnamed>' panicked at src/lib.rs:9:5:\nboom\nnote: run with `RUST_BACKTRACE=1` \
+            environment variable to display a backtrace\n";
+        let cause = Cause::Aborted { stderr: stderr_tail(stderr) };
+        assert_eq!(
+            cause.to_string(),
+            "panicked or aborted; its stderr ends: thread '<unnamed>' panicked at src/lib.rs:9:5: boom"
+        );
+        assert_eq!(Cause::Aborted { stderr: stderr_tail(b"") }.to_string(), "panicked or aborted");
+        let long = "é".repeat(1_000);
+        assert!(stderr_tail(long.as_bytes()).len() <= STDERR_QUOTED_BYTES + '…'.len_utf8());
+    }
+
+    #[test]
+    fn traps_map_to_their_cause() {
+        let limits = RuntimeLimits::default();
+        let of = |err: wasmtime::Error| Cause::of(&err, &limits, b"");
+        assert_eq!(of(Trap::StackOverflow.into()), Cause::StackOverflow);
+        assert_eq!(
+            of(Trap::Interrupt.into()).to_string(),
+            "CPU time limit 300 s per call exceeded",
+            "an interrupt is the CPU limit"
+        );
+        assert_eq!(
+            of(Trap::IntegerDivisionByZero.into()).to_string(),
+            "trapped: wasm trap: integer divide by zero"
+        );
+        let memory = LimitExceeded::Memory { limit_bytes: 1 << 26 };
+        assert_eq!(of(wasmtime::Error::from(memory.clone()).context("growing")), Cause::Limit(memory));
+    }
+}

@@ -1,0 +1,53 @@
+// The `{{name}}` feature builder: each bar's range, high − low (or, with `relative`, divided by the
+// close), as a Candlewick Wasm component (world `feature-builder` of `candlewick:market-data@0.1.0`,
+// built by `jco componentize` with every WASI feature disabled).
+//
+// One module: componentize-js takes a single file. How jco maps the WIT types: s64 (timestamps,
+// int params) is a BigInt, list<s64> a BigInt64Array and list<f64> a Float64Array; records are
+// objects with camelCase keys; flags an object of booleans; enums kebab-case strings; variants
+// `{ tag, val }`. An import's error throws an error whose `payload` is the error variant;
+// throwing `{ tag, val }` from an export returns that error.
+
+import { openRange } from 'candlewick:market-data/reader@0.1.0';
+
+// Bars per cursor batch: the plugin holds every bar anyway, the batch only bounds each host call.
+const BATCH_ROWS = 16384;
+
+/** Each bar's high − low, divided by its close when `relative`. Plain JS: tested natively. */
+export function barRange({ high, low, close }, relative) {
+  return Array.from(high, (h, i) => (relative ? (h - low[i]) / close[i] : h - low[i]));
+}
+
+export function describe() {
+  return {
+    name: '{{name}}',
+    version: '0.1.0',
+    description: 'bar range: high - low, or (high - low) / close',
+    params: [
+      { name: 'relative', default: { tag: 'boolean', val: false }, description: 'divide the range by the close' },
+    ],
+    outputs: ['range'],
+    warmUpBars: 0,
+  };
+}
+
+export function build(unit) {
+  // The host has checked names and types against `describe`.
+  const relative = unit.params.find((p) => p.name === 'relative')?.value.val ?? false;
+  // Only the window (no warm-up needed), only the columns used.
+  const fields = { high: true, low: true, close: relative };
+  const ts = [];
+  const range = [];
+  try {
+    const cursor = openRange(unit.symbol, unit.timeframe, unit.window, fields, BATCH_ROWS);
+    for (let batch = cursor.nextBatch(); batch !== undefined; batch = cursor.nextBatch()) {
+      ts.push(...batch.ts);
+      range.push(...barRange(batch, relative));
+    }
+  } catch (err) {
+    // A reader error: its variant is passed on for the host to report.
+    if (err && err.payload !== undefined) throw { tag: 'read', val: err.payload };
+    throw err;
+  }
+  return { ts, columns: [{ name: 'range', values: { tag: 'float', val: range } }] };
+}

@@ -1,0 +1,73 @@
+"""The `{{name}}` feature builder: the rolling mean of the close over `period` bars, as a Candlewick
+Wasm component (world `feature-builder` of `candlewick:market-data@0.1.0`, built by componentize-py).
+
+This module is the glue: it reads the unit's bars through the imported reader (`wit_world`, the
+bindings componentize-py generates at build time) and maps them to and from plain values;
+`compute.py` holds the math, which does not import the bindings, so it is tested natively
+(`python3 -m unittest`). Change both, then `expected.csv` of the scenario.
+"""
+
+from componentize_py_types import Err
+from wit_world import WitWorld as FeatureBuilder
+from wit_world.imports import plugin, reader, types
+
+import compute
+
+PERIOD_DEFAULT = 5
+
+# Bars per cursor batch: the plugin holds every bar anyway, the batch only bounds each host call.
+BATCH_ROWS = 16_384
+
+
+class WitWorld(FeatureBuilder):
+    """The exported functions; componentize-py looks this class up by name."""
+
+    def describe(self) -> plugin.PluginInfo:
+        return plugin.PluginInfo(
+            name="{{name}}",
+            version="0.1.0",
+            description="rolling mean of the close, per bar",
+            params=[
+                plugin.ParamSpec(
+                    name="period",
+                    default=plugin.ParamValue_Int(PERIOD_DEFAULT),
+                    description="bars in the rolling mean (>= 1)",
+                )
+            ],
+            outputs=["mean_close"],
+            # Bars before the window the default period needs to have a value on the window's
+            # first bar.
+            warm_up_bars=PERIOD_DEFAULT - 1,
+        )
+
+    def build(self, unit: plugin.UnitOfWork) -> plugin.Table:
+        period = PERIOD_DEFAULT
+        for param in unit.params:
+            # The host has checked names and types against `describe`; ranges are ours to check.
+            if param.name == "period" and isinstance(param.value, plugin.ParamValue_Int):
+                period = param.value.value
+        if period < 1:
+            raise Err(plugin.PluginError_InvalidParams(f'parameter "period" must be >= 1 (bars), got {period}'))
+        ts, close = read_close(unit)
+        means = compute.rolling_mean(close, period)
+        rows = [i for i, t in enumerate(ts) if unit.window.start <= t <= unit.window.end]
+        return plugin.Table(
+            ts=[ts[i] for i in rows],
+            columns=[plugin.Column(name="mean_close", values=plugin.ColumnValues_Float([means[i] for i in rows]))],
+        )
+
+
+def read_close(unit):
+    """(ts, close) of the unit's bars from `warm-up-from` to the window's end."""
+    span = types.TimeRange(start=unit.warm_up_from, end=unit.window.end)
+    ts, close = [], []
+    try:
+        # Ask only for the columns used: the host selects just those from the database.
+        with reader.open_range(unit.symbol, unit.timeframe, span, types.Fields.CLOSE, BATCH_ROWS) as cursor:
+            while (batch := cursor.next_batch()) is not None:
+                ts.extend(batch.ts)
+                close.extend(batch.close)
+    except Err as err:
+        # A reader error (a `types.Error` variant): passed on for the host to report.
+        raise Err(plugin.PluginError_Read(err.value))
+    return ts, close

@@ -1,0 +1,72 @@
+"""Native unit tests of the math and the parameter checks: `python3 -m unittest` in this folder."""
+
+import math
+import unittest
+
+import compute
+import params
+
+
+class LogReturnsTest(unittest.TestCase):
+    def test_first_bar_is_nan_then_log_ratio(self):
+        got = compute.log_returns([1.0, 2.0, 1.0])
+        self.assertTrue(math.isnan(got[0]))
+        self.assertAlmostEqual(got[1], math.log(2.0), places=15)
+        self.assertAlmostEqual(got[2], -math.log(2.0), places=15)
+
+    def test_non_positive_price_is_nan(self):
+        got = compute.log_returns([1.0, 0.0, 1.0])
+        self.assertTrue(all(math.isnan(v) for v in got))
+
+
+class VolumeZTest(unittest.TestCase):
+    def test_nan_until_period_volumes_then_population_z(self):
+        got = compute.volume_z([1, 2, 3, 4], 3)
+        self.assertTrue(math.isnan(got[0]) and math.isnan(got[1]))
+        # Window [1, 2, 3]: mean 2, population std sqrt(2/3).
+        self.assertAlmostEqual(got[2], 1 / math.sqrt(2 / 3), places=12)
+        # Window [2, 3, 4]: the same spread, shifted.
+        self.assertAlmostEqual(got[3], 1 / math.sqrt(2 / 3), places=12)
+
+    def test_zero_spread_is_nan(self):
+        got = compute.volume_z([5, 5, 5, 9], 3)
+        self.assertTrue(math.isnan(got[2]))
+        self.assertFalse(math.isnan(got[3]))
+
+    def test_large_volumes_stay_exact(self):
+        big = 2**62
+        got = compute.volume_z([big, big + 1, big + 2], 3)
+        self.assertAlmostEqual(got[2], 1 / math.sqrt(2 / 3), places=12)
+
+
+class WindowTest(unittest.TestCase):
+    def test_warm_up_rows_are_dropped(self):
+        ts, returns, zscores = compute.features_in_window(
+            [10, 20, 30, 40], [1.0, 1.0, 2.0, 2.0], [1, 2, 3, 3], 30, 40, 2
+        )
+        self.assertEqual(ts, [30, 40])
+        self.assertAlmostEqual(returns[0], math.log(2.0), places=15)
+        self.assertEqual(returns[1], 0.0)
+        self.assertAlmostEqual(zscores[0], 1.0, places=15)
+        self.assertTrue(math.isnan(zscores[1]))
+
+
+class ParamsTest(unittest.TestCase):
+    def test_default_and_given_period(self):
+        self.assertEqual(params.parse([]).period, 20)
+        self.assertEqual(params.parse([("period", "int", 5)]).period, 5)
+
+    def test_period_below_two_is_rejected_by_name(self):
+        with self.assertRaises(params.InvalidParams) as caught:
+            params.parse([("period", "int", 1)])
+        self.assertEqual(str(caught.exception), 'parameter "period" must be >= 2 (rolling window in bars), got 1')
+
+    def test_unknown_and_mistyped_parameters_are_rejected(self):
+        with self.assertRaisesRegex(params.InvalidParams, 'unknown parameter "perod"'):
+            params.parse([("perod", "int", 5)])
+        with self.assertRaisesRegex(params.InvalidParams, 'parameter "period" must be an int, got float'):
+            params.parse([("period", "float", 5.0)])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,203 @@
+# shellcheck shell=bash
+#
+# The Python and JavaScript guest toolchains, and the builds of the plugins that use them.
+# Sourced by scripts/build-plugins after the Rust plugins are built, with `repo_root` set and the
+# working directory at the repository root; safe under `set -euo pipefail`. Every function
+# returns non-zero with a message on stderr when it fails, and prints nothing when there is
+# nothing to do.
+#
+#   candlewick_python_toolchain      # target/toolchains/python: a venv with componentize-py
+#   candlewick_build_python_plugins  # plugins/python/<name>/ → target/plugins/<name>.wasm
+#   candlewick_build_js_plugins      # plugins/js/<name>/     → target/plugins/<name>.wasm
+#   candlewick_test_guest_plugins    # their own unit tests (unittest, npm test), counted like cargo's
+#
+# A plugin folder, in either language, holds a one-line file `world` naming the WIT world it
+# implements (`feature-builder` or `sampler`, see wit/plugin.wit) and its entry module:
+#
+#   - Python: `<module>.py`, module = the folder's name with `-` as `_`; it defines the class
+#     `WitWorld`. The folder is the component's Python path (its other modules are bundled);
+#     componentize-py is pinned in plugins/python/requirements.txt.
+#   - JavaScript: the `main` file of the folder's package.json, one ES module importing nothing but
+#     the WIT interfaces (componentize-js takes a single file); package.json pins
+#     @bytecodealliance/jco and @bytecodealliance/componentize-js exactly, and the committed
+#     package-lock.json everything beneath them.
+#
+# A component is rebuilt only when a file of its folder, the WIT package, its toolchain's pins or
+# this file is newer than it. Only the package registries are needed (PyPI, npm): no other
+# download happens here.
+
+# Prints an error for scripts/build-plugins and fails.
+candlewick__fail() {
+  printf 'scripts/build-plugins: %s\n' "$*" >&2
+  return 1
+}
+
+# Succeeds when `$1` exists and nothing in the other arguments (files or folders, searched
+# recursively, skipping node_modules and __pycache__) is newer than it.
+candlewick__up_to_date() {
+  local out=$1
+  shift
+  [[ -f $out ]] || return 1
+  local newer
+  newer=$(find "$@" \( -name node_modules -o -name __pycache__ \) -prune -o -type f -newer "$out" -print -quit)
+  [[ -z $newer ]]
+}
+
+# The world named by `$1/world`, checked against the worlds of wit/plugin.wit.
+candlewick__world() {
+  local dir=$1 world
+  [[ -f $dir/world ]] || candlewick__fail "$dir: no world file (expected one line: feature-builder or sampler)" || return 1
+  world=$(tr -d '[:space:]' <"$dir/world")
+  case $world in
+    feature-builder | sampler) printf '%s\n' "$world" ;;
+    *) candlewick__fail "$dir/world: unknown world \"$world\" (expected feature-builder or sampler)" ;;
+  esac
+}
+
+# Creates or reuses the venv target/toolchains/python with the pinned componentize-py; installs
+# only when the venv is missing or plugins/python/requirements.txt differs from the copy taken
+# at the last install (the stamp).
+candlewick_python_toolchain() {
+  [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-plugins)" || return 1
+  local venv=$repo_root/target/toolchains/python
+  local pins=$repo_root/plugins/python/requirements.txt
+  local stamp=$venv/candlewick-requirements.txt
+  if [[ -x $venv/bin/componentize-py && -f $stamp ]] && cmp -s "$pins" "$stamp"; then
+    return 0
+  fi
+  command -v python3 >/dev/null 2>&1 ||
+    candlewick__fail "python3 not found: the Python plugins need Python 3.9 or later with venv and pip (Debian/Ubuntu: apt-get install python3 python3-venv python3-pip)" ||
+    return 1
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' ||
+    candlewick__fail "$(python3 --version 2>&1) is too old: the Python plugins need Python 3.9 or later" ||
+    return 1
+  python3 -c 'import venv, ensurepip' 2>/dev/null ||
+    candlewick__fail "python3 has no venv or pip (ensurepip): install them (Debian/Ubuntu: apt-get install python3-venv python3-pip)" ||
+    return 1
+  printf 'installing %s into %s\n' "$(grep -v '^#' "$pins" | tr '\n' ' ')" "${venv#"$repo_root"/}" >&2
+  if [[ ! -x $venv/bin/python ]]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2 || candlewick__fail "creating the venv $venv failed" || return 1
+  fi
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$pins" >&2 ||
+    candlewick__fail "pip install -r plugins/python/requirements.txt failed (is PyPI reachable?)" || return 1
+  cp "$pins" "$stamp"
+}
+
+# Builds each plugins/python/<name>/ with componentize-py into target/plugins/<name>.wasm.
+candlewick_build_python_plugins() {
+  [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-plugins)" || return 1
+  local dirs=() dir
+  for dir in "$repo_root"/plugins/python/*/; do
+    [[ -d $dir ]] && dirs+=("${dir%/}")
+  done
+  ((${#dirs[@]} > 0)) || return 0
+  candlewick_python_toolchain || return 1
+  local venv=$repo_root/target/toolchains/python
+  local out_dir=$repo_root/target/plugins
+  mkdir -p "$out_dir"
+  local name module world out
+  for dir in "${dirs[@]}"; do
+    name=$(basename "$dir")
+    module=${name//-/_}
+    world=$(candlewick__world "$dir") || return 1
+    [[ -f $dir/$module.py ]] || candlewick__fail "$dir: no $module.py (the entry module, defining class WitWorld)" || return 1
+    out=$out_dir/$name.wasm
+    if candlewick__up_to_date "$out" "$dir" "$repo_root/wit" "$repo_root/plugins/python/requirements.txt" \
+      "${BASH_SOURCE[0]}"; then
+      continue
+    fi
+    printf 'building %s (Python, world %s)\n' "${out#"$repo_root"/}" "$world" >&2
+    # VIRTUAL_ENV: componentize-py adds that venv's site-packages to the component's Python path;
+    # without it, it would take the site-packages of whatever python3 is first on PATH. Ours holds
+    # only the toolchain, which the plugin does not import, so nothing of it is bundled.
+    # The output is written beside and moved, so that a failed build never looks up to date.
+    (cd "$repo_root" && VIRTUAL_ENV=$venv "$venv/bin/componentize-py" -d wit -w "$world" \
+      componentize -p "$dir" "$module" -o "$out.partial" >/dev/null) ||
+      candlewick__fail "componentize-py failed for plugins/python/$name" || return 1
+    mv -f "$out.partial" "$out"
+  done
+}
+
+# Builds each plugins/js/<name>/ with its pinned jco into target/plugins/<name>.wasm, after an
+# `npm ci` whenever its node_modules is missing or older than its package-lock.json.
+candlewick_build_js_plugins() {
+  [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-plugins)" || return 1
+  local dirs=() dir
+  for dir in "$repo_root"/plugins/js/*/; do
+    [[ -d $dir ]] && dirs+=("${dir%/}")
+  done
+  ((${#dirs[@]} > 0)) || return 0
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    candlewick__fail "node or npm not found: the JavaScript plugins need Node.js 20 or later with npm (Debian/Ubuntu: apt-get install nodejs npm, where that nodejs is 20 or later)"
+    return 1
+  fi
+  node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+    candlewick__fail "node $(node --version) is too old: the JavaScript plugins need Node.js 20 or later" ||
+    return 1
+  local out_dir=$repo_root/target/plugins
+  mkdir -p "$out_dir"
+  local name world main out stamp
+  for dir in "${dirs[@]}"; do
+    name=$(basename "$dir")
+    world=$(candlewick__world "$dir") || return 1
+    [[ -f $dir/package-lock.json ]] ||
+      candlewick__fail "$dir: no package-lock.json (run npm install there and commit it: the toolchain is pinned by it)" ||
+      return 1
+    # The stamp is the lock file as last installed: `npm ci` reinstalls everything, ~10 s.
+    stamp=$dir/node_modules/.candlewick-package-lock.json
+    if ! { [[ -f $stamp ]] && cmp -s "$dir/package-lock.json" "$stamp"; }; then
+      printf 'installing the JavaScript toolchain of plugins/js/%s (npm ci)\n' "$name" >&2
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
+        candlewick__fail "npm ci failed in plugins/js/$name (is the npm registry reachable?)" || return 1
+      cp "$dir/package-lock.json" "$stamp"
+    fi
+    main=$(cd "$dir" && node -p 'require("./package.json").main || ""')
+    [[ -n $main && -f $dir/$main ]] ||
+      candlewick__fail "$dir/package.json: \"main\" must name the entry module (got \"$main\")" || return 1
+    out=$out_dir/$name.wasm
+    if candlewick__up_to_date "$out" "$dir" "$repo_root/wit" "${BASH_SOURCE[0]}"; then
+      continue
+    fi
+    printf 'building %s (JavaScript, world %s)\n' "${out#"$repo_root"/}" "$world" >&2
+    # --disable all: no WASI feature (stdio, random, clocks, http, fetch-event), so the component
+    # imports the candlewick interfaces and nothing else.
+    (cd "$dir" && ./node_modules/.bin/jco componentize "$main" --wit ../../../wit --world-name "$world" \
+      --disable all -o "$out.partial" >/dev/null) ||
+      candlewick__fail "jco componentize failed for plugins/js/$name" || return 1
+    mv -f "$out.partial" "$out"
+  done
+}
+
+# Runs the Python and JavaScript plugins' own unit tests (`python3 -m unittest`, `npm test`) and
+# closes each with a line in cargo's form, `test result: ok. N passed; M failed`, so that
+# scripts/test counts them in its total. Fails when any of them fails.
+candlewick_test_guest_plugins() {
+  [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/test)" || return 1
+  local dir name out status ran failed outcome=0
+  for dir in "$repo_root"/plugins/python/*/ "$repo_root"/plugins/js/*/; do
+    [[ -d $dir ]] || continue
+    dir=${dir%/}
+    name=${dir#"$repo_root"/}
+    status=0
+    if [[ $name == plugins/python/* ]]; then
+      out=$(cd "$dir" && python3 -m unittest 2>&1) || status=$?
+      ran=$(sed -nE 's/^Ran ([0-9]+) tests?.*/\1/p' <<<"$out")
+      # grep finds nothing when all pass: `|| true` keeps pipefail from ending the script there.
+      failed=$({ grep -oE '(failures|errors)=[0-9]+' <<<"$out" || true; } | awk -F= '{ n += $2 } END { print n + 0 }')
+    else
+      out=$(cd "$dir" && npm test --silent 2>&1) || status=$?
+      ran=$(sed -nE 's/^# tests ([0-9]+)$/\1/p' <<<"$out")
+      failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' <<<"$out")
+    fi
+    printf '%s\n' "$out"
+    ran=${ran:-0} failed=${failed:-0}
+    if ((status != 0 || ran == 0)); then
+      ((failed > 0)) || failed=1
+      outcome=1
+    fi
+    printf 'test result: %s. %d passed; %d failed (%s)\n' \
+      "$( ((status == 0)) && echo ok || echo FAILED)" "$((ran - failed < 0 ? 0 : ran - failed))" "$failed" "$name"
+  done
+  return "$outcome"
+}

@@ -1,0 +1,448 @@
+//! Hostile plugins against the sandbox: an endless loop, a memory bomb, deep recursion, a panic, ten
+//! years of minute bars in one call, reads outside the unit, a huge output, WASI capabilities and
+//! imports the host does not grant. The plugins are written for these tests (`tests/hostile/<name>`,
+//! built into `target/hostile/` by `scripts/build-hostile`) and run through the `candlewick` binary
+//! beside the real `indicators` plugin, over a fixture: no database.
+//!
+//! Each test checks three things:
+//! - the named error: the unit fails with a message naming the plugin, the symbol, and the limit
+//!   with its value (or the cause);
+//! - the host survives: the job runs to its summary and exits 2 (partial failure), or, for a plugin
+//!   that cannot load, exits 1 with a one-line error before anything runs;
+//! - the other units are complete and correct: the `indicators` output, bit for bit and row for
+//!   row, is the output of the same job without the hostile plugin.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use candlewick::domain::Timestamp;
+use support::{ParquetTable, plugin_wasm, read_parquet, repo_path, stderr, stdout};
+use tempfile::TempDir;
+
+/// A hostile plugin component; `scripts/build-hostile` makes them.
+fn hostile_wasm(name: &str) -> PathBuf {
+    let path = repo_path(&format!("target/hostile/{name}.wasm"));
+    assert!(path.exists(), "{} is missing: run scripts/build-hostile", path.display());
+    path
+}
+
+/// The job's limits, small so that hostile plugins are stopped fast.
+const LIMITS: &str = "limits: { memory_mb: 64, call_timeout_secs: 1 }";
+
+/// Two units at once, the job's limits.
+const SETTINGS: &str = "workers: 2\nlimits: { memory_mb: 64, call_timeout_secs: 1 }";
+
+/// One job: where its bars come from and what it covers.
+#[derive(Debug, Clone, Copy)]
+struct JobSpec<'a> {
+    /// `fixture: …`, or nothing for the embedded EURUSD 1h 2018 sample.
+    source: &'a str,
+    symbols: &'a [&'a str],
+    timeframe: &'a str,
+    start: &'a str,
+    end: &'a str,
+    /// Top-level keys: `workers`, `limits`, `fail_fast`.
+    settings: &'a str,
+}
+
+/// March 2018 of the embedded sample.
+const EMBEDDED_MARCH: JobSpec<'static> = JobSpec {
+    source: "",
+    symbols: &["EURUSD"],
+    timeframe: "1h",
+    start: "2018-03-01",
+    end: "2018-03-31T23:00:00Z",
+    settings: SETTINGS,
+};
+
+/// A finished run of the binary, with the folder it wrote to.
+struct JobRun {
+    output: Output,
+    elapsed: Duration,
+    dir: TempDir,
+}
+
+impl JobRun {
+    fn stdout(&self) -> String {
+        stdout(&self.output)
+    }
+
+    fn stderr(&self) -> String {
+        stderr(&self.output)
+    }
+
+    /// The job ran to its summary and said that some units failed: exit 2, not a crash.
+    fn assert_survived(&self, ok: usize, failed: usize) {
+        assert_eq!(
+            self.output.status.code(),
+            Some(2),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        let summary = self.stdout();
+        assert!(summary.starts_with(&format!("units: {ok} ok, {failed} failed;")), "{summary}");
+        // A host panic starts its own line (and exits 101); a plugin's is quoted inside a unit's.
+        let host_panic = self.stderr().lines().any(|l| l.starts_with("thread '"));
+        assert!(!host_panic, "the host panicked:\n{}", self.stderr());
+    }
+
+    /// The summary lists `line` as a failed unit.
+    fn assert_failed_with(&self, line: &str) {
+        let summary = self.stdout();
+        assert!(
+            summary.lines().any(|l| l == format!("  FAILED {line}")),
+            "no `FAILED {line}` in:\n{summary}"
+        );
+    }
+
+    fn table(&self, plugin: &str, symbol: &str) -> ParquetTable {
+        read_parquet(&self.dir.path().join(format!("out/{plugin}/{symbol}.parquet")))
+    }
+}
+
+impl JobSpec<'_> {
+    /// Runs this job with `plugins` (YAML list items) in a fresh folder.
+    fn run(&self, plugins: &str) -> JobRun {
+        let dir = TempDir::new().unwrap();
+        let text = format!(
+            "{}\nsymbols: [{}]\ntimeframe: {}\nstart: {}\nend: {}\noutput: out\n{}\n\
+             cache_dir: {}\nplugins:\n{plugins}",
+            self.source,
+            self.symbols.join(", "),
+            self.timeframe,
+            self.start,
+            self.end,
+            self.settings,
+            // Compiled plugins shared by the tests: a debug host compiles slowly.
+            repo_path("target/test-cache/candlewick").display(),
+        );
+        let job = dir.path().join("job.yaml");
+        std::fs::write(&job, text).unwrap();
+        let started = Instant::now();
+        let output = support::candlewick()
+            .args(["run", job.to_str().unwrap()])
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("candlewick runs");
+        JobRun { output, elapsed: started.elapsed(), dir }
+    }
+
+    /// The job with `indicators` only: what its output must be beside any hostile plugin.
+    fn reference(&self) -> Vec<ParquetTable> {
+        let run = self.run(&indicators());
+        assert_eq!(run.output.status.code(), Some(0), "{}", run.stderr());
+        self.symbols.iter().map(|symbol| run.table("indicators", symbol)).collect()
+    }
+
+    /// `indicators` wrote each symbol's table, `bars` rows each, the same to the bit as `reference`.
+    fn assert_good_output(&self, run: &JobRun, reference: &[ParquetTable], bars: usize) {
+        for (symbol, expected) in self.symbols.iter().zip(reference) {
+            let table = run.table("indicators", symbol);
+            assert_eq!(table.ts.len(), bars, "indicators on {symbol}: every bar of the window");
+            assert_eq!(table.ts, expected.ts, "indicators on {symbol}: timestamps");
+            assert_eq!(table.floats.keys().collect::<Vec<_>>(), expected.floats.keys().collect::<Vec<_>>());
+            for (name, values) in &expected.floats {
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&table.floats[name]), bits(values), "indicators on {symbol}: column {name}");
+            }
+            assert_eq!(
+                table.metadata["candlewick.plugin_sha256"],
+                expected.metadata["candlewick.plugin_sha256"]
+            );
+        }
+    }
+}
+
+/// The `indicators` plugin's entry, default parameters.
+fn indicators() -> String {
+    format!("  - path: {}\n", plugin_wasm("indicators").display())
+}
+
+/// A hostile plugin's entry; `extra` are further keys of the entry (`params:`, `limits:`).
+fn hostile(name: &str, extra: &str) -> String {
+    let extra = if extra.is_empty() { String::new() } else { format!("    {extra}\n") };
+    format!("  - path: {}\n{extra}", hostile_wasm(name).display())
+}
+
+/// Bars of the embedded sample in March 2018.
+const MARCH_BARS: usize = 526;
+
+/// The reference of [`EMBEDDED_MARCH`], run once for every test that uses it.
+fn embedded_reference() -> &'static [ParquetTable] {
+    static REFERENCE: OnceLock<Vec<ParquetTable>> = OnceLock::new();
+    REFERENCE.get_or_init(|| EMBEDDED_MARCH.reference())
+}
+
+/// An endless loop is stopped at the CPU limit, whether it computes or spends its time in host
+/// calls (a loop of cheap reads, which the epoch can stop only between them).
+#[test]
+fn an_endless_loop_fails_its_unit_at_the_cpu_time_limit() {
+    let plugins =
+        format!("{}{}{}", hostile("spin", ""), indicators(), hostile("spin", "params: { how: reader }"));
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(1, 2);
+    let summary = run.stdout();
+    let stopped =
+        summary.matches("  FAILED plugin spin on EURUSD: CPU time limit 1 s per call exceeded\n").count();
+    assert_eq!(stopped, 2, "both loops stopped at the limit:\n{summary}");
+    assert!(
+        run.elapsed < Duration::from_secs(60),
+        "stopped at its limit, not left to spin: {:?}",
+        run.elapsed
+    );
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+#[test]
+fn a_memory_bomb_fails_its_unit_at_the_memory_limit() {
+    let run = EMBEDDED_MARCH.run(&format!("{}{}", hostile("hog", ""), indicators()));
+    run.assert_survived(1, 1);
+    run.assert_failed_with("plugin hog on EURUSD: memory limit 64 MiB exceeded");
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+#[test]
+fn deep_recursion_fails_its_unit_as_a_stack_overflow() {
+    let run = EMBEDDED_MARCH.run(&format!("{}{}", indicators(), hostile("recurse", "")));
+    run.assert_survived(1, 1);
+    run.assert_failed_with("plugin recurse on EURUSD: stack overflow (deep recursion)");
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+#[test]
+fn a_panic_or_an_abort_fails_its_unit_quoting_the_panic_message() {
+    let plugins = format!(
+        "{}{}{}",
+        hostile("panic", "params: { how: panic }"),
+        indicators(),
+        hostile("panic", "params: { how: abort }")
+    );
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(1, 2);
+    let summary = run.stdout();
+    let panicked = summary
+        .lines()
+        .find(|l| l.starts_with("  FAILED plugin panic on EURUSD: panicked or aborted; its stderr ends: "))
+        .unwrap_or_else(|| panic!("no panic quoted in:\n{summary}"));
+    assert!(panicked.contains(" panicked at tests/hostile/panic/src/lib.rs:"), "{panicked}");
+    assert!(panicked.ends_with(": the hostile plugin panics on EURUSD"), "{panicked}");
+    run.assert_failed_with("plugin panic on EURUSD: panicked or aborted");
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// `fail_fast: true` stops the job at the first failed unit: with one worker, the unit after it
+/// does not run.
+#[test]
+fn fail_fast_stops_the_job_at_the_first_failure() {
+    let spec = JobSpec { settings: &format!("workers: 1\nfail_fast: true\n{LIMITS}"), ..EMBEDDED_MARCH };
+    let run = spec.run(&format!("{}{}", hostile("panic", ""), indicators()));
+    run.assert_survived(0, 1);
+    assert!(
+        run.stdout().contains("  FAILED plugin panic on EURUSD: panicked or aborted"),
+        "{}",
+        run.stdout()
+    );
+    assert!(!run.dir.path().join("out/indicators").exists(), "the unit after the failure did not run");
+}
+
+/// 28,800 1-minute EURUSD bars from 2024-01-01: a fixture too large for a 1 MiB read.
+fn minute_bars(dir: &Path) -> PathBuf {
+    const START: i64 = 1_704_067_200_000_000; // 2024-01-01T00:00:00Z
+    let mut text = String::from("symbol,timeframe,timestamp,open,high,low,close,volume\n");
+    for i in 0..28_800i64 {
+        let close = 1.1 + 0.01 * (i as f64 / 100.0).sin();
+        let ts = Timestamp::from_micros(START + i * 60_000_000);
+        text.push_str(&format!(
+            "EURUSD,1m,{ts},{close:.5},{:.5},{:.5},{:.5},{}\n",
+            close + 0.0002,
+            close - 0.0002,
+            close + 0.0001,
+            i % 7
+        ));
+    }
+    let path = dir.join("eurusd_1m.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Ten years of minute bars asked for at once get `too-large`, naming the limit, before the host
+/// fetches them: in one call past the bytes per call, streamed past the unit's bars. With room
+/// enough, the same call is served: the limit is what refused it.
+#[test]
+fn ten_years_of_minute_bars_in_one_call_are_too_large_not_served() {
+    let fixture_dir = TempDir::new().unwrap();
+    let source = format!("fixture: {}", minute_bars(fixture_dir.path()).display());
+    let spec = JobSpec {
+        source: &source,
+        symbols: &["EURUSD"],
+        timeframe: "1m",
+        start: "2014-01-20",
+        end: "2024-01-20T23:59:00Z",
+        settings: "workers: 2\nlimits: { memory_mb: 64, call_timeout_secs: 1, mb_per_call: 1 }",
+    };
+    let plugins = format!(
+        "{}{}{}{}",
+        hostile("greedy", ""),
+        indicators(),
+        hostile("greedy", "params: { how: stream }\n    limits: { rows_per_unit: 20000 }"),
+        hostile("greedy", "limits: { mb_per_call: 64 }"),
+    );
+    let run = spec.run(&plugins);
+    run.assert_survived(1, 3);
+    run.assert_failed_with(
+        "plugin greedy on EURUSD: read failed: too large: more than 1048576 bytes per reader call",
+    );
+    run.assert_failed_with(
+        "plugin greedy on EURUSD: read failed: too large: more than 20000 bars per unit of work",
+    );
+    run.assert_failed_with("plugin greedy on EURUSD: the reader served all 28800 bars of ten years");
+    spec.assert_good_output(&run, &spec.reference(), 28_800);
+}
+
+/// The embedded sample's February to April 2018 as EURUSD 1h, GBPUSD 1h (prices × 1.2) and
+/// EURUSD 1d (the midnight bars): other series, and bars before and after a March job.
+fn multi_series(dir: &Path) -> PathBuf {
+    let sample = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
+    let mut text = String::from("symbol,timeframe,timestamp,open,high,low,close,volume\n");
+    for line in sample.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if !("2018-02".."2018-05").contains(&&f[0][..7]) {
+            continue;
+        }
+        let prices: Vec<f64> = f[1..5].iter().map(|p| p.parse().unwrap()).collect();
+        let row = |symbol: &str, timeframe: &str, scale: f64| {
+            let [o, h, l, c] = [0, 1, 2, 3].map(|i| prices[i] * scale);
+            format!("{symbol},{timeframe},{},{o},{h},{l},{c},0\n", f[0])
+        };
+        text.push_str(&row("EURUSD", "1h", 1.0));
+        text.push_str(&row("GBPUSD", "1h", 1.2));
+        if f[0].ends_with("T00:00:00Z") {
+            text.push_str(&row("EURUSD", "1d", 1.0));
+        }
+    }
+    let path = dir.join("multi.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Reads of another symbol, another timeframe, before the warm-up and after the as-of time are
+/// `out-of-scope` to the plugin (it reports what the reader answered), though the fixture holds
+/// those bars; and `latest` and `availability` do not reveal a bar after the as-of time.
+#[test]
+fn reads_outside_the_unit_are_out_of_scope() {
+    let fixture_dir = TempDir::new().unwrap();
+    let source = format!("fixture: {}", multi_series(fixture_dir.path()).display());
+    let spec = JobSpec { source: &source, symbols: &["EURUSD", "GBPUSD"], ..EMBEDDED_MARCH };
+    let mut plugins = indicators();
+    for case in ["other-symbol", "other-timeframe", "before-warm-up", "after-as-of", "latest"] {
+        plugins.push_str(&hostile("snoop", &format!("params: {{ case: {case} }}")));
+    }
+    let run = spec.run(&plugins);
+    run.assert_survived(2, 10);
+    for (symbol, other) in [("EURUSD", "GBPUSD"), ("GBPUSD", "EURUSD")] {
+        let failed = |reason: &str| {
+            run.assert_failed_with(&format!("plugin snoop on {symbol}: read failed: {reason}"))
+        };
+        failed(&format!("out of scope: {other} 1h (this unit reads {symbol} 1h only)"));
+        failed(&format!("out of scope: {symbol} 1d (this unit reads {symbol} 1h only)"));
+        failed("out of scope: start 2018-02-28T23:00:00Z is before the warm-up start 2018-03-01T00:00:00Z");
+        failed("out of scope: end 2018-04-01T00:00:00Z is after the as-of time 2018-03-31T23:00:00Z");
+        // 2018-03-30T20:00Z is the last bar before the weekend; April's bars stay unseen.
+        let last = Timestamp::parse("2018-03-30T20:00:00Z").unwrap().as_micros();
+        let as_of = Timestamp::parse("2018-03-31T23:00:00Z").unwrap().as_micros();
+        run.assert_failed_with(&format!(
+            "plugin snoop on {symbol}: latest Some({last}); availability latest Some({last}); as-of {as_of}"
+        ));
+    }
+    spec.assert_good_output(&run, &spec.reference(), MARCH_BARS);
+}
+
+/// A table past the output limit fails its unit, naming the limit and what was returned, in rows
+/// or in bytes; a table within it is written.
+#[test]
+fn a_huge_output_fails_its_unit_at_the_output_limit() {
+    let plugins = format!(
+        "{}{}{}{}",
+        hostile("flood", "params: { rows: 1000000 }\n    limits: { output_rows: 100000 }"),
+        indicators(),
+        hostile("flood", "params: { rows: 300000, columns: 4 }\n    limits: { output_mb: 4 }"),
+        hostile("flood", "params: { rows: 1000 }\n    limits: { output_rows: 1000 }"),
+    );
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(2, 2);
+    run.assert_failed_with(
+        "plugin flood on EURUSD: output limit 100000 rows exceeded (it returned 1000000 rows)",
+    );
+    run.assert_failed_with("plugin flood on EURUSD: output limit 4 MiB exceeded (it returned 11.4 MiB)");
+    assert_eq!(run.table("flood", "EURUSD").ts.len(), 1000, "a table within the limit is written");
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// WASI is linked, so standard components load, but grants nothing: no file, no directory, no
+/// environment, no arguments, no network; the clock stands at the epoch.
+#[test]
+fn wasi_capabilities_are_denied_at_run_time() {
+    let run = EMBEDDED_MARCH.run(&format!("{}{}", indicators(), hostile("sandbox", "")));
+    run.assert_survived(1, 1);
+    let summary = run.stdout();
+    let report = summary
+        .lines()
+        .find_map(|l| l.strip_prefix("  FAILED plugin sandbox on EURUSD: "))
+        .unwrap_or_else(|| panic!("no sandbox report in:\n{summary}"));
+    for denied in
+        ["file: denied (", "dir: denied (", "env vars: 0;", "args: 0;", "tcp: denied (", "clock: allowed 0"]
+    {
+        assert!(report.contains(denied), "expected `{denied}` in: {report}");
+    }
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// A plugin importing what the host does not provide — a made-up socket, or WASI's HTTP — fails at
+/// load with one line naming the import; the job runs nothing and writes nothing. The host goes on:
+/// in the same process, the job without it runs and its output is the reference.
+#[test]
+fn an_import_the_host_does_not_provide_fails_at_load_naming_it() {
+    for (name, import) in
+        [("unknown-import", "evil:net/socket#connect"), ("wasi-http", "wasi:http/types@0.2.12#fields")]
+    {
+        let run = EMBEDDED_MARCH.run(&format!("{}{}", indicators(), hostile(name, "")));
+        assert_eq!(run.output.status.code(), Some(1), "{}", run.stderr());
+        assert_eq!(
+            run.stderr(),
+            format!(
+                "error: plugin {} imports {import}, which the host does not provide ({})\n",
+                hostile_wasm(name).display(),
+                candlewick::runtime::PROVIDED_IMPORTS
+            )
+        );
+        assert!(!run.dir.path().join("out").exists(), "nothing ran, nothing was written");
+    }
+
+    let dir = TempDir::new().unwrap();
+    let job_text = |plugins: &str| {
+        format!(
+            "symbols: [EURUSD]\ntimeframe: 1h\nstart: {}\nend: {}\noutput: out\n{LIMITS}\ncache_dir: {}\nplugins:\n{plugins}",
+            EMBEDDED_MARCH.start,
+            EMBEDDED_MARCH.end,
+            repo_path("target/test-cache/candlewick").display()
+        )
+    };
+    let parse =
+        |text: &str| candlewick::job::Job::parse(text, &dir.path().join("job.yaml"), &|_| None).unwrap();
+    let bad = parse(&job_text(&format!("{}{}", indicators(), hostile("unknown-import", ""))));
+    let err = candlewick::job::run_job(&bad).unwrap_err();
+    assert!(format!("{err:#}").contains("imports evil:net/socket#connect"), "{err:#}");
+    let good = candlewick::job::run_job(&parse(&job_text(&indicators()))).unwrap();
+    assert_eq!(good.failed().count(), 0);
+    let table = read_parquet(&dir.path().join("out/indicators/EURUSD.parquet"));
+    assert_eq!(table.ts, embedded_reference()[0].ts);
+    assert_eq!(
+        table.floats["sma"].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        embedded_reference()[0].floats["sma"].iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    );
+}
