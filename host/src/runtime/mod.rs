@@ -79,6 +79,10 @@ impl PluginRuntime {
     pub fn new(cache_dir: Option<&Path>, limits: RuntimeLimits) -> Result<Self, RuntimeError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        // Relaxed SIMD's multiply-add is then always fused (the hardware FMA, or an exact
+        // fallback): a plugin's output does not depend on the host's CPU, and a plugin can use it
+        // as a fast exact `fma` (guest_support::export_fma!).
+        config.relaxed_simd_deterministic(true);
         if std::env::var_os(PROFILE_ENV).is_some_and(|v| v == "perfmap") {
             config.profiler(ProfilingStrategy::PerfMap);
         }

@@ -8,9 +8,11 @@
 //! - [`batch`]: the streamed-read batch size, and checks on each batch the reader returns.
 //! - [`window`]: the unit's inclusive window.
 //! - [`table`]: a sampler's output table.
+//! - [`fma`]: [`export_fma!`], a fast exact `fma` for plugins whose code calls `f64::mul_add`.
 
 pub mod batch;
 mod convert;
+pub mod fma;
 pub mod params;
 pub mod table;
 pub mod window;

@@ -10,6 +10,10 @@
 //! so it is tested natively; `component` wires bindings → params → compute, `convert` maps WIT
 //! types to ours and `reader` does the streamed read.
 
+// TA-Lib's EMA and MACD call `f64::mul_add` on every bar: one instruction rather than the C
+// library's software `fma`.
+guest_support::export_fma!();
+
 mod component;
 mod convert;
 mod reader;

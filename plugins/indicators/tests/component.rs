@@ -8,19 +8,27 @@ const DAY: i64 = 86_400_000_000;
 
 /// TA-Lib's `idx,open,high,low,close,volume` rows as daily bars from 2000-01-03.
 fn talib_bars() -> Bars {
+    Bars::series("TALIB", Timeframe::Day1, talib_series())
+}
+
+fn talib_series() -> Vec<Bar> {
     let start = Timestamp::parse("2000-01-03").unwrap().as_micros();
-    let bars = SERIES.lines().skip(1).enumerate().map(|(i, line)| {
-        let f: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
-        Bar {
-            ts: Timestamp::from_micros(start + i as i64 * DAY),
-            open: f[1],
-            high: f[2],
-            low: f[3],
-            close: f[4],
-            volume: f[5] as i64,
-        }
-    });
-    Bars::series("TALIB", Timeframe::Day1, bars)
+    SERIES
+        .lines()
+        .skip(1)
+        .enumerate()
+        .map(|(i, line)| {
+            let f: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+            Bar {
+                ts: Timestamp::from_micros(start + i as i64 * DAY),
+                open: f[1],
+                high: f[2],
+                low: f[3],
+                close: f[4],
+                volume: f[5] as i64,
+            }
+        })
+        .collect()
 }
 
 /// NaN before `first`, then `published` (four decimals) at `first`, within its last decimal.
@@ -66,4 +74,31 @@ fn describe_and_parameter_errors() {
     let err = plugin.run(&talib_bars()).param("sma_period", 0).call().unwrap_err();
     assert!(err.starts_with("plugin indicators on TALIB: "), "{err}");
     assert!(err.contains("sma_period"), "{err}");
+}
+
+#[test]
+fn the_component_computes_what_the_native_code_does_bit_for_bit() {
+    // EMA and MACD call `f64::mul_add` on every bar. In Wasm that is the plugin's own `fma`
+    // (guest_support::export_fma!), which must round once, as the native one does: a separate
+    // multiply and add would differ in the last bits and then drift through the recursion.
+    let series = talib_series();
+    let output = this_plugin!().run(&talib_bars()).ok();
+    let [close, high, low] = [|b: &Bar| b.close, |b: &Bar| b.high, |b: &Bar| b.low]
+        .map(|field| series.iter().map(field).collect::<Vec<f64>>());
+    let prices = indicators::compute::Prices { close: &close, high: &high, low: &low };
+    let native = indicators::compute::compute(prices, &indicators::params::Params::default()).unwrap();
+    let bits = |values: &[f64]| values.iter().map(|v| v.to_bits()).collect::<Vec<u64>>();
+    for (name, expected) in &native {
+        let actual = output.float(name);
+        if ["log_return", "volatility"].contains(name) {
+            // `ln` is the C library's on each side (musl's in Wasm, glibc's natively): both within
+            // about half an ulp, not always the same one.
+            for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+                let same = (a.is_nan() && e.is_nan()) || (a - e).abs() <= 1e-14 * e.abs();
+                assert!(same, "{name}[{i}]: {a} in Wasm, {e} native");
+            }
+        } else {
+            assert_eq!(bits(actual), bits(expected), "{name}");
+        }
+    }
 }
