@@ -7,13 +7,15 @@
 //! wasmtime's `relaxed_simd_deterministic`): the hardware instruction where the CPU has one, an
 //! exact fallback elsewhere. Results are those of `mul_add` natively, bit for bit.
 
-/// `x * y + z` with a single rounding.
+/// `x * y + z` with a single rounding: relaxed SIMD's multiply-add, which Candlewick's runtime
+/// always fuses. Safe to call, unlike target features elsewhere: Wasm checks them when a module is
+/// validated, so an engine without relaxed SIMD refuses to load the plugin rather than run this.
 #[cfg(target_arch = "wasm32")]
 #[inline]
+#[target_feature(enable = "simd128,relaxed-simd")]
 pub fn fused_multiply_add(x: f64, y: f64, z: f64) -> f64 {
-    // Safe to call, unlike target features elsewhere: Wasm checks them when a module is validated,
-    // so an engine without relaxed SIMD refuses to load the plugin rather than run this.
-    relaxed_madd(x, y, z)
+    use core::arch::wasm32::{f64x2_extract_lane, f64x2_relaxed_madd, f64x2_splat};
+    f64x2_extract_lane::<0>(f64x2_relaxed_madd(f64x2_splat(x), f64x2_splat(y), f64x2_splat(z)))
 }
 
 /// `x * y + z` with a single rounding.
@@ -21,15 +23,6 @@ pub fn fused_multiply_add(x: f64, y: f64, z: f64) -> f64 {
 #[inline]
 pub fn fused_multiply_add(x: f64, y: f64, z: f64) -> f64 {
     x.mul_add(y, z)
-}
-
-#[cfg(target_arch = "wasm32")]
-#[doc(hidden)]
-#[inline]
-#[target_feature(enable = "simd128,relaxed-simd")]
-pub fn relaxed_madd(x: f64, y: f64, z: f64) -> f64 {
-    use core::arch::wasm32::{f64x2_extract_lane, f64x2_relaxed_madd, f64x2_splat};
-    f64x2_extract_lane::<0>(f64x2_relaxed_madd(f64x2_splat(x), f64x2_splat(y), f64x2_splat(z)))
 }
 
 /// Defines the C symbol `fma` in a plugin built for Wasm as [`fused_multiply_add`], so that
@@ -47,7 +40,7 @@ macro_rules! export_fma {
             #[unsafe(no_mangle)]
             #[target_feature(enable = "simd128,relaxed-simd")]
             pub extern "C" fn fma(x: f64, y: f64, z: f64) -> f64 {
-                $crate::fma::relaxed_madd(x, y, z)
+                $crate::fma::fused_multiply_add(x, y, z)
             }
         }
     };
