@@ -26,6 +26,17 @@
 # this file is newer than it. Only the package registries are needed (PyPI, npm): no other
 # download happens here.
 
+# Prints the plugin folders under plugins/<lang>/ for each language given, one per line.
+candlewick__plugin_dirs() {
+  local lang dir
+  for lang in "$@"; do
+    for dir in "$repo_root/plugins/$lang"/*/; do
+      [[ -d $dir ]] && printf '%s\n' "${dir%/}"
+    done
+  done
+  return 0
+}
+
 # Prints an error for scripts/build-plugins and fails.
 candlewick__fail() {
   printf 'scripts/build-plugins: %s\n' "$*" >&2
@@ -87,10 +98,8 @@ candlewick_python_toolchain() {
 # Builds each plugins/python/<name>/ with componentize-py into target/plugins/<name>.wasm.
 candlewick_build_python_plugins() {
   [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-plugins)" || return 1
-  local dirs=() dir
-  for dir in "$repo_root"/plugins/python/*/; do
-    [[ -d $dir ]] && dirs+=("${dir%/}")
-  done
+  local dirs dir
+  mapfile -t dirs < <(candlewick__plugin_dirs python)
   ((${#dirs[@]} > 0)) || return 0
   candlewick_python_toolchain || return 1
   local venv=$repo_root/target/toolchains/python
@@ -123,10 +132,8 @@ candlewick_build_python_plugins() {
 # `npm ci` whenever its node_modules is missing or older than its package-lock.json.
 candlewick_build_js_plugins() {
   [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-plugins)" || return 1
-  local dirs=() dir
-  for dir in "$repo_root"/plugins/js/*/; do
-    [[ -d $dir ]] && dirs+=("${dir%/}")
-  done
+  local dirs dir
+  mapfile -t dirs < <(candlewick__plugin_dirs js)
   ((${#dirs[@]} > 0)) || return 0
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     candlewick__fail "node or npm not found: the JavaScript plugins need Node.js 20 or later with npm (Debian/Ubuntu: apt-get install nodejs npm, where that nodejs is 20 or later)"
@@ -174,10 +181,9 @@ candlewick_build_js_plugins() {
 # scripts/test counts them in its total. Fails when any of them fails.
 candlewick_test_guest_plugins() {
   [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/test)" || return 1
-  local dir name out status ran failed outcome=0
-  for dir in "$repo_root"/plugins/python/*/ "$repo_root"/plugins/js/*/; do
-    [[ -d $dir ]] || continue
-    dir=${dir%/}
+  local dirs dir name out status ran failed outcome=0
+  mapfile -t dirs < <(candlewick__plugin_dirs python js)
+  for dir in "${dirs[@]}"; do
     name=${dir#"$repo_root"/}
     status=0
     if [[ $name == plugins/python/* ]]; then
