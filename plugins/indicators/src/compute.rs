@@ -3,8 +3,9 @@
 //!
 //! TA-Lib writes each output from index 0 of the caller's buffer and says, as `OutRange`, which
 //! input bar that first value belongs to (`beg_idx`, the indicator's look-back) and how many it
-//! wrote. [`aligned`] turns that into one value per input bar, NaN before `beg_idx`, so every column
-//! lines up with the bars' timestamps.
+//! wrote. [`compute`] hands it each column from the indicator's look-back on, so the values land on
+//! their bars, and [`place`] fills NaN before `beg_idx`: every column lines up with the bars'
+//! timestamps.
 
 use std::fmt;
 
@@ -101,19 +102,29 @@ pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeE
     let end = n - 1;
     let fail = |function| move |code| ComputeError { function, code };
 
+    // Each column is allocated once, and TA-Lib writes its values straight to their bars: the
+    // slice handed to it starts at the look-back, where its first value belongs (at the last bar
+    // at most: a series no longer than the look-back gets no values, but TA-Lib wants a buffer).
     let mut sma = vec![0.0; n];
-    let range = core.sma(0, end, close, params.sma_period, &mut sma).map_err(fail("sma"))?;
-    aligned(&mut sma, range);
+    let at = core.sma_lookback(params.sma_period).map_err(fail("sma_lookback"))?.min(end);
+    let range = core.sma(0, end, close, params.sma_period, &mut sma[at..]).map_err(fail("sma"))?;
+    place(&mut sma, at, range);
 
     let mut ema = vec![0.0; n];
-    let range = core.ema(0, end, close, params.ema_period, &mut ema).map_err(fail("ema"))?;
-    aligned(&mut ema, range);
+    let at = core.ema_lookback(params.ema_period).map_err(fail("ema_lookback"))?.min(end);
+    let range = core.ema(0, end, close, params.ema_period, &mut ema[at..]).map_err(fail("ema"))?;
+    place(&mut ema, at, range);
 
     let mut rsi = vec![0.0; n];
-    let range = core.rsi(0, end, close, params.rsi_period, &mut rsi).map_err(fail("rsi"))?;
-    aligned(&mut rsi, range);
+    let at = core.rsi_lookback(params.rsi_period).map_err(fail("rsi_lookback"))?.min(end);
+    let range = core.rsi(0, end, close, params.rsi_period, &mut rsi[at..]).map_err(fail("rsi"))?;
+    place(&mut rsi, at, range);
 
     let (mut macd, mut signal, mut hist) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let at = core
+        .macd_lookback(params.macd_fast, params.macd_slow, params.macd_signal)
+        .map_err(fail("macd_lookback"))?
+        .min(end);
     let range = core
         .macd(
             0,
@@ -122,26 +133,40 @@ pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeE
             params.macd_fast,
             params.macd_slow,
             params.macd_signal,
-            &mut macd,
-            &mut signal,
-            &mut hist,
+            &mut macd[at..],
+            &mut signal[at..],
+            &mut hist[at..],
         )
         .map_err(fail("macd"))?;
     for column in [&mut macd, &mut signal, &mut hist] {
-        aligned(column, range);
+        place(column, at, range);
     }
 
     let mut atr = vec![0.0; n];
-    let range = core.atr(0, end, high, low, close, params.atr_period, &mut atr).map_err(fail("atr"))?;
-    aligned(&mut atr, range);
+    let at = core.atr_lookback(params.atr_period).map_err(fail("atr_lookback"))?.min(end);
+    let range = core.atr(0, end, high, low, close, params.atr_period, &mut atr[at..]).map_err(fail("atr"))?;
+    place(&mut atr, at, range);
 
     let (mut upper, mut middle, mut lower) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     let k = params.bb_stddev;
+    let at =
+        core.bbands_lookback(params.bb_period, k, k, MAType::SMA).map_err(fail("bbands_lookback"))?.min(end);
     let range = core
-        .bbands(0, end, close, params.bb_period, k, k, MAType::SMA, &mut upper, &mut middle, &mut lower)
+        .bbands(
+            0,
+            end,
+            close,
+            params.bb_period,
+            k,
+            k,
+            MAType::SMA,
+            &mut upper[at..],
+            &mut middle[at..],
+            &mut lower[at..],
+        )
         .map_err(fail("bbands"))?;
     for column in [&mut upper, &mut middle, &mut lower] {
-        aligned(column, range);
+        place(column, at, range);
     }
 
     let log_return = log_returns(close);
@@ -151,16 +176,19 @@ pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeE
     Ok(OUTPUTS.into_iter().zip(columns).collect())
 }
 
-/// Moves TA-Lib's `range.count` values from the front of `out` to `range.beg_idx`, the bar they
-/// belong to, and fills the rest with NaN.
-fn aligned(out: &mut [f64], range: OutRange) {
+/// Puts TA-Lib's `range.count` values, written from `out[written_at]`, at `range.beg_idx`, the bar
+/// they belong to, and fills the rest with NaN. Written at the function's own look-back, they are
+/// already in place and only the warm-up is filled.
+fn place(out: &mut [f64], written_at: usize, range: OutRange) {
     let OutRange { beg_idx, count } = range;
     if count == 0 {
         // TA-Lib answers a series shorter than the look-back with no values and `beg_idx` 0.
         out.fill(f64::NAN);
         return;
     }
-    out.copy_within(..count, beg_idx);
+    if beg_idx != written_at {
+        out.copy_within(written_at..written_at + count, beg_idx);
+    }
     out[..beg_idx].fill(f64::NAN);
     out[beg_idx + count..].fill(f64::NAN);
 }
@@ -178,17 +206,25 @@ mod tests {
     }
 
     #[test]
-    fn aligned_moves_values_to_their_bars() {
+    fn place_moves_values_to_their_bars() {
         let mut out = [1.0, 2.0, 0.0, 0.0, 0.0];
-        aligned(&mut out, OutRange { beg_idx: 3, count: 2 });
+        place(&mut out, 0, OutRange { beg_idx: 3, count: 2 });
         assert!(out[..3].iter().all(|v| v.is_nan()), "{out:?}");
         assert_eq!(&out[3..], &[1.0, 2.0]);
     }
 
     #[test]
-    fn aligned_without_values_is_all_nan() {
+    fn place_written_at_their_bars_fills_only_the_rest() {
+        let mut out = [0.0, 0.0, 1.0, 2.0, 0.0];
+        place(&mut out, 2, OutRange { beg_idx: 2, count: 2 });
+        assert!(out[..2].iter().all(|v| v.is_nan()) && out[4].is_nan(), "{out:?}");
+        assert_eq!(&out[2..4], &[1.0, 2.0]);
+    }
+
+    #[test]
+    fn place_without_values_is_all_nan() {
         let mut out = [0.0; 3];
-        aligned(&mut out, OutRange::EMPTY);
+        place(&mut out, 0, OutRange::EMPTY);
         assert!(out.iter().all(|v| v.is_nan()), "{out:?}");
     }
 

@@ -19,11 +19,13 @@ pub fn read_unit_bars(unit: &UnitOfWork) -> Result<Bars, PluginError> {
     concat_batches(|| cursor.next_batch())
 }
 
-/// Concatenates the batches `next` yields until it says there are none.
+/// Concatenates the batches `next` yields until it says there are none. The batches are kept until
+/// the last one, then copied once into columns of the exact length: growing the columns batch by
+/// batch would copy each bar again at every doubling, and leave the unit's memory twice as large.
 pub fn concat_batches(
     mut next: impl FnMut() -> Result<Option<BarColumns>, ReadError>,
 ) -> Result<Bars, PluginError> {
-    let mut bars = Bars::default();
+    let mut batches = Vec::new();
     while let Some(batch) = next().map_err(PluginError::Read)? {
         let n = batch.ts.len();
         if [batch.close.len(), batch.high.len(), batch.low.len()] != [n; 3] {
@@ -36,10 +38,24 @@ pub fn concat_batches(
                 batch.low.len()
             )));
         }
-        bars.ts.extend(batch.ts);
-        bars.close.extend(batch.close);
-        bars.high.extend(batch.high);
-        bars.low.extend(batch.low);
+        batches.push(batch);
+    }
+    if batches.len() == 1 {
+        let batch = batches.pop().expect("one batch");
+        return Ok(Bars { ts: batch.ts, close: batch.close, high: batch.high, low: batch.low });
+    }
+    let rows = batches.iter().map(|b| b.ts.len()).sum();
+    let mut bars = Bars {
+        ts: Vec::with_capacity(rows),
+        close: Vec::with_capacity(rows),
+        high: Vec::with_capacity(rows),
+        low: Vec::with_capacity(rows),
+    };
+    for batch in batches {
+        bars.ts.extend_from_slice(&batch.ts);
+        bars.close.extend_from_slice(&batch.close);
+        bars.high.extend_from_slice(&batch.high);
+        bars.low.extend_from_slice(&batch.low);
     }
     Ok(bars)
 }
