@@ -11,7 +11,7 @@
 // a streamed read, which RSS cannot resolve at this scale.
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,10 +23,12 @@ use candlewick::reader::{
     RangeStream,
 };
 use candlewick_testdb::TestDb;
+use mimalloc::MiMalloc;
 
 mod common;
 use common::{ALL_COLUMNS, MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy, verdict, write_csv};
 
+/// mimalloc, as the `candlewick` binary allocates (`host/src/main.rs`), counting live bytes.
 struct CountingAllocator;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -36,12 +38,12 @@ unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
         PEAK.fetch_max(now, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
+        unsafe { MiMalloc.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
+        unsafe { MiMalloc.dealloc(ptr, layout) }
     }
 }
 

@@ -10,12 +10,15 @@
 //! scripts/build-plugins
 //! DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test cargo bench -p candlewick --bench job
 //! ```
+//!
+//! `-- end-to-end` or `-- compute` runs one part alone, e.g. under `perf record`; the compute part
+//! needs no database.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use candlewick::domain::{Fields, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp, UnitOfWork};
+use candlewick::domain::{Bar, Fields, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp, UnitOfWork};
 use candlewick::job::{Job, resolve_params, run_job};
 use candlewick::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
 use candlewick::runtime::{PluginRuntime, RuntimeLimits};
@@ -23,6 +26,10 @@ use candlewick_testdb::TestDb;
 
 mod common;
 use common::{MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy, verdict};
+
+/// The benchmark allocates as the `candlewick` binary does (`host/src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn best_of<T>(runs: usize, mut work: impl FnMut() -> T) -> (f64, T) {
     let mut best = f64::MAX;
@@ -35,19 +42,46 @@ fn best_of<T>(runs: usize, mut work: impl FnMut() -> T) -> (f64, T) {
     (best, last.expect("at least one run"))
 }
 
+/// Which parts run: both, unless the arguments name one.
+fn parts() -> (bool, bool) {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let wants = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
+    (wants("end-to-end"), wants("compute"))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // CANDLEWICK_LOG=debug shows each unit's call and check times.
     let per_symbol = common::bars_from_env() / SYMBOLS.len();
     let wasm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/indicators.wasm");
     assert!(wasm.exists(), "{} is missing: run scripts/build-plugins first", wasm.display());
+    let rows = generate(per_symbol);
+    let window = TimeRange::new(
+        Timestamp::from_micros(START),
+        Timestamp::from_micros(START + (per_symbol as i64 - 1) * MINUTE),
+    )?;
+    let cache = tempfile::TempDir::new()?;
+    let (end_to_end, compute) = parts();
+    if end_to_end {
+        bench_end_to_end(&rows, window, &wasm, cache.path())?;
+    }
+    if compute {
+        bench_compute(&rows, window, &wasm, cache.path())?;
+    }
+    Ok(())
+}
 
+/// `candlewick run` from PostgreSQL to Parquet against a COPY drain of the columns it reads.
+fn bench_end_to_end(
+    rows: &[(&'static str, Bar)],
+    window: TimeRange,
+    wasm: &Path,
+    cache: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
     let db = TestDb::new();
     let mut client = db.client();
     candlewick::migrate::migrate(&mut client)?;
-    let rows = generate(per_symbol);
-    plain_copy(&mut client, &rows)?;
+    plain_copy(&mut client, rows)?;
     client.batch_execute("VACUUM ANALYZE market_data")?;
-    let end = Timestamp::from_micros(START + (per_symbol as i64 - 1) * MINUTE);
     println!(
         "job benchmark: {} one-minute bars over {} symbols, schema {}",
         rows.len(),
@@ -66,13 +100,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // End to end: the job as `candlewick run` runs it, PostgreSQL to Parquet.
     let out = tempfile::TempDir::new()?;
     let text = format!(
-        "database:\n  url: {}\nsymbols: [{}]\ntimeframe: 1m\nstart: {}\nend: {end}\noutput: {}\ncache_dir: {}\n\
+        "database:\n  url: {}\nsymbols: [{}]\ntimeframe: 1m\nstart: {}\nend: {}\noutput: {}\ncache_dir: {}\n\
          plugins:\n  - path: {}\n",
         db.url(),
         SYMBOLS.join(", "),
-        Timestamp::from_micros(START),
+        window.start(),
+        window.end(),
         out.path().join("out").display(),
-        out.path().join("cache").display(),
+        cache.display(),
         wasm.display()
     );
     let job = Job::parse(&text, &out.path().join("job.yaml"), &|_| None)?;
@@ -86,15 +121,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         job_rate / drain_rate,
         verdict(job_rate / drain_rate >= 0.9)
     );
+    Ok(())
+}
 
-    // Compute: the plugin in Wasm against the same code native, over bars in memory.
+/// The plugin in Wasm against the same code native, over bars in memory, so reads weigh on
+/// neither side.
+fn bench_compute(
+    rows: &[(&'static str, Bar)],
+    window: TimeRange,
+    wasm: &Path,
+    cache: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
     let memory: Arc<dyn MarketDataReader> = Arc::new(MemoryMarketDataReader::from_stored_rows(
         rows.iter().map(|(symbol, bar)| (*symbol, "1m", *bar)),
     ));
-    let runtime = PluginRuntime::new(Some(&out.path().join("cache")), RuntimeLimits::default())?;
-    let plugin = runtime.load(&wasm)?;
+    let runtime = PluginRuntime::new(Some(cache), RuntimeLimits::default())?;
+    let plugin = runtime.load(wasm)?;
     let params = resolve_params(plugin.info(), &Default::default())?;
-    let window = TimeRange::new(Timestamp::from_micros(START), end)?;
     let units: Vec<UnitOfWork> = SYMBOLS
         .iter()
         .map(|s| UnitOfWork {

@@ -6,6 +6,13 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the system allocator: a job allocates and frees columns of megabytes per
+/// unit, which glibc hands back to the kernel and faults in again, zeroed, for the next unit. Job
+/// benchmark, 2M bars: the same indicators computed natively from 0.155 s to 0.09 s, the Wasm
+/// plugin's run from 0.30 s to 0.24 s.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("CANDLEWICK_LOG").unwrap_or_else(|_| EnvFilter::new("warn")))

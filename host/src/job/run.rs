@@ -190,10 +190,11 @@ fn run_unit(
     })?;
     let output = loaded.plugin.run(Arc::clone(reader), &unit).map_err(|err| err.to_string())?;
     let provenance = provenance(job, &loaded.plugin, &unit);
+    let rows_out = output.table.ts.len();
     let path = writer
-        .write(&info.name, symbol.as_str(), &output.table, &provenance)
+        .write(&info.name, symbol.as_str(), output.table, &provenance)
         .map_err(|err| format!("plugin {} on {symbol}: {:#}", info.name, anyhow::Error::from(err)))?;
-    Ok((path, output.rows_read, output.table.ts.len()))
+    Ok((path, output.rows_read, rows_out))
 }
 
 /// One unit of work: `symbol` over `window`, readable from `warm_up_bars` bars before the window's

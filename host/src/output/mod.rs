@@ -4,5 +4,5 @@
 mod parquet;
 mod text;
 
-pub use parquet::{ParquetWriter, Provenance};
+pub use parquet::{ParquetWriter, Provenance, record_batch, writer_properties};
 pub use text::{text_table, write_csv};
