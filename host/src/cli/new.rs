@@ -59,9 +59,11 @@ const JS: &[TemplateFile] = &[
     ("plugins/js/{{name}}/package.json", include_str!("../../templates/js/package.json")),
     ("plugins/js/{{name}}/package-lock.json", include_str!("../../templates/js/package-lock.json")),
     ("plugins/js/{{name}}/README.md", include_str!("../../templates/js/README.md")),
-    ("plugins/js/{{name}}/wit-stub/register.mjs", include_str!("../../templates/js/wit-stub/register.mjs")),
-    ("plugins/js/{{name}}/wit-stub/hooks.mjs", include_str!("../../templates/js/wit-stub/hooks.mjs")),
-    ("plugins/js/{{name}}/wit-stub/reader.mjs", include_str!("../../templates/js/wit-stub/reader.mjs")),
+    // The reader stub of the native tests: the JavaScript plugins' shared one, copied so that the new
+    // plugin's `npm test` does not depend on where it sits.
+    ("plugins/js/{{name}}/wit-stub/register.mjs", include_str!("../../../plugins/js/wit-stub/register.mjs")),
+    ("plugins/js/{{name}}/wit-stub/hooks.mjs", include_str!("../../../plugins/js/wit-stub/hooks.mjs")),
+    ("plugins/js/{{name}}/wit-stub/reader.mjs", include_str!("../../../plugins/js/wit-stub/reader.mjs")),
     (
         "tests/scenarios/{{name}}-basic/scenario.yaml",
         include_str!("../../templates/js/scenario/scenario.yaml"),
@@ -144,8 +146,8 @@ fn check_name(name: &str) -> anyhow::Result<()> {
             "plugin name {name:?}: expected lowercase letters, digits and dashes, starting with a letter, at most 40 characters"
         );
     }
-    if ["python", "js", "guest-support", "test-support", "target"].contains(&name) {
-        bail!("plugin name {name:?} is reserved: plugins/{name} is taken by the repository");
+    if ["python", "js", "guest-support", "wit-stub", "target"].contains(&name) {
+        bail!("plugin name {name:?} is reserved: a folder of the repository under plugins/ has it");
     }
     Ok(())
 }

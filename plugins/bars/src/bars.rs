@@ -11,7 +11,7 @@
 //!
 //! The sampler is fed one row at a time and holds one bar, so memory is the output's.
 
-use guest_support::{Column, ParamError, ParamSpec, ParamValue, Params, Table, Values, VolumeOverflow};
+use guest_support::{Column, ParamError, ParamSpec, ParamValue, Params, Table, VolumeOverflow};
 
 /// The output columns, in order.
 pub const COLUMNS: [&str; 8] = ["open", "high", "low", "close", "volume", "ticks", "dollar", "end_ts"];
@@ -147,18 +147,17 @@ impl BarSampler {
     /// The bars the threshold closed; the trailing partial bar is dropped.
     pub fn finish(self) -> Table {
         let out = self.out;
-        let column = |name, values| Column { name, values };
         Table {
             ts: out.ts,
             columns: vec![
-                column(COLUMNS[0], Values::Float(out.open)),
-                column(COLUMNS[1], Values::Float(out.high)),
-                column(COLUMNS[2], Values::Float(out.low)),
-                column(COLUMNS[3], Values::Float(out.close)),
-                column(COLUMNS[4], Values::Int(out.volume)),
-                column(COLUMNS[5], Values::Int(out.ticks)),
-                column(COLUMNS[6], Values::Float(out.dollar)),
-                column(COLUMNS[7], Values::Int(out.end_ts)),
+                Column::float(COLUMNS[0], out.open),
+                Column::float(COLUMNS[1], out.high),
+                Column::float(COLUMNS[2], out.low),
+                Column::float(COLUMNS[3], out.close),
+                Column::int(COLUMNS[4], out.volume),
+                Column::int(COLUMNS[5], out.ticks),
+                Column::float(COLUMNS[6], out.dollar),
+                Column::int(COLUMNS[7], out.end_ts),
             ],
         }
     }

@@ -12,7 +12,7 @@
 //! Once the window is over and no event is open nothing more can change, and [`EventSampler::push`]
 //! says so, so the reader can stop early instead of reading up to the as-of time.
 
-use guest_support::{Column, ParamError, ParamSpec, ParamValue, Params, Table, Values, Window};
+use guest_support::{Column, ParamError, ParamSpec, ParamValue, Params, Table, Window};
 use std::fmt;
 use std::ops::ControlFlow;
 
@@ -139,15 +139,14 @@ impl EventSampler {
         for outcome in self.labeler.finish() {
             out.resolve(outcome);
         }
-        let column = |name, values| Column { name, values };
         Table {
             ts: out.ts,
             columns: vec![
-                column(COLUMNS[0], Values::Int(out.label)),
-                column(COLUMNS[1], Values::Float(out.ret)),
-                column(COLUMNS[2], Values::Int(out.t1)),
-                column(COLUMNS[3], Values::Int(out.barrier)),
-                column(COLUMNS[4], Values::Int(out.resolved)),
+                Column::int(COLUMNS[0], out.label),
+                Column::float(COLUMNS[1], out.ret),
+                Column::int(COLUMNS[2], out.t1),
+                Column::int(COLUMNS[3], out.barrier),
+                Column::int(COLUMNS[4], out.resolved),
             ],
         }
     }

@@ -2,17 +2,18 @@
 //! with the triple-barrier method, on closes only.
 //!
 //! This file only wires the WIT bindings to the plain-Rust pieces, which test natively: `events`
-//! (the sampler), `cusum` (the filter), `barrier` (the labels), `convert` (WIT ↔ plain values).
+//! (the sampler), `cusum` (the filter), `barrier` (the labels); through `guest-support`'s glue
+//! (parameters, the streamed read, the output table).
 
 mod barrier;
-mod convert;
 mod cusum;
 mod events;
 
-use guest_support::{BATCH_ROWS, BatchCheck, Params, Window};
+use std::ops::ControlFlow;
+
+use guest_support::Window;
 
 use crate::bindings::candlewick::market_data::plugin::{PluginError, PluginInfo, Table, UnitOfWork};
-use crate::bindings::candlewick::market_data::reader;
 use crate::bindings::candlewick::market_data::types::{Fields, TimeRange};
 use crate::events::{COLUMNS, Config, EventSampler};
 
@@ -20,6 +21,11 @@ use crate::events::{COLUMNS, Config, EventSampler};
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
     wit_bindgen::generate!({ world: "sampler", path: "../../wit" });
+}
+
+/// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.
+mod glue {
+    guest_support::plugin_glue!(crate::bindings);
 }
 
 // wit-bindgen's `export!` expands to the component's entry points: `#[unsafe(export_name)]`
@@ -41,7 +47,7 @@ impl bindings::Guest for Events {
             version: env!("CARGO_PKG_VERSION").into(),
             description:
                 "symmetric CUSUM filter events on log returns, labelled by triple barriers on closes".into(),
-            params: events::param_specs().iter().map(convert::param_spec_to_wit).collect(),
+            params: events::param_specs().iter().map(glue::param_spec_to_wit).collect(),
             outputs: COLUMNS.iter().map(|name| name.to_string()).collect(),
             // The close before the window's first bar, for its return.
             warm_up_bars: 1,
@@ -50,25 +56,21 @@ impl bindings::Guest for Events {
 
     fn sample(unit: UnitOfWork) -> Result<Table, PluginError> {
         let specs = events::param_specs();
-        let params = Params::parse(&specs, unit.params.into_iter().map(convert::param_from_wit))
-            .map_err(convert::invalid_params)?;
+        let params = glue::params(&specs, &unit.params)?;
         let window = Window { start: unit.window.start, end: unit.window.end };
-        let mut sampler = EventSampler::new(Config::new(&params).map_err(convert::invalid_params)?, window);
+        let mut sampler = EventSampler::new(Config::new(&params).map_err(glue::invalid_params)?, window);
 
         // From the warm-up (the close before the window) up to the as-of time for the labels'
         // look-forward; the sampler stops the read as soon as no later bar can matter.
         let range = TimeRange { start: unit.warm_up_from.min(window.start), end: unit.as_of };
-        let cursor = reader::open_range(&unit.symbol, unit.timeframe, range, Fields::CLOSE, BATCH_ROWS)
-            .map_err(PluginError::Read)?;
-        let mut check = BatchCheck::default();
-        'read: while let Some(batch) = cursor.next_batch().map_err(PluginError::Read)? {
-            check.check(&batch.ts, &[("close", batch.close.len())]).map_err(convert::failed)?;
+        glue::read_batches(&unit, range, Fields::CLOSE, |batch| {
             for (&ts, &close) in batch.ts.iter().zip(&batch.close) {
-                if sampler.push(ts, close).map_err(convert::failed)?.is_break() {
-                    break 'read;
+                if sampler.push(ts, close).map_err(glue::failed)?.is_break() {
+                    return Ok(ControlFlow::Break(()));
                 }
             }
-        }
-        Ok(convert::table_to_wit(sampler.finish()))
+            Ok(ControlFlow::Continue(()))
+        })?;
+        Ok(glue::table_to_wit(sampler.finish()))
     }
 }

@@ -32,7 +32,7 @@ pub fn fused_multiply_add(x: f64, y: f64, z: f64) -> f64 {
 macro_rules! export_fma {
     () => {
         #[cfg(target_arch = "wasm32")]
-        #[allow(unsafe_code)]
+        #[allow(unsafe_code, reason = "defining the C symbol `fma` takes `#[unsafe(no_mangle)]`")]
         mod fused_multiply_add_symbol {
             /// The C library's `fma`, which `f64::mul_add` calls on Wasm.
             // SAFETY: `fma` has the C signature and meaning this definition gives it.

@@ -1,23 +1,26 @@
-//! Plain-Rust helpers the sampler plugins (`resample`, `bars`, `events`) share.
+//! The toolkit every Rust plugin (`indicators`, `resample`, `bars`, `events`, and those
+//! `candlewick new --lang rust` makes) builds on: parameters, output tables, streamed reads.
 //!
 //! Nothing here knows the WIT bindings: wit-bindgen generates types per crate. Each plugin
-//! expands [`plugin_convert!`] against its own bindings to convert parameters and output to and
-//! from the plain values below. Everything here is testable with a native `cargo test`.
+//! expands [`plugin_glue!`] against its own bindings for the conversions to and from the plain
+//! values below and for the streamed read. Everything else is plain Rust, testable with a native
+//! `cargo test`.
 //!
 //! - [`params`]: declared parameters, checked once per unit of work.
-//! - [`batch`]: the streamed-read batch size, and checks on each batch the reader returns.
+//! - [`batch`]: the batch size of streamed reads ([`BATCH_ROWS`], and why), the checks on each
+//!   batch the reader returns, and joining batches into whole columns.
 //! - [`window`]: the unit's inclusive window.
-//! - [`table`]: a sampler's output table.
+//! - [`table`]: a plugin's output table and its columns.
 //! - [`fma`]: [`export_fma!`], a fast exact `fma` for plugins whose code calls `f64::mul_add`.
 
 pub mod batch;
-mod convert;
 pub mod fma;
+mod glue;
 pub mod params;
 pub mod table;
 pub mod window;
 
-pub use batch::{BATCH_ROWS, BatchCheck, BatchError};
+pub use batch::{BATCH_ROWS, BatchCheck, BatchError, join};
 pub use params::{ParamError, ParamSpec, ParamValue, Params};
 pub use table::{Column, Table, Values, VolumeOverflow};
 pub use window::Window;

@@ -1,7 +1,8 @@
-//! A sampler's output as plain values: a timestamp column and named value columns.
+//! A plugin's output as plain values: a timestamp column and named value columns.
 //!
-//! Each plugin converts this to its generated WIT `table` in one place; the algorithms build it
-//! and tests inspect it without the bindings.
+//! The algorithms build it ([`Column::float`], [`Column::int`]) and tests inspect it
+//! ([`Table::floats`], [`Table::ints`]) without the bindings; [`plugin_glue!`](crate::plugin_glue)'s
+//! `table_to_wit` hands it to the host.
 
 /// One column's values.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,18 @@ pub struct Column {
     pub values: Values,
 }
 
+impl Column {
+    /// A column of real numbers.
+    pub fn float(name: &'static str, values: Vec<f64>) -> Column {
+        Column { name, values: Values::Float(values) }
+    }
+
+    /// A column of whole numbers.
+    pub fn int(name: &'static str, values: Vec<i64>) -> Column {
+        Column { name, values: Values::Int(values) }
+    }
+}
+
 /// Row times (µs since the Unix epoch, UTC) and named columns of the same length.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Table {
@@ -51,6 +64,28 @@ impl Table {
         self.columns.iter().map(|column| column.name).collect()
     }
 
+    /// The values of the float column `name`. Asking for a column the plugin does not return, or
+    /// for an int column, is a bug in the caller: it panics.
+    pub fn floats(&self, name: &str) -> &[f64] {
+        match &self.column(name).values {
+            Values::Float(values) => values,
+            Values::Int(_) => panic!("column {name:?} holds ints, not floats"),
+        }
+    }
+
+    /// The values of the int column `name`; panics like [`Table::floats`].
+    pub fn ints(&self, name: &str) -> &[i64] {
+        match &self.column(name).values {
+            Values::Int(values) => values,
+            Values::Float(_) => panic!("column {name:?} holds floats, not ints"),
+        }
+    }
+
+    fn column(&self, name: &str) -> &Column {
+        let found = self.columns.iter().find(|column| column.name == name);
+        found.unwrap_or_else(|| panic!("no column {name:?} (the table has {:?})", self.names()))
+    }
+
     /// Whether the table keeps the WIT `table` promises: timestamps strictly ascending, every
     /// column one value per row, names unique.
     pub fn is_well_formed(&self) -> bool {
@@ -59,27 +94,6 @@ impl Table {
         let names = self.names();
         let unique = names.iter().enumerate().all(|(i, name)| !names[..i].contains(name));
         ascending && lengths && unique
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn column(name: &'static str, len: usize) -> Column {
-        Column { name, values: Values::Int(vec![0; len]) }
-    }
-
-    #[test]
-    fn is_well_formed_accepts_empty_table() {
-        assert!(Table { ts: vec![], columns: vec![column("a", 0)] }.is_well_formed());
-    }
-
-    #[test]
-    fn is_well_formed_rejects_repeated_ts_short_column_and_duplicate_name() {
-        assert!(!Table { ts: vec![1, 1], columns: vec![column("a", 2)] }.is_well_formed());
-        assert!(!Table { ts: vec![1, 2], columns: vec![column("a", 1)] }.is_well_formed());
-        assert!(!Table { ts: vec![1], columns: vec![column("a", 1), column("a", 1)] }.is_well_formed());
     }
 }
 
@@ -106,3 +120,38 @@ impl std::fmt::Display for VolumeOverflow {
 }
 
 impl std::error::Error for VolumeOverflow {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(name: &'static str, len: usize) -> Column {
+        Column { name, values: Values::Int(vec![0; len]) }
+    }
+
+    #[test]
+    fn is_well_formed_accepts_empty_table() {
+        assert!(Table { ts: vec![], columns: vec![column("a", 0)] }.is_well_formed());
+    }
+
+    #[test]
+    fn floats_and_ints_find_columns_by_name() {
+        let table =
+            Table { ts: vec![1], columns: vec![Column::float("a", vec![0.5]), Column::int("b", vec![7])] };
+        assert_eq!(table.floats("a"), [0.5]);
+        assert_eq!(table.ints("b"), [7]);
+    }
+
+    #[test]
+    #[should_panic(expected = "holds ints")]
+    fn floats_of_an_int_column_panics() {
+        Table { ts: vec![], columns: vec![Column::int("b", vec![])] }.floats("b");
+    }
+
+    #[test]
+    fn is_well_formed_rejects_repeated_ts_short_column_and_duplicate_name() {
+        assert!(!Table { ts: vec![1, 1], columns: vec![column("a", 2)] }.is_well_formed());
+        assert!(!Table { ts: vec![1, 2], columns: vec![column("a", 1)] }.is_well_formed());
+        assert!(!Table { ts: vec![1], columns: vec![column("a", 1), column("a", 1)] }.is_well_formed());
+    }
+}

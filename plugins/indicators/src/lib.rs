@@ -7,16 +7,14 @@
 //! the window. Values where an indicator has not warmed up are NaN.
 //!
 //! The math ([`params`], [`compute`], [`returns`], [`table`]) does not touch the generated bindings,
-//! so it is tested natively; `component` wires bindings → params → compute, `convert` maps WIT
-//! types to ours and `reader` does the streamed read.
+//! so it is tested natively; `component` wires bindings → params → read → compute, with
+//! `guest-support`'s parameters, tables and streamed read (`glue`, below).
 
 // TA-Lib's EMA and MACD call `f64::mul_add` on every bar: one instruction rather than the C
 // library's software `fma`.
 guest_support::export_fma!();
 
 mod component;
-mod convert;
-mod reader;
 
 pub mod compute;
 pub mod params;
@@ -26,7 +24,12 @@ pub mod table;
 /// The generated bindings of world `feature-builder`; private, like any glue.
 // A generated canonical-ABI shim takes nine flattened raw arguments (strings, records and flags
 // become several each); clippy's limit of seven is for code people write.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
     wit_bindgen::generate!({ world: "feature-builder", path: "../../wit" });
+}
+
+/// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.
+mod glue {
+    guest_support::plugin_glue!(crate::bindings);
 }

@@ -1,63 +1,14 @@
-//! The plugin's parameters: their specs with defaults, parsing from the job's name/value list, and
-//! validation.
+//! The plugin's parameters: their specs with defaults, and the checks beyond their types.
 //!
-//! Independent of the generated bindings so it can be unit-tested natively; `component.rs` converts
-//! the WIT `param-value` into [`Value`]. Every period is bounded by [`MAX_PERIOD_BARS`], and the
-//! lower bounds are the ones TA-Lib itself enforces, so a job that passes validation never makes
-//! TA-Lib answer `BadParam`.
+//! `guest_support::Params` checks a job's parameters against [`param_specs`] (names, types,
+//! defaults); [`Params::new`] takes them from there into the typed [`Params`] TA-Lib is called with,
+//! checking the ranges. Every period is bounded by [`MAX_PERIOD_BARS`], and the lower bounds are
+//! the ones TA-Lib itself enforces, so a job that passes never makes TA-Lib answer `BadParam`.
 
-use std::fmt;
+use guest_support::{ParamError, ParamSpec, ParamValue};
 
 /// The longest period, in bars, any parameter accepts: TA-Lib's own upper bound for every period.
 pub const MAX_PERIOD_BARS: i64 = 100_000;
-
-/// A parameter value, as the job sets it (the WIT `param-value` without the bindings).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// A whole number.
-    Int(i64),
-    /// A real number.
-    Float(f64),
-    /// Text.
-    Text(String),
-    /// A switch.
-    Boolean(bool),
-}
-
-/// As messages show a value: its type, then the value (`float 14`).
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Int(v) => write!(f, "int {v}"),
-            Value::Float(v) => write!(f, "float {v}"),
-            Value::Text(v) => write!(f, "text {v:?}"),
-            Value::Boolean(v) => write!(f, "boolean {v}"),
-        }
-    }
-}
-
-/// One parameter the plugin accepts, as `describe` reports it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParamSpec {
-    /// Its snake_case name.
-    pub name: &'static str,
-    /// Its default; the case is the parameter's type.
-    pub default: Value,
-    /// One line on what it does, with its unit.
-    pub description: &'static str,
-}
-
-/// A parameter the job got wrong; the message names it and the expectation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidParams(pub String);
-
-impl fmt::Display for InvalidParams {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InvalidParams {}
 
 /// Validated parameters. Periods are `i32` because that is what TA-Lib takes; validation keeps them
 /// within `1..=MAX_PERIOD_BARS`, so the conversion never truncates.
@@ -142,15 +93,15 @@ const SPECS: [Spec; 10] = [
 ];
 
 /// The parameters `describe` reports, with their defaults.
-pub fn specs() -> Vec<ParamSpec> {
+pub fn param_specs() -> Vec<ParamSpec> {
     let mut defaults = Params::default();
     SPECS
         .iter()
         .map(|spec| ParamSpec {
             name: spec.name,
             default: match spec.slot {
-                Slot::Period { field, .. } => Value::Int(i64::from(*field(&mut defaults))),
-                Slot::Stddev { field } => Value::Float(*field(&mut defaults)),
+                Slot::Period { field, .. } => ParamValue::Int(i64::from(*field(&mut defaults))),
+                Slot::Stddev { field } => ParamValue::Float(*field(&mut defaults)),
             },
             description: spec.description,
         })
@@ -158,32 +109,22 @@ pub fn specs() -> Vec<ParamSpec> {
 }
 
 impl Params {
-    /// Parameters from the job's list, starting from the defaults: an unknown name, a name given
-    /// twice, a value of the wrong type or out of range is an error naming the parameter.
-    pub fn parse<'a>(given: impl IntoIterator<Item = (&'a str, &'a Value)>) -> Result<Params, InvalidParams> {
+    /// The job's parameters, already checked against [`param_specs`]: a value out of its range,
+    /// or `macd_fast` not below `macd_slow`, is an error naming the parameter.
+    pub fn new(given: &guest_support::Params<'_>) -> Result<Params, ParamError> {
         let mut params = Params::default();
-        // A list, not a hash set: std's `RandomState` would make the component import a WASI
-        // random source, for at most ten names.
-        let mut seen: Vec<&str> = Vec::with_capacity(SPECS.len());
-        for (name, value) in given {
-            let Some(spec) = SPECS.iter().find(|s| s.name == name) else {
-                let known: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
-                return Err(InvalidParams(format!(
-                    "unknown parameter \"{name}\" (expected one of {})",
-                    known.join(", ")
-                )));
-            };
-            if seen.contains(&name) {
-                return Err(InvalidParams(format!("parameter \"{name}\" is given more than once")));
-            }
-            seen.push(name);
+        for spec in &SPECS {
             match spec.slot {
-                Slot::Period { min, field } => *field(&mut params) = parse_period(name, min, value)?,
-                Slot::Stddev { field } => *field(&mut params) = parse_stddev(name, value)?,
+                Slot::Period { min, field } => {
+                    *field(&mut params) = period_in_range(spec.name, min, given.int(spec.name))?
+                }
+                Slot::Stddev { field } => {
+                    *field(&mut params) = positive_stddev(spec.name, given.float(spec.name))?
+                }
             }
         }
         if params.macd_fast >= params.macd_slow {
-            return Err(InvalidParams(format!(
+            return Err(ParamError::new(format!(
                 "macd_fast {} must be below macd_slow {}",
                 params.macd_fast, params.macd_slow
             )));
@@ -192,12 +133,9 @@ impl Params {
     }
 }
 
-fn parse_period(name: &str, min: i64, value: &Value) -> Result<i32, InvalidParams> {
-    let Value::Int(v) = *value else {
-        return Err(InvalidParams(format!("parameter \"{name}\" must be an int, got {value}")));
-    };
+fn period_in_range(name: &str, min: i64, v: i64) -> Result<i32, ParamError> {
     if !(min..=MAX_PERIOD_BARS).contains(&v) {
-        return Err(InvalidParams(format!(
+        return Err(ParamError::new(format!(
             "parameter \"{name}\" is {v} (expected {min}..={MAX_PERIOD_BARS} bars)"
         )));
     }
@@ -205,12 +143,11 @@ fn parse_period(name: &str, min: i64, value: &Value) -> Result<i32, InvalidParam
     Ok(v as i32)
 }
 
-fn parse_stddev(name: &str, value: &Value) -> Result<f64, InvalidParams> {
-    let Value::Float(v) = *value else {
-        return Err(InvalidParams(format!("parameter \"{name}\" must be a float, got {value}")));
-    };
+fn positive_stddev(name: &str, v: f64) -> Result<f64, ParamError> {
     if !(v.is_finite() && v > 0.0) {
-        return Err(InvalidParams(format!("parameter \"{name}\" is {v} (expected a finite number above 0)")));
+        return Err(ParamError::new(format!(
+            "parameter \"{name}\" is {v} (expected a finite number above 0)"
+        )));
     }
     Ok(v)
 }
@@ -219,12 +156,15 @@ fn parse_stddev(name: &str, value: &Value) -> Result<f64, InvalidParams> {
 mod tests {
     use super::*;
 
-    fn parse(given: &[(&str, Value)]) -> Result<Params, InvalidParams> {
-        Params::parse(given.iter().map(|(n, v)| (*n, v)))
+    /// `given` checked as `build` checks a unit's parameters.
+    fn parse(given: &[(&str, ParamValue)]) -> Result<Params, ParamError> {
+        let specs = param_specs();
+        let given = given.iter().map(|(name, value)| (name.to_string(), value.clone()));
+        Params::new(&guest_support::Params::parse(&specs, given)?)
     }
 
-    fn message(given: &[(&str, Value)]) -> String {
-        parse(given).expect_err("expected invalid params").0
+    fn message(given: &[(&str, ParamValue)]) -> String {
+        parse(given).expect_err("expected invalid params").to_string()
     }
 
     #[test]
@@ -235,11 +175,11 @@ mod tests {
     #[test]
     fn parse_sets_each_given_value() {
         let params = parse(&[
-            ("sma_period", Value::Int(5)),
-            ("macd_fast", Value::Int(3)),
-            ("macd_slow", Value::Int(7)),
-            ("bb_stddev", Value::Float(1.5)),
-            ("volatility_window", Value::Int(2)),
+            ("sma_period", ParamValue::Int(5)),
+            ("macd_fast", ParamValue::Int(3)),
+            ("macd_slow", ParamValue::Int(7)),
+            ("bb_stddev", ParamValue::Float(1.5)),
+            ("volatility_window", ParamValue::Int(2)),
         ])
         .unwrap();
         assert_eq!(
@@ -257,7 +197,7 @@ mod tests {
 
     #[test]
     fn parse_rejects_unknown_name() {
-        let msg = message(&[("sma_len", Value::Int(5))]);
+        let msg = message(&[("sma_len", ParamValue::Int(5))]);
         assert!(msg.starts_with("unknown parameter \"sma_len\" (expected one of sma_period, "), "{msg}");
         assert!(msg.contains("bb_stddev"), "{msg}");
     }
@@ -265,27 +205,28 @@ mod tests {
     #[test]
     fn parse_rejects_float_for_period() {
         assert_eq!(
-            message(&[("rsi_period", Value::Float(14.0))]),
+            message(&[("rsi_period", ParamValue::Float(14.0))]),
             "parameter \"rsi_period\" must be an int, got float 14"
         );
     }
 
     #[test]
-    fn parse_rejects_int_for_stddev() {
+    fn parse_takes_int_for_stddev_as_that_float() {
+        // guest-support's rule, and the host's for job files: an int where a float is declared.
         assert_eq!(
-            message(&[("bb_stddev", Value::Int(2))]),
-            "parameter \"bb_stddev\" must be a float, got int 2"
+            parse(&[("bb_stddev", ParamValue::Int(2))]),
+            Ok(Params { bb_stddev: 2.0, ..Params::default() })
         );
     }
 
     #[test]
     fn parse_rejects_text_and_boolean() {
         assert_eq!(
-            message(&[("atr_period", Value::Text("14".into()))]),
+            message(&[("atr_period", ParamValue::Text("14".into()))]),
             "parameter \"atr_period\" must be an int, got text \"14\""
         );
         assert_eq!(
-            message(&[("bb_stddev", Value::Boolean(true))]),
+            message(&[("bb_stddev", ParamValue::Boolean(true))]),
             "parameter \"bb_stddev\" must be a float, got boolean true"
         );
     }
@@ -293,15 +234,15 @@ mod tests {
     #[test]
     fn parse_rejects_period_below_minimum() {
         assert_eq!(
-            message(&[("sma_period", Value::Int(0))]),
+            message(&[("sma_period", ParamValue::Int(0))]),
             "parameter \"sma_period\" is 0 (expected 1..=100000 bars)"
         );
         assert_eq!(
-            message(&[("rsi_period", Value::Int(1))]),
+            message(&[("rsi_period", ParamValue::Int(1))]),
             "parameter \"rsi_period\" is 1 (expected 2..=100000 bars)"
         );
         assert_eq!(
-            message(&[("bb_period", Value::Int(-3))]),
+            message(&[("bb_period", ParamValue::Int(-3))]),
             "parameter \"bb_period\" is -3 (expected 2..=100000 bars)"
         );
     }
@@ -309,21 +250,21 @@ mod tests {
     #[test]
     fn parse_rejects_period_above_maximum() {
         assert_eq!(
-            message(&[("ema_period", Value::Int(i64::from(i32::MAX) + 1))]),
+            message(&[("ema_period", ParamValue::Int(i64::from(i32::MAX) + 1))]),
             "parameter \"ema_period\" is 2147483648 (expected 1..=100000 bars)"
         );
     }
 
     #[test]
     fn parse_rejects_fast_not_below_slow() {
-        assert_eq!(message(&[("macd_fast", Value::Int(26))]), "macd_fast 26 must be below macd_slow 26");
-        assert_eq!(message(&[("macd_slow", Value::Int(5))]), "macd_fast 12 must be below macd_slow 5");
+        assert_eq!(message(&[("macd_fast", ParamValue::Int(26))]), "macd_fast 26 must be below macd_slow 26");
+        assert_eq!(message(&[("macd_slow", ParamValue::Int(5))]), "macd_fast 12 must be below macd_slow 5");
     }
 
     #[test]
     fn parse_rejects_non_positive_or_non_finite_stddev() {
         for v in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let msg = message(&[("bb_stddev", Value::Float(v))]);
+            let msg = message(&[("bb_stddev", ParamValue::Float(v))]);
             assert_eq!(msg, format!("parameter \"bb_stddev\" is {v} (expected a finite number above 0)"));
         }
     }
@@ -331,36 +272,36 @@ mod tests {
     #[test]
     fn parse_rejects_duplicate_name() {
         assert_eq!(
-            message(&[("sma_period", Value::Int(5)), ("sma_period", Value::Int(6))]),
-            "parameter \"sma_period\" is given more than once"
+            message(&[("sma_period", ParamValue::Int(5)), ("sma_period", ParamValue::Int(6))]),
+            "parameter \"sma_period\" is set twice (expected it at most once)"
         );
     }
 
     #[test]
     fn specs_list_every_parameter_with_its_default() {
-        let specs = specs();
-        let pairs: Vec<(&str, Value)> = specs.iter().map(|s| (s.name, s.default.clone())).collect();
+        let specs = param_specs();
+        let pairs: Vec<(&str, ParamValue)> = specs.iter().map(|s| (s.name, s.default.clone())).collect();
         assert_eq!(
             pairs,
             vec![
-                ("sma_period", Value::Int(20)),
-                ("ema_period", Value::Int(20)),
-                ("rsi_period", Value::Int(14)),
-                ("macd_fast", Value::Int(12)),
-                ("macd_slow", Value::Int(26)),
-                ("macd_signal", Value::Int(9)),
-                ("atr_period", Value::Int(14)),
-                ("bb_period", Value::Int(20)),
-                ("bb_stddev", Value::Float(2.0)),
-                ("volatility_window", Value::Int(20)),
+                ("sma_period", ParamValue::Int(20)),
+                ("ema_period", ParamValue::Int(20)),
+                ("rsi_period", ParamValue::Int(14)),
+                ("macd_fast", ParamValue::Int(12)),
+                ("macd_slow", ParamValue::Int(26)),
+                ("macd_signal", ParamValue::Int(9)),
+                ("atr_period", ParamValue::Int(14)),
+                ("bb_period", ParamValue::Int(20)),
+                ("bb_stddev", ParamValue::Float(2.0)),
+                ("volatility_window", ParamValue::Int(20)),
             ]
         );
     }
 
     #[test]
     fn specs_defaults_parse_back_to_defaults() {
-        let specs = specs();
-        let parsed = Params::parse(specs.iter().map(|s| (s.name, &s.default)));
-        assert_eq!(parsed, Ok(Params::default()));
+        let specs = param_specs();
+        let given: Vec<(&str, ParamValue)> = specs.iter().map(|s| (s.name, s.default.clone())).collect();
+        assert_eq!(parse(&given), Ok(Params::default()));
     }
 }

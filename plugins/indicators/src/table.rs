@@ -4,7 +4,9 @@
 //! The warm-up bars (before `window.start`) feed the indicators' look-back but are not the unit's to
 //! report: another unit, or nobody, owns those timestamps.
 
-use crate::compute::{ComputeError, Features, Prices, compute};
+use guest_support::{Column, Table};
+
+use crate::compute::{ComputeError, Prices, compute};
 use crate::params::Params;
 
 /// The bars of one unit, as columns, ascending by timestamp (microseconds since the Unix epoch, UTC).
@@ -16,27 +18,18 @@ pub struct Bars {
     pub low: Vec<f64>,
 }
 
-/// What `build` returns: the window's timestamps and one column per feature, of the same length.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeatureTable {
-    pub ts: Vec<i64>,
-    pub columns: Features,
-}
-
-/// The features of every bar with `ts >= window_start`, computed over all of `bars`.
-pub fn features_in_window(
-    bars: &Bars,
-    window_start: i64,
-    params: &Params,
-) -> Result<FeatureTable, ComputeError> {
+/// What `build` returns: the timestamps of every bar with `ts >= window_start` and one float
+/// column per feature ([`crate::compute::OUTPUTS`], in order), computed over all of `bars`.
+pub fn features_in_window(bars: &Bars, window_start: i64, params: &Params) -> Result<Table, ComputeError> {
     let prices = Prices { close: &bars.close, high: &bars.high, low: &bars.low };
-    let mut columns = compute(prices, params)?;
+    let features = compute(prices, params)?;
     // Bars are ascending, so the window is a suffix.
     let first = bars.ts.partition_point(|&ts| ts < window_start);
-    for (_, values) in &mut columns {
+    let columns = features.into_iter().map(|(name, mut values)| {
         values.drain(..first);
-    }
-    Ok(FeatureTable { ts: bars.ts[first..].to_vec(), columns })
+        Column::float(name, values)
+    });
+    Ok(Table { ts: bars.ts[first..].to_vec(), columns: columns.collect() })
 }
 
 #[cfg(test)]
@@ -62,9 +55,8 @@ mod tests {
         let start = bars.ts[40];
         let table = features_in_window(&bars, start, &Params::default()).unwrap();
         assert_eq!(table.ts, bars.ts[40..]);
-        let names: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
-        assert_eq!(names, OUTPUTS);
-        assert!(table.columns.iter().all(|(_, v)| v.len() == 60));
+        assert_eq!(table.names(), OUTPUTS);
+        assert!(OUTPUTS.iter().all(|name| table.floats(name).len() == 60));
     }
 
     #[test]
@@ -72,8 +64,9 @@ mod tests {
         let bars = bars(100);
         let whole = features_in_window(&bars, i64::MIN, &Params::default()).unwrap();
         let window = features_in_window(&bars, bars.ts[33], &Params::default()).unwrap();
-        for ((name, all), (_, tail)) in whole.columns.iter().zip(&window.columns) {
-            assert_eq!(&all[33..], tail.as_slice(), "{name}");
+        for name in OUTPUTS {
+            let (all, tail) = (whole.floats(name), window.floats(name));
+            assert_eq!(&all[33..], tail, "{name}");
             // With the default warm-up of 33 bars, every feature has a value from the window's start.
             assert!(tail.iter().all(|v| v.is_finite()), "{name}: {tail:?}");
         }
@@ -91,7 +84,7 @@ mod tests {
         let bars = bars(10);
         let table = features_in_window(&bars, bars.ts[9] + 1, &Params::default()).unwrap();
         assert!(table.ts.is_empty());
-        assert!(table.columns.iter().all(|(_, v)| v.is_empty()));
+        assert!(OUTPUTS.iter().all(|name| table.floats(name).is_empty()));
     }
 
     #[test]

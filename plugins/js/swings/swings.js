@@ -4,7 +4,7 @@
 //
 // One module, as componentize-js takes a single file: first the zig-zag and the parameter check,
 // which touch no WIT type and are exported for the native tests too (swings.test.js, with the
-// reader stubbed by wit-stub/), then the component's exports and their glue. How jco maps the WIT types
+// reader stubbed by ../wit-stub/), then the component's exports and their glue. How jco maps the WIT types
 // (checked with jco 1.24.6 / componentize-js 0.23.0):
 //   - s64 (timestamps, volumes, int params) is a BigInt; list<s64> arrives as a BigInt64Array
 //     and list<f64> as a Float64Array; either a typed array or a plain array may be returned;
@@ -20,8 +20,10 @@ const NAME = 'swings';
 const VERSION = '0.1.0';
 const OUTPUTS = ['pivot_price', 'direction', 'bars_since_pivot'];
 
-// Bars per cursor batch: 16,384 bars of a timestamp and three prices are 512 KiB on the host
-// side, and a year of minute bars (~525,600) is 33 host calls.
+// Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
+// in plugins/guest-support/src/batch.rs): the host's own default cap on a batch, so asking for more
+// gains nothing; at most 768 KiB of columns a call; a year of minute bars in 33 calls. Written here,
+// not imported, because componentize-js takes a single module.
 const BATCH_ROWS = 16384;
 
 // ---- The zig-zag (README.md defines the rules; the comments point at them) ----

@@ -1,5 +1,5 @@
 // Native tests: `npm test` in this folder (node --test, with the WIT reader import served by
-// wit-stub/reader.mjs). The zig-zag on hand-made bars, then the exports over the stub.
+// ../wit-stub/reader.mjs). The zig-zag on hand-made bars, then the exports over the stub.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,10 +1,8 @@
-//! Conversions between the generated WIT types and `guest-support`'s plain values, plus the
-//! unit's timeframe.
+//! The unit's timeframe as a plain value (the rest of the WIT glue is `guest-support`'s, in
+//! `lib.rs`).
 
 use crate::bindings::candlewick::market_data::types::Timeframe as WitTimeframe;
 use crate::timeframe::Timeframe;
-
-guest_support::plugin_convert!(crate::bindings::candlewick::market_data::plugin);
 
 /// The unit's timeframe as a plain value.
 pub fn timeframe_from_wit(timeframe: WitTimeframe) -> Timeframe {

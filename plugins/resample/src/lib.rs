@@ -3,7 +3,8 @@
 //!
 //! This file only wires the WIT bindings to the plain-Rust pieces, which test natively:
 //! `resample` (the aggregation and completeness rules), `clock` and `calendar` (period
-//! boundaries), `timeframe` (labels and lengths), `convert` (WIT ↔ plain values).
+//! boundaries), `timeframe` (labels and lengths), `convert` (the unit's timeframe); through
+//! `guest-support`'s glue (parameters, the streamed read, the output table).
 
 mod calendar;
 mod clock;
@@ -11,10 +12,11 @@ mod convert;
 mod resample;
 mod timeframe;
 
-use guest_support::{BATCH_ROWS, BatchCheck, Params, Window};
+use std::ops::ControlFlow;
+
+use guest_support::Window;
 
 use crate::bindings::candlewick::market_data::plugin::{PluginError, PluginInfo, Table, UnitOfWork};
-use crate::bindings::candlewick::market_data::reader;
 use crate::bindings::candlewick::market_data::types::{Fields, TimeRange};
 use crate::resample::{Bar, COLUMNS, Config, Resampler};
 
@@ -22,6 +24,11 @@ use crate::resample::{Bar, COLUMNS, Config, Resampler};
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
     wit_bindgen::generate!({ world: "sampler", path: "../../wit" });
+}
+
+/// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.
+mod glue {
+    guest_support::plugin_glue!(crate::bindings);
 }
 
 // wit-bindgen's `export!` expands to the component's entry points: `#[unsafe(export_name)]`
@@ -43,7 +50,7 @@ impl bindings::Guest for Resample {
             version: env!("CARGO_PKG_VERSION").into(),
             description: "clock resampling to a higher timeframe: OHLCV per UTC period, stamped at its start"
                 .into(),
-            params: resample::param_specs().iter().map(convert::param_spec_to_wit).collect(),
+            params: resample::param_specs().iter().map(glue::param_spec_to_wit).collect(),
             outputs: COLUMNS.iter().map(|name| name.to_string()).collect(),
             warm_up_bars: 0,
         }
@@ -51,28 +58,16 @@ impl bindings::Guest for Resample {
 
     fn sample(unit: UnitOfWork) -> Result<Table, PluginError> {
         let specs = resample::param_specs();
-        let params = Params::parse(&specs, unit.params.into_iter().map(convert::param_from_wit))
-            .map_err(convert::invalid_params)?;
+        let params = glue::params(&specs, &unit.params)?;
         let window = Window { start: unit.window.start, end: unit.window.end };
         let source = convert::timeframe_from_wit(unit.timeframe);
         let mut resampler =
-            Resampler::new(Config::new(&params, source, window).map_err(convert::invalid_params)?);
+            Resampler::new(Config::new(&params, source, window).map_err(glue::invalid_params)?);
 
         // Only the window: a period reaching before its start is incomplete whatever came before.
         let fields = Fields::OPEN | Fields::HIGH | Fields::LOW | Fields::CLOSE | Fields::VOLUME;
         let range = TimeRange { start: window.start, end: window.end };
-        let cursor = reader::open_range(&unit.symbol, unit.timeframe, range, fields, BATCH_ROWS)
-            .map_err(PluginError::Read)?;
-        let mut check = BatchCheck::default();
-        while let Some(batch) = cursor.next_batch().map_err(PluginError::Read)? {
-            let columns = [
-                ("open", batch.open.len()),
-                ("high", batch.high.len()),
-                ("low", batch.low.len()),
-                ("close", batch.close.len()),
-                ("volume", batch.volume.len()),
-            ];
-            check.check(&batch.ts, &columns).map_err(convert::failed)?;
+        glue::read_batches(&unit, range, fields, |batch| {
             for i in 0..batch.ts.len() {
                 let bar = Bar {
                     ts: batch.ts[i],
@@ -82,9 +77,10 @@ impl bindings::Guest for Resample {
                     close: batch.close[i],
                     volume: batch.volume[i],
                 };
-                resampler.push(bar).map_err(convert::failed)?;
+                resampler.push(bar).map_err(glue::failed)?;
             }
-        }
-        Ok(convert::table_to_wit(resampler.finish()))
+            Ok(ControlFlow::Continue(()))
+        })?;
+        Ok(glue::table_to_wit(resampler.finish()))
     }
 }

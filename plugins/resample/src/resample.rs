@@ -10,9 +10,7 @@
 //!
 //! The resampler is fed one bar at a time and holds one period, so memory is the output's.
 
-use guest_support::{
-    Column, ParamError, ParamSpec, ParamValue, Params, Table, Values, VolumeOverflow, Window,
-};
+use guest_support::{Column, ParamError, ParamSpec, ParamValue, Params, Table, VolumeOverflow, Window};
 
 use crate::clock::Clock;
 use crate::timeframe::Timeframe;
@@ -160,17 +158,16 @@ impl Resampler {
     pub fn finish(mut self) -> Table {
         self.flush();
         let out = self.out;
-        let column = |name, values| Column { name, values };
         Table {
             ts: out.ts,
             columns: vec![
-                column(COLUMNS[0], Values::Float(out.open)),
-                column(COLUMNS[1], Values::Float(out.high)),
-                column(COLUMNS[2], Values::Float(out.low)),
-                column(COLUMNS[3], Values::Float(out.close)),
-                column(COLUMNS[4], Values::Int(out.volume)),
-                column(COLUMNS[5], Values::Int(out.bars)),
-                column(COLUMNS[6], Values::Int(out.complete)),
+                Column::float(COLUMNS[0], out.open),
+                Column::float(COLUMNS[1], out.high),
+                Column::float(COLUMNS[2], out.low),
+                Column::float(COLUMNS[3], out.close),
+                Column::int(COLUMNS[4], out.volume),
+                Column::int(COLUMNS[5], out.bars),
+                Column::int(COLUMNS[6], out.complete),
             ],
         }
     }

@@ -1,21 +1,39 @@
 //! `{{name}}`: a Candlewick feature builder (world `feature-builder` of
 //! `candlewick:market-data@0.1.0`). It returns `mean`, the mean close of the last `period` bars,
 //! NaN until `period` bars exist.
+//!
+//! `guest-support`, the toolkit of the workspace's Rust plugins, does the glue: the parameters
+//! checked against their specs, the streamed read, the output table.
+
+use std::ops::ControlFlow;
+
+use guest_support::{Column, ParamSpec, ParamValue, join};
 
 // The generated bindings. A generated canonical-ABI shim takes many flattened arguments;
 // clippy's limit is for code people write.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
     wit_bindgen::generate!({ world: "feature-builder", path: "../../wit" });
 }
 
-use bindings::candlewick::market_data::plugin::{
-    Column, ColumnValues, ParamSpec, ParamValue, PluginError, PluginInfo, Table, UnitOfWork,
-};
-use bindings::candlewick::market_data::reader::range;
+/// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.
+mod glue {
+    guest_support::plugin_glue!(crate::bindings);
+}
+
+use bindings::candlewick::market_data::plugin::{PluginError, PluginInfo, Table, UnitOfWork};
 use bindings::candlewick::market_data::types::{Fields, TimeRange};
 
 const DEFAULT_PERIOD: i64 = 20;
+
+/// The parameters `describe` reports and `build` checks.
+fn param_specs() -> Vec<ParamSpec> {
+    vec![ParamSpec {
+        name: "period",
+        default: ParamValue::Int(DEFAULT_PERIOD),
+        description: "bars in the mean (>= 1)",
+    }]
+}
 
 struct Plugin;
 
@@ -25,11 +43,7 @@ impl bindings::Guest for Plugin {
             name: env!("CARGO_PKG_NAME").into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "The mean close of the last `period` bars".into(),
-            params: vec![ParamSpec {
-                name: "period".into(),
-                default: ParamValue::Int(DEFAULT_PERIOD),
-                description: "bars in the mean (>= 1)".into(),
-            }],
+            params: param_specs().iter().map(glue::param_spec_to_wit).collect(),
             outputs: vec!["mean".into()],
             // The bars before the window the default period needs; a job that sets a longer
             // period says so with `warm_up_bars` (describe cannot see parameters).
@@ -38,26 +52,24 @@ impl bindings::Guest for Plugin {
     }
 
     fn build(unit: UnitOfWork) -> Result<Table, PluginError> {
-        let period = period(&unit)?;
-        // One read of the close only, from the warm-up through the window's end.
+        let specs = param_specs();
+        let params = glue::params(&specs, &unit.params)?;
+        let period = params.int_at_least("period", 1).map_err(glue::invalid_params)?;
+        // One streamed read of the close only, from the warm-up through the window's end.
         let span = TimeRange { start: unit.warm_up_from, end: unit.window.end };
-        let bars = range(&unit.symbol, unit.timeframe, span, Fields::CLOSE).map_err(PluginError::Read)?;
-        let mean = rolling_mean(&bars.close, period);
+        let (mut ts, mut close) = (Vec::new(), Vec::new());
+        glue::read_batches(&unit, span, Fields::CLOSE, |batch| {
+            ts.push(batch.ts);
+            close.push(batch.close);
+            Ok(ControlFlow::Continue(()))
+        })?;
+        let (ts, close) = (join(ts), join(close));
+        // A period longer than the bars leaves every mean NaN, however long it is.
+        let mean = rolling_mean(&close, usize::try_from(period).unwrap_or(usize::MAX));
         // A feature builder returns exactly the window's bars.
-        let first = bars.ts.partition_point(|&ts| ts < unit.window.start);
-        Ok(Table {
-            ts: bars.ts[first..].to_vec(),
-            columns: vec![Column { name: "mean".into(), values: ColumnValues::Float(mean[first..].to_vec()) }],
-        })
-    }
-}
-
-fn period(unit: &UnitOfWork) -> Result<usize, PluginError> {
-    match unit.params.iter().find(|p| p.name == "period").map(|p| &p.value) {
-        None => Ok(DEFAULT_PERIOD as usize),
-        Some(ParamValue::Int(n)) if *n >= 1 => Ok(*n as usize),
-        Some(ParamValue::Int(n)) => Err(PluginError::InvalidParams(format!("period: expected an integer >= 1, got {n}"))),
-        Some(_) => Err(PluginError::InvalidParams("period: expected an integer >= 1".into())),
+        let first = ts.partition_point(|&t| t < unit.window.start);
+        let mean = Column::float("mean", mean[first..].to_vec());
+        Ok(glue::table_to_wit(guest_support::Table { ts: ts[first..].to_vec(), columns: vec![mean] }))
     }
 }
 
@@ -78,7 +90,7 @@ pub fn rolling_mean(values: &[f64], period: usize) -> Vec<f64> {
 }
 
 // `export!` expands to the canonical-ABI entry points, which wit-bindgen writes with `unsafe`.
-#[allow(unsafe_code)]
+#[allow(unsafe_code, reason = "wit-bindgen's generated export glue is unsafe by construction")]
 mod export {
     use super::Plugin;
     crate::bindings::export!(Plugin with_types_in crate::bindings);

@@ -17,7 +17,11 @@ fn mean_of_the_last_period_closes() {
 
 #[test]
 fn bars_before_the_window_warm_it_up() {
-    let output = this_plugin!().run(&bars()).param("period", 3).window("2024-01-01T02:00:00Z", "2024-01-01T04:00:00Z").ok();
+    let output = this_plugin!()
+        .run(&bars())
+        .param("period", 3)
+        .window("2024-01-01T02:00:00Z", "2024-01-01T04:00:00Z")
+        .ok();
     assert_eq!(output.table.ts.len(), 3);
     assert_eq!(output.float("mean"), [2.0, 3.0, 4.0]);
 }
@@ -25,5 +29,5 @@ fn bars_before_the_window_warm_it_up() {
 #[test]
 fn a_period_below_one_is_refused_with_its_value() {
     let err = this_plugin!().run(&bars()).param("period", 0).call().unwrap_err();
-    assert!(err.contains("period: expected an integer >= 1, got 0"), "{err}");
+    assert!(err.contains(r#"parameter "period" must be an int >= 1, got 0"#), "{err}");
 }

@@ -29,42 +29,28 @@ fn run(config: Config, rows: &[(i64, f64, i64)]) -> Table {
     table
 }
 
-fn floats(table: &Table, name: &str) -> Vec<f64> {
-    match &table.columns.iter().find(|c| c.name == name).unwrap().values {
-        Values::Float(values) => values.clone(),
-        Values::Int(_) => panic!("{name} is an int column"),
-    }
-}
-
-fn ints(table: &Table, name: &str) -> Vec<i64> {
-    match &table.columns.iter().find(|c| c.name == name).unwrap().values {
-        Values::Int(values) => values.clone(),
-        Values::Float(_) => panic!("{name} is a float column"),
-    }
-}
-
 #[test]
 fn tick_bars_take_threshold_rows_and_drop_the_trailing_partial_bar() {
     let rows =
         [(10, 5.0, 1), (20, 7.0, 2), (30, 4.0, 3), (40, 6.0, 4), (50, 3.0, 5), (60, 8.0, 6), (70, 9.0, 7)];
     let table = run(config("tick", 3.0), &rows);
     assert_eq!(table.ts, [10, 40]);
-    assert_eq!(ints(&table, "end_ts"), [30, 60]);
-    assert_eq!(floats(&table, "open"), [5.0, 6.0]);
-    assert_eq!(floats(&table, "high"), [7.0, 8.0]);
-    assert_eq!(floats(&table, "low"), [4.0, 3.0]);
-    assert_eq!(floats(&table, "close"), [4.0, 8.0]);
-    assert_eq!(ints(&table, "volume"), [6, 15]);
-    assert_eq!(ints(&table, "ticks"), [3, 3]);
+    assert_eq!(table.ints("end_ts"), [30, 60]);
+    assert_eq!(table.floats("open"), [5.0, 6.0]);
+    assert_eq!(table.floats("high"), [7.0, 8.0]);
+    assert_eq!(table.floats("low"), [4.0, 3.0]);
+    assert_eq!(table.floats("close"), [4.0, 8.0]);
+    assert_eq!(table.ints("volume"), [6, 15]);
+    assert_eq!(table.ints("ticks"), [3, 3]);
     // 5×1 + 7×2 + 4×3 = 31; 6×4 + 3×5 + 8×6 = 87.
-    assert_eq!(floats(&table, "dollar"), [31.0, 87.0]);
+    assert_eq!(table.floats("dollar"), [31.0, 87.0]);
 }
 
 #[test]
 fn tick_bars_with_a_fractional_threshold_take_the_next_whole_count() {
     let rows: Vec<(i64, f64, i64)> = (0..7).map(|i| (i, 1.0, 1)).collect();
     let table = run(config("tick", 2.5), &rows);
-    assert_eq!(ints(&table, "ticks"), [3, 3]);
+    assert_eq!(table.ints("ticks"), [3, 3]);
 }
 
 #[test]
@@ -73,9 +59,9 @@ fn volume_bars_close_on_exact_threshold_and_overshoot_without_splitting() {
     let table = run(config("volume", 10.0), &rows);
     // 4+3+3 = 10 closes exactly; 12 alone overshoots; 9+0 stays below and is dropped.
     assert_eq!(table.ts, [1, 4]);
-    assert_eq!(ints(&table, "end_ts"), [3, 4]);
-    assert_eq!(ints(&table, "volume"), [10, 12]);
-    assert_eq!(ints(&table, "ticks"), [3, 1]);
+    assert_eq!(table.ints("end_ts"), [3, 4]);
+    assert_eq!(table.ints("volume"), [10, 12]);
+    assert_eq!(table.ints("ticks"), [3, 1]);
 }
 
 #[test]
@@ -83,7 +69,7 @@ fn volume_bars_just_below_threshold_stay_open() {
     let table = run(config("volume", 10.0), &[(1, 1.0, 9)]);
     assert!(table.ts.is_empty());
     let table = run(config("volume", 9.5), &[(1, 1.0, 9), (2, 1.0, 1)]);
-    assert_eq!(ints(&table, "volume"), [10]);
+    assert_eq!(table.ints("volume"), [10]);
 }
 
 #[test]
@@ -92,9 +78,9 @@ fn dollar_bars_sum_close_times_volume() {
     let table = run(config("dollar", 14.0), &rows);
     // 2×5 + 4×1 = 14 closes exactly; then 0.5×8 + 0.25×40 = 14 again.
     assert_eq!(table.ts, [1, 3]);
-    assert_eq!(floats(&table, "dollar"), [14.0, 14.0]);
-    assert_eq!(floats(&table, "open"), [2.0, 0.5]);
-    assert_eq!(floats(&table, "close"), [4.0, 0.25]);
+    assert_eq!(table.floats("dollar"), [14.0, 14.0]);
+    assert_eq!(table.floats("open"), [2.0, 0.5]);
+    assert_eq!(table.floats("close"), [4.0, 0.25]);
 }
 
 #[test]
@@ -115,8 +101,8 @@ fn bars_of_no_rows_is_an_empty_table() {
 fn tick_bars_of_one_row_each_start_and_end_at_that_row() {
     let table = run(config("tick", 1.0), &[(5, 2.0, 3), (9, 1.0, 0)]);
     assert_eq!(table.ts, [5, 9]);
-    assert_eq!(ints(&table, "end_ts"), [5, 9]);
-    assert_eq!(floats(&table, "dollar"), [6.0, 0.0]);
+    assert_eq!(table.ints("end_ts"), [5, 9]);
+    assert_eq!(table.floats("dollar"), [6.0, 0.0]);
 }
 
 #[test]
@@ -148,13 +134,13 @@ fn tick_bars_match_whole_chunks_of_rows() {
     let table = run(config("tick", 7.0), &rows);
     let chunks: Vec<&[(i64, f64, i64)]> = rows.chunks_exact(7).collect();
     assert_eq!(table.ts, chunks.iter().map(|c| c[0].0).collect::<Vec<_>>());
-    assert_eq!(ints(&table, "end_ts"), chunks.iter().map(|c| c[6].0).collect::<Vec<_>>());
+    assert_eq!(table.ints("end_ts"), chunks.iter().map(|c| c[6].0).collect::<Vec<_>>());
     let max = |c: &[(i64, f64, i64)]| c.iter().map(|r| r.1).fold(f64::MIN, f64::max);
     let min = |c: &[(i64, f64, i64)]| c.iter().map(|r| r.1).fold(f64::MAX, f64::min);
-    assert_eq!(floats(&table, "high"), chunks.iter().map(|c| max(c)).collect::<Vec<_>>());
-    assert_eq!(floats(&table, "low"), chunks.iter().map(|c| min(c)).collect::<Vec<_>>());
+    assert_eq!(table.floats("high"), chunks.iter().map(|c| max(c)).collect::<Vec<_>>());
+    assert_eq!(table.floats("low"), chunks.iter().map(|c| min(c)).collect::<Vec<_>>());
     assert_eq!(
-        ints(&table, "volume"),
+        table.ints("volume"),
         chunks.iter().map(|c| c.iter().map(|r| r.2).sum()).collect::<Vec<i64>>()
     );
 }
@@ -164,11 +150,11 @@ fn volume_bars_tile_the_rows_each_reaching_threshold_only_on_its_last_row() {
     let rows = varied_rows(2000);
     let threshold = 1234.0;
     let table = run(config("volume", threshold), &rows);
-    let (starts, ends, volumes) = (&table.ts, ints(&table, "end_ts"), ints(&table, "volume"));
+    let (starts, ends, volumes) = (&table.ts, table.ints("end_ts"), table.ints("volume"));
     assert!(starts.len() > 100, "enough bars to mean something");
     let index = |ts: i64| rows.iter().position(|r| r.0 == ts).unwrap();
     let mut next = 0;
-    for ((&start, &end), &volume) in starts.iter().zip(&ends).zip(&volumes) {
+    for ((&start, &end), &volume) in starts.iter().zip(ends).zip(volumes) {
         let (first, last) = (index(start), index(end));
         assert_eq!(first, next, "bars are consecutive, none skipped");
         let sum: i64 = rows[first..=last].iter().map(|r| r.2).sum();

@@ -31,20 +31,6 @@ fn run(config: Config, window: Window, rows: &[(i64, f64)]) -> (Table, usize) {
     (table, taken)
 }
 
-fn floats(table: &Table, name: &str) -> Vec<f64> {
-    match &table.columns.iter().find(|c| c.name == name).unwrap().values {
-        Values::Float(values) => values.clone(),
-        Values::Int(_) => panic!("{name} is an int column"),
-    }
-}
-
-fn ints(table: &Table, name: &str) -> Vec<i64> {
-    match &table.columns.iter().find(|c| c.name == name).unwrap().values {
-        Values::Int(values) => values.clone(),
-        Values::Float(_) => panic!("{name} is a float column"),
-    }
-}
-
 #[test]
 fn sampler_labels_a_hand_worked_series() {
     // h = 0.05, take +10%, stop -5%, vertical 3 bars; the window is ts 1..=8, ts 0 is warm-up.
@@ -64,11 +50,11 @@ fn sampler_labels_a_hand_worked_series() {
     // s_pos then climbs by about 0.0094 a bar and is 0.0377 at ts 8, short of h.
     let (table, _) = run(config(0.05, 0.1, 0.05, 3), Window { start: 1, end: 8 }, &rows);
     assert_eq!(table.ts, [2, 4]);
-    assert_eq!(ints(&table, "label"), [-1, 0]);
-    assert_eq!(floats(&table, "ret"), [104.0 / 110.0 - 1.0, 107.0 / 104.0 - 1.0]);
-    assert_eq!(ints(&table, "t1"), [4, 7]);
-    assert_eq!(ints(&table, "barrier"), [-1, 0]);
-    assert_eq!(ints(&table, "resolved"), [1, 1]);
+    assert_eq!(table.ints("label"), [-1, 0]);
+    assert_eq!(table.floats("ret"), [104.0 / 110.0 - 1.0, 107.0 / 104.0 - 1.0]);
+    assert_eq!(table.ints("t1"), [4, 7]);
+    assert_eq!(table.ints("barrier"), [-1, 0]);
+    assert_eq!(table.ints("resolved"), [1, 1]);
 }
 
 #[test]
@@ -102,8 +88,8 @@ fn sampler_detects_nothing_past_the_window_but_labels_with_those_bars() {
     let rows = [(10, 100.0), (20, 110.0), (30, 220.0), (40, 440.0)];
     let (table, taken) = run(config(0.05, 0.5, 0.5, 5), Window { start: 10, end: 20 }, &rows);
     assert_eq!(table.ts, [20]);
-    assert_eq!((ints(&table, "label"), ints(&table, "t1")), (vec![1], vec![30]));
-    assert_eq!(floats(&table, "ret"), [1.0]);
+    assert_eq!((table.ints("label").to_vec(), table.ints("t1").to_vec()), (vec![1], vec![30]));
+    assert_eq!(table.floats("ret"), [1.0]);
     assert_eq!(taken, 3, "stops once the last event resolved after the window");
 }
 
@@ -123,10 +109,10 @@ fn sampler_reports_events_cut_short_by_the_data_as_unresolved() {
     let rows = [(10, 100.0), (20, 150.0), (30, 153.0)];
     let (table, _) = run(config(0.05, 0.5, 0.5, 3), Window { start: 10, end: 30 }, &rows);
     assert_eq!(table.ts, [20]);
-    assert_eq!(ints(&table, "resolved"), [0]);
-    assert_eq!(ints(&table, "label"), [0]);
-    assert_eq!(ints(&table, "t1"), [30]);
-    assert_eq!(floats(&table, "ret"), [153.0 / 150.0 - 1.0]);
+    assert_eq!(table.ints("resolved"), [0]);
+    assert_eq!(table.ints("label"), [0]);
+    assert_eq!(table.ints("t1"), [30]);
+    assert_eq!(table.floats("ret"), [153.0 / 150.0 - 1.0]);
 }
 
 #[test]
@@ -134,7 +120,7 @@ fn sampler_reports_an_event_on_the_last_bar_as_unresolved_at_itself() {
     let rows = [(10, 100.0), (20, 150.0)];
     let (table, _) = run(config(0.05, 0.5, 0.5, 3), Window { start: 10, end: 20 }, &rows);
     assert_eq!(
-        (ints(&table, "resolved"), ints(&table, "t1"), floats(&table, "ret")),
+        (table.ints("resolved").to_vec(), table.ints("t1").to_vec(), table.floats("ret").to_vec()),
         (vec![0], vec![20], vec![0.0])
     );
 }
@@ -253,9 +239,9 @@ fn sampler_matches_a_whole_array_computation_on_a_random_walk() {
         assert!(expected.iter().any(|r| r.4 == 1 && r.1 == label), "label {label} must occur");
     }
     assert_eq!(table.ts, expected.iter().map(|r| r.0).collect::<Vec<_>>());
-    assert_eq!(ints(&table, "label"), expected.iter().map(|r| r.1).collect::<Vec<_>>());
-    assert_eq!(floats(&table, "ret"), expected.iter().map(|r| r.2).collect::<Vec<_>>());
-    assert_eq!(ints(&table, "t1"), expected.iter().map(|r| r.3).collect::<Vec<_>>());
-    assert_eq!(ints(&table, "barrier"), expected.iter().map(|r| r.1).collect::<Vec<_>>());
-    assert_eq!(ints(&table, "resolved"), expected.iter().map(|r| r.4).collect::<Vec<_>>());
+    assert_eq!(table.ints("label"), expected.iter().map(|r| r.1).collect::<Vec<_>>());
+    assert_eq!(table.floats("ret"), expected.iter().map(|r| r.2).collect::<Vec<_>>());
+    assert_eq!(table.ints("t1"), expected.iter().map(|r| r.3).collect::<Vec<_>>());
+    assert_eq!(table.ints("barrier"), expected.iter().map(|r| r.1).collect::<Vec<_>>());
+    assert_eq!(table.ints("resolved"), expected.iter().map(|r| r.4).collect::<Vec<_>>());
 }

@@ -39,20 +39,6 @@ fn run(config: Config, bars: &[Bar]) -> Table {
     table
 }
 
-fn floats(table: &Table, name: &str) -> Vec<f64> {
-    match &table.columns.iter().find(|c| c.name == name).unwrap().values {
-        Values::Float(values) => values.clone(),
-        Values::Int(_) => panic!("{name} is an int column"),
-    }
-}
-
-fn ints(table: &Table, name: &str) -> Vec<i64> {
-    match &table.columns.iter().find(|c| c.name == name).unwrap().values {
-        Values::Int(values) => values.clone(),
-        Values::Float(_) => panic!("{name} is a float column"),
-    }
-}
-
 fn minutes(table: &Table) -> Vec<i64> {
     table.ts.iter().map(|ts| (ts - T0) / MINUTE).collect()
 }
@@ -75,13 +61,13 @@ fn resampler_aggregates_ohlcv_per_five_minute_period() {
         .collect();
     let table = run(config(Timeframe::Min1, "5m", false, window_minutes(0, 9)), &bars);
     assert_eq!(minutes(&table), [0, 5]);
-    assert_eq!(floats(&table, "open"), [10.0, 15.0]);
-    assert_eq!(floats(&table, "high"), [99.0, 29.0]);
-    assert_eq!(floats(&table, "low"), [0.1, 0.5]);
-    assert_eq!(floats(&table, "close"), [15.0, 20.0]);
-    assert_eq!(ints(&table, "volume"), [15, 40]);
-    assert_eq!(ints(&table, "bars"), [5, 5]);
-    assert_eq!(ints(&table, "complete"), [1, 1]);
+    assert_eq!(table.floats("open"), [10.0, 15.0]);
+    assert_eq!(table.floats("high"), [99.0, 29.0]);
+    assert_eq!(table.floats("low"), [0.1, 0.5]);
+    assert_eq!(table.floats("close"), [15.0, 20.0]);
+    assert_eq!(table.ints("volume"), [15, 40]);
+    assert_eq!(table.ints("bars"), [5, 5]);
+    assert_eq!(table.ints("complete"), [1, 1]);
 }
 
 #[test]
@@ -89,7 +75,7 @@ fn resampler_drops_incomplete_first_and_last_periods_by_default() {
     let bars: Vec<Bar> = (2..=12).map(|i| flat(T0 + i * MINUTE, i as f64, 1)).collect();
     let table = run(config(Timeframe::Min1, "5m", false, window_minutes(2, 12)), &bars);
     assert_eq!(minutes(&table), [5]);
-    assert_eq!(ints(&table, "bars"), [5]);
+    assert_eq!(table.ints("bars"), [5]);
 }
 
 #[test]
@@ -98,21 +84,21 @@ fn resampler_keeps_incomplete_periods_marked_when_asked() {
     let table = run(config(Timeframe::Min1, "5m", true, window_minutes(2, 12)), &bars);
     // The first period's row keeps its own start, 00:00, before the window's 00:02.
     assert_eq!(minutes(&table), [0, 5, 10]);
-    assert_eq!(ints(&table, "complete"), [0, 1, 0]);
-    assert_eq!(ints(&table, "bars"), [3, 5, 3]);
-    assert_eq!(floats(&table, "open"), [2.0, 5.0, 10.0]);
-    assert_eq!(floats(&table, "close"), [4.0, 9.0, 12.0]);
+    assert_eq!(table.ints("complete"), [0, 1, 0]);
+    assert_eq!(table.ints("bars"), [3, 5, 3]);
+    assert_eq!(table.floats("open"), [2.0, 5.0, 10.0]);
+    assert_eq!(table.floats("close"), [4.0, 9.0, 12.0]);
 }
 
 #[test]
 fn resampler_completes_last_period_exactly_when_its_last_bar_opens_at_window_end() {
     let bars: Vec<Bar> = (0..10).map(|i| flat(T0 + i * MINUTE, 1.0, 1)).collect();
     let covered = run(config(Timeframe::Min1, "5m", true, window_minutes(0, 9)), &bars);
-    assert_eq!(ints(&covered, "complete"), [1, 1]);
+    assert_eq!(covered.ints("complete"), [1, 1]);
     // One µs short of the 00:09 bar: the window cannot hold the period's last bar.
     let short = Window { start: T0, end: T0 + 9 * MINUTE - 1 };
     let table = run(config(Timeframe::Min1, "5m", true, short), &bars[..9]);
-    assert_eq!(ints(&table, "complete"), [1, 0]);
+    assert_eq!(table.ints("complete"), [1, 0]);
 }
 
 #[test]
@@ -123,12 +109,12 @@ fn resampler_completes_tick_periods_only_when_window_reaches_their_end() {
     let reaching = Window { start: T0, end: T0 + 10 * MINUTE };
     let table = run(config(Timeframe::Tick, "5m", true, reaching), &ticks);
     assert_eq!(minutes(&table), [0, 5]);
-    assert_eq!(ints(&table, "complete"), [1, 1]);
-    assert_eq!(ints(&table, "bars"), [3, 2]);
-    assert_eq!(ints(&table, "volume"), [6, 4]);
+    assert_eq!(table.ints("complete"), [1, 1]);
+    assert_eq!(table.ints("bars"), [3, 2]);
+    assert_eq!(table.ints("volume"), [6, 4]);
     let short = Window { start: T0, end: T0 + 10 * MINUTE - 1 };
     let table = run(config(Timeframe::Tick, "5m", true, short), &ticks);
-    assert_eq!(ints(&table, "complete"), [1, 0]);
+    assert_eq!(table.ints("complete"), [1, 0]);
 }
 
 #[test]
@@ -137,8 +123,8 @@ fn resampler_leaves_gaps_without_rows_and_counts_bars_of_gappy_periods() {
         [0, 1, 4, 15, 16, 17, 18, 19].iter().map(|m| flat(T0 + m * MINUTE, 1.0, 1)).collect();
     let table = run(config(Timeframe::Min1, "5m", false, window_minutes(0, 19)), &bars);
     assert_eq!(minutes(&table), [0, 15]);
-    assert_eq!(ints(&table, "bars"), [3, 5]);
-    assert_eq!(ints(&table, "complete"), [1, 1]);
+    assert_eq!(table.ints("bars"), [3, 5]);
+    assert_eq!(table.ints("complete"), [1, 1]);
 }
 
 #[test]
@@ -156,11 +142,16 @@ fn resampler_of_a_single_bar_is_one_incomplete_period() {
     let kept = run(config(Timeframe::Min1, "5m", true, window_minutes(3, 3)), &bars);
     assert_eq!(minutes(&kept), [0]);
     assert_eq!(
-        (floats(&kept, "open"), floats(&kept, "high"), floats(&kept, "low"), floats(&kept, "close")),
+        (
+            kept.floats("open").to_vec(),
+            kept.floats("high").to_vec(),
+            kept.floats("low").to_vec(),
+            kept.floats("close").to_vec()
+        ),
         (vec![1.0], vec![3.0], vec![0.5], vec![2.0])
     );
     assert_eq!(
-        (ints(&kept, "volume"), ints(&kept, "bars"), ints(&kept, "complete")),
+        (kept.ints("volume").to_vec(), kept.ints("bars").to_vec(), kept.ints("complete").to_vec()),
         (vec![7], vec![1], vec![0])
     );
 }
@@ -172,7 +163,7 @@ fn resampler_builds_monday_weeks_from_days() {
     let whole = Window { start: T0, end: T0 + 13 * DAY };
     let table = run(config(Timeframe::Day1, "1w", false, whole), &bars);
     assert_eq!(table.ts, [T0, T0 + 7 * DAY]);
-    assert_eq!(floats(&table, "close"), [6.0, 13.0]);
+    assert_eq!(table.floats("close"), [6.0, 13.0]);
     // Ending on Saturday leaves the second week incomplete.
     let short = Window { start: T0, end: T0 + 12 * DAY };
     let table = run(config(Timeframe::Day1, "1w", false, short), &bars[..13]);
@@ -188,10 +179,10 @@ fn resampler_builds_calendar_months_from_days_across_a_leap_february() {
     let table = run(config(Timeframe::Day1, "1M", true, window), &bars);
     let month = |m| days_from_civil(2024, m, 1) * DAY;
     assert_eq!(table.ts, [month(1), month(2), month(3)]);
-    assert_eq!(ints(&table, "bars"), [17, 29, 31]);
-    assert_eq!(ints(&table, "complete"), [0, 1, 1]);
-    assert_eq!(floats(&table, "open")[1], days_from_civil(2024, 2, 1) as f64);
-    assert_eq!(floats(&table, "close")[1], days_from_civil(2024, 2, 29) as f64);
+    assert_eq!(table.ints("bars"), [17, 29, 31]);
+    assert_eq!(table.ints("complete"), [0, 1, 1]);
+    assert_eq!(table.floats("open")[1], days_from_civil(2024, 2, 1) as f64);
+    assert_eq!(table.floats("close")[1], days_from_civil(2024, 2, 29) as f64);
 }
 
 #[test]
@@ -255,14 +246,14 @@ fn resampler_matches_brute_force_grouping_over_gappy_minutes() {
         let table = run(config(Timeframe::Min1, to, true, window), &bars);
         let expected = brute_force(&bars, period, MINUTE, window);
         assert_eq!(table.ts, expected.iter().map(|r| r.0).collect::<Vec<_>>(), "{to} ts");
-        assert_eq!(floats(&table, "open"), expected.iter().map(|r| r.1.open).collect::<Vec<_>>(), "{to}");
-        assert_eq!(floats(&table, "high"), expected.iter().map(|r| r.1.high).collect::<Vec<_>>(), "{to}");
-        assert_eq!(floats(&table, "low"), expected.iter().map(|r| r.1.low).collect::<Vec<_>>(), "{to}");
-        assert_eq!(floats(&table, "close"), expected.iter().map(|r| r.1.close).collect::<Vec<_>>(), "{to}");
-        assert_eq!(ints(&table, "volume"), expected.iter().map(|r| r.1.volume).collect::<Vec<_>>(), "{to}");
-        assert_eq!(ints(&table, "bars"), expected.iter().map(|r| r.2).collect::<Vec<_>>(), "{to}");
+        assert_eq!(table.floats("open"), expected.iter().map(|r| r.1.open).collect::<Vec<_>>(), "{to}");
+        assert_eq!(table.floats("high"), expected.iter().map(|r| r.1.high).collect::<Vec<_>>(), "{to}");
+        assert_eq!(table.floats("low"), expected.iter().map(|r| r.1.low).collect::<Vec<_>>(), "{to}");
+        assert_eq!(table.floats("close"), expected.iter().map(|r| r.1.close).collect::<Vec<_>>(), "{to}");
+        assert_eq!(table.ints("volume"), expected.iter().map(|r| r.1.volume).collect::<Vec<_>>(), "{to}");
+        assert_eq!(table.ints("bars"), expected.iter().map(|r| r.2).collect::<Vec<_>>(), "{to}");
         let complete: Vec<i64> = expected.iter().map(|r| i64::from(r.3)).collect();
-        assert_eq!(ints(&table, "complete"), complete, "{to}");
+        assert_eq!(table.ints("complete"), complete, "{to}");
         assert!(complete.contains(&0) && complete.contains(&1), "{to}: both kinds of period covered");
     }
 }
