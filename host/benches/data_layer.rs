@@ -9,7 +9,7 @@
 
 // A counting global allocator is the one place that needs `unsafe`: it measures the peak heap of
 // a streamed read, which RSS cannot resolve at this scale.
-#![allow(unsafe_code)]
+#![allow(unsafe_code, reason = "a counting global allocator measures the peak heap of a streamed read")]
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -94,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let per_symbol = common::bars_from_env() / SYMBOLS.len();
     let db = TestDb::new();
     let mut client = db.client();
-    candlewick::migrate::migrate(&mut client)?;
+    candlewick::pg::migrate::migrate(&mut client)?;
     let rows = generate(per_symbol);
     let dir = tempfile::TempDir::new()?;
     let csv = dir.path().join("bars.csv");
@@ -116,11 +116,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         copy_rate = copy_rate.max(rows.len() as f64 / started.elapsed().as_secs_f64());
         client.batch_execute("TRUNCATE market_data")?;
         let started = Instant::now();
-        let report = candlewick::ingest::ingest_file(&mut client, &csv, &FileDefaults::default())?;
+        let report = candlewick::pg::ingest::ingest_file(&mut client, &csv, &FileDefaults::default())?;
         ingest_rate = ingest_rate.max(report.rows as f64 / started.elapsed().as_secs_f64());
     }
     let started = Instant::now();
-    let again = candlewick::ingest::ingest_file(&mut client, &csv, &FileDefaults::default())?;
+    let again = candlewick::pg::ingest::ingest_file(&mut client, &csv, &FileDefaults::default())?;
     let reingest_rate = again.rows as f64 / started.elapsed().as_secs_f64();
     assert_eq!(again.written, 0, "a re-ingest rewrites nothing");
     client.batch_execute("VACUUM ANALYZE market_data")?;

@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use candlewick::domain::{Bar, Fields, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp, UnitOfWork};
-use candlewick::job::{Job, resolve_params, run_job};
+use candlewick::job::{Job, run_job};
 use candlewick::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
 use candlewick::runtime::{PluginRuntime, RuntimeLimits};
+use candlewick::unit::resolve_params;
 use candlewick_testdb::TestDb;
 
 mod common;
@@ -87,7 +88,7 @@ fn bench_end_to_end(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let db = TestDb::new();
     let mut client = db.client();
-    candlewick::migrate::migrate(&mut client)?;
+    candlewick::pg::migrate::migrate(&mut client)?;
     plain_copy(&mut client, rows)?;
     client.batch_execute("VACUUM ANALYZE market_data")?;
     println!(

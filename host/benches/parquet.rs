@@ -38,7 +38,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         columns: features
             .columns
             .into_iter()
-            .map(|(name, values)| (name.to_owned(), ColumnValues::Float(values)))
+            .map(|column| {
+                let values = match column.values {
+                    guest_support::Values::Float(v) => ColumnValues::Float(v),
+                    guest_support::Values::Int(v) => ColumnValues::Int(v),
+                };
+                (column.name.to_owned(), values)
+            })
             .collect(),
     };
     let batch = record_batch(table)?;

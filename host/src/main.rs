@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use candlewick::cli::Exit;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -23,20 +24,20 @@ fn main() -> ExitCode {
         // --help and --version print as clap formats them.
         Err(err) if !err.use_stderr() => {
             let _ = err.print();
-            return ExitCode::SUCCESS;
+            return Exit::Success.into();
         }
         Err(err) => {
             eprintln!("{}", one_line(&err.to_string()));
-            return ExitCode::from(2);
+            return Exit::Usage.into();
         }
     };
     let mut out = std::io::stdout().lock();
     match candlewick::cli::run(cli, &mut out) {
-        Ok(code) => code,
+        Ok(exit) => exit.into(),
         Err(err) => {
             let _ = out.flush();
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            Exit::Failure.into()
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Test support for Rust plugin authors: a plugin's own `cargo test` loads its built component,
-//! serves it fixture bars through Candlewick's mock host (the same contract, runtime and scope as
+//! serves it fixture bars through Candlewick's fixture host (the same contract, runtime and scope as
 //! a job, no database) and asserts on the columns it returns.
 //!
 //! ```no_run
@@ -21,7 +21,7 @@ use std::time::SystemTime;
 
 use candlewick::bars_file::BarRecord;
 use candlewick::domain::error_chain;
-use candlewick::mock::{Expected, MockError, MockHost, MockRequest, Tolerance};
+use candlewick::fixture_host::{Expected, FixtureError, FixtureHost, FixtureRequest, Tolerance};
 use candlewick::reader::MemoryMarketDataReader;
 use candlewick::runtime::{Plugin, PluginRuntime, RuntimeLimits};
 
@@ -92,14 +92,14 @@ impl Component {
     /// A run over `bars`: by default their only series, all of them as the window, the plugin's
     /// default parameters.
     pub fn run<'a>(&'a self, bars: &'a Bars) -> Run<'a> {
-        Run { component: self, bars, request: MockRequest::default() }
+        Run { component: self, bars, request: FixtureRequest::default() }
     }
 }
 
-/// Bars the mock host serves.
+/// Bars the fixture host serves.
 #[derive(Debug, Clone)]
 pub struct Bars {
-    host: MockHost,
+    host: FixtureHost,
 }
 
 impl Bars {
@@ -108,7 +108,7 @@ impl Bars {
     pub fn file(path: impl AsRef<Path>) -> Bars {
         let path = path.as_ref();
         Bars {
-            host: MockHost::from_file(path, &MockRequest::default())
+            host: FixtureHost::from_file(path, &FixtureRequest::default())
                 .unwrap_or_else(|err| panic!("{}", error_chain(&err))),
         }
     }
@@ -117,7 +117,7 @@ impl Bars {
     pub fn series(symbol: &str, timeframe: Timeframe, bars: impl IntoIterator<Item = Bar>) -> Bars {
         let symbol = Symbol::new(symbol).unwrap_or_else(|err| panic!("{err}"));
         let records = bars.into_iter().map(|bar| BarRecord { symbol: symbol.clone(), timeframe, bar });
-        Bars { host: MockHost::new(MemoryMarketDataReader::from_records(records)) }
+        Bars { host: FixtureHost::new(MemoryMarketDataReader::from_records(records)) }
     }
 
     /// One series of flat bars (open = high = low = close, volume 1) with these closes, one
@@ -147,17 +147,17 @@ impl Bars {
 pub struct Run<'a> {
     component: &'a Component,
     bars: &'a Bars,
-    request: MockRequest,
+    request: FixtureRequest,
 }
 
 impl Run<'_> {
     /// Sets a parameter; checked against the plugin's declared type when the run starts.
     pub fn param(mut self, name: &str, value: impl Into<ParamValue>) -> Self {
         let value = match value.into() {
-            ParamValue::Int(v) => serde_yaml::Value::from(v),
-            ParamValue::Float(v) => serde_yaml::Value::from(v),
-            ParamValue::Text(v) => serde_yaml::Value::from(v),
-            ParamValue::Boolean(v) => serde_yaml::Value::from(v),
+            ParamValue::Int(v) => serde_norway::Value::from(v),
+            ParamValue::Float(v) => serde_norway::Value::from(v),
+            ParamValue::Text(v) => serde_norway::Value::from(v),
+            ParamValue::Boolean(v) => serde_norway::Value::from(v),
         };
         self.request.params.insert(name.to_owned(), value);
         self
@@ -186,7 +186,7 @@ impl Run<'_> {
     /// Runs the plugin; the error is the message a job would report for this unit.
     pub fn call(self) -> Result<Output, String> {
         let output = self.bars.host.run(&self.component.plugin, &self.request).map_err(|err| match err {
-            MockError::Unit(failure) => failure.to_string(),
+            FixtureError::Unit(failure) => failure.to_string(),
             other => other.to_string(),
         })?;
         Ok(Output { table: output.table, rows_read: output.rows_read })

@@ -1,6 +1,5 @@
 //! What both benchmarks share: generated bars, plain COPY in, and the COPY drain baseline.
-// Each bench binary uses a different part of this module.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each bench binary uses a different part of this module")]
 
 use std::io::{Read, Write};
 use std::path::Path;

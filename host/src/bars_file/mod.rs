@@ -1,6 +1,6 @@
 //! Bar files: CSV and Parquet, read and validated row by row.
 //!
-//! `candlewick ingest` and the in-memory reader both read through here, so a file the mock host
+//! `candlewick ingest` and the in-memory reader both read through here, so a file the fixture host
 //! accepts is a file ingest accepts. Every row is checked before it is used: the timestamp parses
 //! (UTC when it carries no offset), prices are finite, `high >= low`, the timeframe is known, the
 //! volume is a whole number >= 0 (missing or empty is 0, as in the replaced system), and no key

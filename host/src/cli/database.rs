@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::bars_file::FileDefaults;
-use crate::pg::ConnectionSettings;
+use crate::pg::{Client, ConnectionSettings};
 use crate::reader::{MarketDataReader, MemoryMarketDataReader, PgMarketDataReader, PgReaderConfig};
 
 /// A PostgreSQL database to work on.
@@ -23,12 +23,9 @@ impl DatabaseArgs {
     }
 
     /// A plain read-write client, for migrations and ingest.
-    pub fn client(&self) -> anyhow::Result<postgres::Client> {
+    pub fn client(&self) -> anyhow::Result<Client> {
         let settings = self.settings()?;
-        settings
-            .config_with("candlewick", &[])
-            .connect(postgres::NoTls)
-            .with_context(|| format!("connecting to {settings}"))
+        settings.connect("candlewick").with_context(|| format!("connecting to {settings}"))
     }
 }
 

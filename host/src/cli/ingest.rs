@@ -1,8 +1,8 @@
 //! `candlewick ingest FILE…`
 
+use super::Exit;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -33,13 +33,13 @@ fn parse_symbol(text: &str) -> Result<Symbol, String> {
 
 /// Ingests the files in order, each in its own transaction; stops at the first file that fails,
 /// whose rows are not written (the files before it are).
-pub fn run(args: &IngestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run(args: &IngestArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let defaults =
         FileDefaults { symbol: args.symbol.clone(), timeframe: args.timeframe, only_where_missing: false };
     let mut client = args.database.client()?;
     for (done, path) in args.files.iter().enumerate() {
         let started = Instant::now();
-        let report = crate::ingest::ingest_file(&mut client, path, &defaults).with_context(|| {
+        let report = crate::pg::ingest::ingest_file(&mut client, path, &defaults).with_context(|| {
             if done == 0 {
                 "ingesting (nothing was written)".to_owned()
             } else {
@@ -57,5 +57,5 @@ pub fn run(args: &IngestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             report.rows as f64 / seconds.max(1e-9)
         )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

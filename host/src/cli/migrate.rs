@@ -1,7 +1,7 @@
 //! `candlewick migrate`
 
+use super::Exit;
 use std::io::Write;
-use std::process::ExitCode;
 
 use clap::Args;
 
@@ -13,9 +13,9 @@ pub struct MigrateArgs {
     pub database: DatabaseArgs,
 }
 
-pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let mut client = args.database.client()?;
-    let report = crate::migrate::migrate(&mut client)?;
+    let report = crate::pg::migrate::migrate(&mut client)?;
     for name in &report.applied {
         writeln!(out, "applied {name}")?;
     }
@@ -23,5 +23,5 @@ pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
         Some(version) => writeln!(out, "schema at version {version}")?,
         None => writeln!(out, "no migrations")?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -2,7 +2,9 @@
 //! reader or client it is handed and writes to the output it is handed, so tests can drive it with
 //! a buffer.
 
+mod availability;
 mod database;
+mod exit;
 mod ingest;
 mod inspect;
 mod migrate;
@@ -11,15 +13,15 @@ mod run;
 mod test;
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 pub use database::{DatabaseArgs, SourceArgs};
+pub use exit::Exit;
 
 /// A WebAssembly-plugged query host for market data.
 #[derive(Debug, Parser)]
-#[command(name = "candlewick", version, about)]
+#[command(name = "candlewick", version, about, after_help = exit::HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -32,13 +34,13 @@ pub enum Command {
     /// Upsert bar files (CSV or Parquet) into market_data, each file all or nothing
     Ingest(ingest::IngestArgs),
     /// Show what data is stored: one row per symbol and timeframe
-    Availability(inspect::AvailabilityArgs),
+    Availability(availability::AvailabilityArgs),
     /// Show the latest bar of each symbol
-    Latest(inspect::LatestArgs),
+    Latest(availability::LatestArgs),
     /// Run a job: plugins over symbols and a window, one Parquet file per plugin and symbol
     Run(run::RunArgs),
     /// Show what a plugin says about itself: parameters, outputs, warm-up
-    Inspect(run::InspectArgs),
+    Inspect(inspect::InspectArgs),
     /// Run a plugin over fixture bars (no database) and print or check its output; or run scenario folders
     Test(test::TestArgs),
     /// Create a plugin from a template (Rust, Python or JavaScript) that builds and passes its test
@@ -46,14 +48,14 @@ pub enum Command {
 }
 
 /// Runs one subcommand; the exit code tells success from failure.
-pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Migrate(args) => migrate::run(&args, out),
         Command::Ingest(args) => ingest::run(&args, out),
-        Command::Availability(args) => inspect::availability(&args, out),
-        Command::Latest(args) => inspect::latest(&args, out),
+        Command::Availability(args) => availability::availability(&args, out),
+        Command::Latest(args) => availability::latest(&args, out),
         Command::Run(args) => run::run(&args, out),
-        Command::Inspect(args) => run::inspect(&args, out),
+        Command::Inspect(args) => inspect::run(&args, out),
         Command::Test(args) => test::run(&args, out),
         Command::New(args) => new::run(&args, out),
     }

@@ -2,9 +2,9 @@
 //! passes its own test as it is. Run inside a Candlewick checkout: the plugin builds against its
 //! `wit/` and with its scripts.
 
+use super::Exit;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -103,7 +103,7 @@ impl Lang {
     }
 }
 
-pub fn run(args: &NewArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run(args: &NewArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     check_name(&args.name)?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let root = checkout(&cwd)?;
@@ -133,7 +133,7 @@ pub fn run(args: &NewArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     }
     let [build, test] = args.lang.next_steps(&args.name);
     writeln!(out, "\nfrom {}:\n  {build}\n  {test}", root.display())?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 fn check_name(name: &str) -> anyhow::Result<()> {

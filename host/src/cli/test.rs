@@ -1,17 +1,17 @@
-//! `candlewick test`: a plugin over fixture bars through the mock host, printed or compared with
+//! `candlewick test`: a plugin over fixture bars through the fixture host, printed or compared with
 //! an expected output; or scenario folders.
 
+use super::Exit;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::domain::{ParamValue, PluginInfo, Symbol, Timeframe, Timestamp};
-use crate::mock::{Expected, MockHost, MockRequest, Scenario, ScenarioOutcome, Tolerance};
+use crate::fixture_host::{Expected, FixtureHost, FixtureRequest, Scenario, ScenarioOutcome, Tolerance};
 use crate::output::{text_table, write_csv};
 use crate::runtime::{Plugin, PluginRuntime, RuntimeLimits};
 
@@ -58,8 +58,9 @@ pub struct TestArgs {
     pub scenario: Vec<PathBuf>,
 }
 
-pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let runtime = PluginRuntime::new(crate::job::default_cache_dir().as_deref(), RuntimeLimits::default())?;
+pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let runtime =
+        PluginRuntime::new(crate::runtime::default_cache_dir().as_deref(), RuntimeLimits::default())?;
     if !args.scenario.is_empty() {
         return scenarios(&runtime, &args.scenario, out);
     }
@@ -70,7 +71,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         bail!("--tolerance: expected a finite number >= 0, got {}", args.tolerance);
     }
     let plugin = runtime.load(path)?;
-    let request = MockRequest {
+    let request = FixtureRequest {
         symbol: args.symbol.clone(),
         timeframe: args.timeframe,
         start: args.start,
@@ -78,7 +79,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         as_of: args.as_of,
         params: cli_params(plugin.info(), &args.params)?,
     };
-    let output = MockHost::from_file(fixture, &request)?.run(&plugin, &request)?;
+    let output = FixtureHost::from_file(fixture, &request)?.run(&plugin, &request)?;
     match &args.expect {
         None if args.csv => write_csv(&output.table, out)?,
         None => writeln!(out, "{}", text_table(&output.table, args.rows))?,
@@ -86,11 +87,11 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             let comparison = Expected::load(path)?.compare(&output.table, Tolerance(args.tolerance))?;
             writeln!(out, "{comparison}")?;
             if !comparison.matched() {
-                return Ok(ExitCode::FAILURE);
+                return Ok(Exit::Failure);
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 /// `name=value` pairs as the job file's parameters: a text parameter takes the value as it is;
@@ -98,7 +99,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
 fn cli_params(
     info: &PluginInfo,
     given: &[String],
-) -> anyhow::Result<std::collections::BTreeMap<String, serde_yaml::Value>> {
+) -> anyhow::Result<std::collections::BTreeMap<String, serde_norway::Value>> {
     given
         .iter()
         .map(|pair| {
@@ -106,9 +107,9 @@ fn cli_params(
                 pair.split_once('=').with_context(|| format!("--params {pair:?}: expected NAME=VALUE"))?;
             let declared = info.params.iter().find(|p| p.name == name).map(|p| &p.default);
             let value = match declared {
-                Some(ParamValue::Text(_)) => serde_yaml::Value::String(value.to_owned()),
-                _ => serde_yaml::from_str(value)
-                    .unwrap_or_else(|_| serde_yaml::Value::String(value.to_owned())),
+                Some(ParamValue::Text(_)) => serde_norway::Value::String(value.to_owned()),
+                _ => serde_norway::from_str(value)
+                    .unwrap_or_else(|_| serde_norway::Value::String(value.to_owned())),
             };
             Ok((name.to_owned(), value))
         })
@@ -116,7 +117,7 @@ fn cli_params(
 }
 
 /// Runs each scenario; one line per scenario (a diff under a failed comparison), then a total.
-fn scenarios(runtime: &PluginRuntime, dirs: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+fn scenarios(runtime: &PluginRuntime, dirs: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<Exit> {
     let mut loaded: HashMap<PathBuf, Arc<Plugin>> = HashMap::new();
     let mut load = |path: &Path| -> anyhow::Result<Arc<Plugin>> {
         if let Some(plugin) = loaded.get(path) {
@@ -144,5 +145,5 @@ fn scenarios(runtime: &PluginRuntime, dirs: &[PathBuf], out: &mut dyn Write) -> 
         }
     }
     writeln!(out, "scenarios: {passed} passed, {failed} failed")?;
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed == 0 { Exit::Success } else { Exit::Failure })
 }

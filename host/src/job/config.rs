@@ -44,6 +44,7 @@ use crate::domain::{SymbolSet, TimeRange, Timeframe, Timestamp};
 use crate::pg::ConnectionSettings;
 use crate::reader::PgReaderConfig;
 use crate::runtime::{MIB, RuntimeLimits};
+use crate::unit;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,7 +82,7 @@ struct DatabaseSection {
 struct PluginSection {
     path: PathBuf,
     #[serde(default)]
-    params: BTreeMap<String, serde_yaml::Value>,
+    params: BTreeMap<String, serde_norway::Value>,
     warm_up_bars: Option<u32>,
     /// This plugin's limits, over the job's.
     limits: Option<LimitsSection>,
@@ -153,7 +154,7 @@ pub enum Source {
 #[derive(Debug, Clone)]
 pub struct PluginJob {
     pub path: PathBuf,
-    pub params: BTreeMap<String, serde_yaml::Value>,
+    pub params: BTreeMap<String, serde_norway::Value>,
     /// Overrides the warm-up the plugin describes: `describe` sees no parameters, so a longer
     /// look-back than the defaults' (an SMA of 200) needs it said here.
     pub warm_up_bars: Option<u32>,
@@ -200,9 +201,10 @@ impl Job {
     /// Parses job text; `path` names it in errors and anchors relative paths.
     pub fn parse(text: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Job, JobError> {
         let fail = |message: String| JobError { path: path.into(), message };
-        let mut value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|err| fail(err.to_string()))?;
+        let mut value: serde_norway::Value =
+            serde_norway::from_str(text).map_err(|err| fail(err.to_string()))?;
         interpolate_strings(&mut value, env).map_err(fail)?;
-        let file: JobFile = serde_yaml::from_value(value).map_err(|err| fail(located(text, &err)))?;
+        let file: JobFile = serde_norway::from_value(value).map_err(|err| fail(located(text, &err)))?;
         let base = path.parent().unwrap_or(Path::new("."));
         file.validate(base).map_err(fail)
     }
@@ -211,9 +213,9 @@ impl Job {
 /// The error with the line it is on. Checking the interpolated value loses positions, so the raw
 /// text is checked again: when it fails the same way (an unknown key, a wrong shape — anything
 /// but a type that interpolation would have fixed), its error has the line and column.
-fn located(text: &str, err: &serde_yaml::Error) -> String {
+fn located(text: &str, err: &serde_norway::Error) -> String {
     let message = err.to_string();
-    match serde_yaml::from_str::<JobFile>(text) {
+    match serde_norway::from_str::<JobFile>(text) {
         Err(raw) if raw.location().is_some() && raw.to_string().starts_with(&message) => raw.to_string(),
         _ => message,
     }
@@ -222,21 +224,21 @@ fn located(text: &str, err: &serde_yaml::Error) -> String {
 /// Interpolates every string; a string that came from a variable and reads as a number or a
 /// boolean becomes one, so `port: ${DB_PORT:5432}` is a port.
 fn interpolate_strings(
-    value: &mut serde_yaml::Value,
+    value: &mut serde_norway::Value,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), String> {
     match value {
-        serde_yaml::Value::String(text) if text.contains("${") => {
+        serde_norway::Value::String(text) if text.contains("${") => {
             let replaced = interpolate(text, env)?;
-            *value = match serde_yaml::from_str::<serde_yaml::Value>(&replaced) {
-                Ok(scalar @ (serde_yaml::Value::Number(_) | serde_yaml::Value::Bool(_))) => scalar,
-                _ => serde_yaml::Value::String(replaced),
+            *value = match serde_norway::from_str::<serde_norway::Value>(&replaced) {
+                Ok(scalar @ (serde_norway::Value::Number(_) | serde_norway::Value::Bool(_))) => scalar,
+                _ => serde_norway::Value::String(replaced),
             };
         }
-        serde_yaml::Value::Sequence(items) => {
+        serde_norway::Value::Sequence(items) => {
             items.iter_mut().try_for_each(|item| interpolate_strings(item, env))?
         }
-        serde_yaml::Value::Mapping(map) => {
+        serde_norway::Value::Mapping(map) => {
             map.iter_mut().try_for_each(|(_, item)| interpolate_strings(item, env))?
         }
         _ => {}
@@ -284,13 +286,8 @@ impl JobFile {
         let timeframe: Timeframe = self.timeframe.parse().map_err(|err| format!("timeframe: {err}"))?;
         let (start, end) = (timestamp("start", &self.start)?, timestamp("end", &self.end)?);
         let window = TimeRange::new(start, end).map_err(|err| format!("start/end: {err}"))?;
-        let as_of = match &self.as_of {
-            Some(text) => timestamp("as_of", text)?,
-            None => end,
-        };
-        if as_of < end {
-            return Err(format!("as_of {as_of} is before end {end} (expected as_of >= end)"));
-        }
+        let as_of = self.as_of.as_deref().map(|text| timestamp("as_of", text)).transpose()?;
+        let as_of = unit::as_of(window, as_of).map_err(|err| err.to_string())?;
         if self.plugins.is_empty() {
             return Err("plugins: empty list (expected at least one plugin)".into());
         }
@@ -363,16 +360,13 @@ impl DatabaseSection {
             }
             return ConnectionSettings::parse(&url).map_err(|err| format!("database.url: {err}"));
         }
-        let mut config = postgres::Config::new();
-        config.host(self.host.as_deref().unwrap_or("localhost")).port(self.port.unwrap_or(5432));
-        config.dbname(
+        Ok(ConnectionSettings::from_parts(
+            self.host.as_deref().unwrap_or("localhost"),
+            self.port.unwrap_or(5432),
             self.database.as_deref().ok_or("database.database: missing (expected the database name)")?,
-        );
-        config.user(self.username.as_deref().ok_or("database.username: missing (expected a user name)")?);
-        if let Some(password) = self.password.as_deref().filter(|p| !p.is_empty()) {
-            config.password(password);
-        }
-        Ok(ConnectionSettings::from_config(config))
+            self.username.as_deref().ok_or("database.username: missing (expected a user name)")?,
+            self.password.as_deref(),
+        ))
     }
 }
 
@@ -485,7 +479,8 @@ mod tests {
                 .contains("start/end: start 2018-01-01T00:00:00Z is after end")
         );
         assert!(
-            err(&format!("{JOB}as_of: 2018-01-15\n")).contains("as_of 2018-01-15T00:00:00Z is before end")
+            err(&format!("{JOB}as_of: 2018-01-15\n"))
+                .contains("as-of time 2018-01-15T00:00:00Z is before the window's end 2018-02-01T00:00:00Z")
         );
         assert!(
             err(&JOB.replace("2018-01-01", "01/01/2018")).contains("start: invalid timestamp \"01/01/2018\"")

@@ -3,11 +3,8 @@
 
 mod config;
 mod interpolate;
-mod params;
 mod run;
 
 pub use config::{Job, JobError, PluginJob, Source};
 pub use interpolate::interpolate;
-pub use params::resolve as resolve_params;
-pub use run::{JobSummary, UnitReport, run_job};
-pub(crate) use run::{default_cache_dir, unit_of_work};
+pub use run::{JobSummary, UnitReport, UnitWritten, run_job};

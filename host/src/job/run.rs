@@ -1,9 +1,7 @@
 //! Running a job: open the source, load the plugins, run every unit, write every table.
 
 use std::io::IsTerminal;
-use std::num::NonZeroUsize;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,19 +11,31 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::config::{Job, Source};
 use crate::bars_file::FileDefaults;
-use crate::domain::{ParamValue, ReadError, Symbol, TimeRange, Timeframe, Timestamp, UnitOfWork};
+use crate::domain::{ParamValue, Symbol, UnitOfWork};
 use crate::output::{ParquetWriter, Provenance};
 use crate::pg::ConnectionSettings;
 use crate::reader::{MarketDataReader, MemoryMarketDataReader, PgMarketDataReader, PgReaderConfig};
-use crate::runtime::{Plugin, PluginRuntime, RuntimeLimits};
+use crate::runtime::{self, Plugin, PluginRuntime, RuntimeLimits};
+use crate::unit;
 
 /// How one unit ended.
 #[derive(Debug)]
 pub struct UnitReport {
     pub plugin: String,
     pub symbol: Symbol,
-    /// The file written, rows read and rows written; or why the unit failed.
-    pub outcome: Result<(PathBuf, u64, usize), String>,
+    /// What the unit wrote, or why it failed.
+    pub outcome: Result<UnitWritten, String>,
+}
+
+/// What a unit that succeeded wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitWritten {
+    /// The Parquet file.
+    pub path: PathBuf,
+    /// Bars the plugin read, warm-up included.
+    pub rows_in: u64,
+    /// Rows of the table written.
+    pub rows_out: usize,
 }
 
 /// What a job did.
@@ -40,11 +50,6 @@ impl JobSummary {
         self.units.iter().filter(|u| u.outcome.is_err())
     }
 
-    /// 0 when every unit succeeded, 2 when some failed (a job that could not run exits 1).
-    pub fn exit_code(&self) -> ExitCode {
-        if self.failed().next().is_none() { ExitCode::SUCCESS } else { ExitCode::from(2) }
-    }
-
     /// The closing summary: units, rows, time, files and failures.
     pub fn render(&self, output: &std::path::Path) -> String {
         let ok = self.units.iter().filter(|u| u.outcome.is_ok()).count();
@@ -52,7 +57,7 @@ impl JobSummary {
             .units
             .iter()
             .filter_map(|u| u.outcome.as_ref().ok())
-            .fold((0u64, 0usize), |(i, o), (_, r_in, r_out)| (i + r_in, o + r_out));
+            .fold((0u64, 0usize), |(i, o), unit| (i + unit.rows_in, o + unit.rows_out));
         let mut text = format!(
             "units: {ok} ok, {} failed; rows in {rows_in}, rows out {rows_out}; {:.2} s\noutput: {}\n",
             self.units.len() - ok,
@@ -61,7 +66,7 @@ impl JobSummary {
         );
         for unit in &self.units {
             match &unit.outcome {
-                Ok((path, _, rows)) => text.push_str(&format!("  {} ({rows} rows)\n", path.display())),
+                Ok(unit) => text.push_str(&format!("  {} ({} rows)\n", unit.path.display(), unit.rows_out)),
                 Err(err) => text.push_str(&format!("  FAILED {err}\n")),
             }
         }
@@ -73,21 +78,19 @@ fn open_reader(job: &Job) -> anyhow::Result<Arc<dyn MarketDataReader>> {
     Ok(match &job.source {
         Source::Embedded => Arc::new(MemoryMarketDataReader::embedded_sample()),
         Source::Fixture(path) => Arc::new(MemoryMarketDataReader::from_file(path, &FileDefaults::default())?),
-        Source::Database(settings) => Arc::new(connect(settings, job.statement_timeout)?),
+        Source::Database(settings) => Arc::new(connect(settings, job)?),
     })
 }
 
-fn connect(settings: &ConnectionSettings, statement_timeout: Duration) -> anyhow::Result<PgMarketDataReader> {
-    let config = PgReaderConfig { statement_timeout, ..PgReaderConfig::default() };
+/// The job's pool: a connection per worker, since a running unit holds at most one at a time
+/// (see [`PgReaderConfig::max_connections`]).
+fn connect(settings: &ConnectionSettings, job: &Job) -> anyhow::Result<PgMarketDataReader> {
+    let config = PgReaderConfig {
+        statement_timeout: job.statement_timeout,
+        max_connections: u32::try_from(job.workers).unwrap_or(u32::MAX).max(1),
+        ..PgReaderConfig::default()
+    };
     PgMarketDataReader::connect(settings, &config).with_context(|| format!("connecting to {settings}"))
-}
-
-/// The default cache of compiled plugins: `$XDG_CACHE_HOME/candlewick` or `~/.cache/candlewick`.
-pub(crate) fn default_cache_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-        .map(|dir| dir.join("candlewick"))
 }
 
 struct LoadedPlugin {
@@ -101,7 +104,7 @@ struct LoadedPlugin {
 pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
     let started = Instant::now();
     let reader = open_reader(job)?;
-    let cache_dir = job.cache_dir.clone().or_else(default_cache_dir);
+    let cache_dir = job.cache_dir.clone().or_else(runtime::default_cache_dir);
     // The instance pool's slots fit the largest memory limit of any plugin.
     let memory_bytes =
         job.plugins.iter().map(|p| p.limits.memory_bytes).fold(job.limits.memory_bytes, usize::max);
@@ -112,7 +115,7 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
         .iter()
         .map(|p| {
             let plugin = runtime.load_with_limits(&p.path, p.limits.clone())?;
-            let params = super::resolve_params(plugin.info(), &p.params)
+            let params = unit::resolve_params(plugin.info(), &p.params)
                 .map_err(|err| anyhow::anyhow!("plugin {}: {err}", p.path.display()))?;
             let warm_up_bars = p.warm_up_bars.unwrap_or(plugin.info().warm_up_bars);
             Ok(LoadedPlugin { plugin, params, warm_up_bars })
@@ -144,9 +147,12 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
                     progress.set_message(format!("{name} {symbol}"));
                     let outcome = run_unit(job, &reader, loaded, symbol, &writer);
                     match &outcome {
-                        Ok((_, rows_in, rows_out)) => log_unit(
+                        Ok(unit) => log_unit(
                             &progress,
-                            format!("{name} {symbol}: ok, {rows_in} bars in, {rows_out} rows out"),
+                            format!(
+                                "{name} {symbol}: ok, {} bars in, {} rows out",
+                                unit.rows_in, unit.rows_out
+                            ),
                         ),
                         Err(err) => log_unit(&progress, err.clone()),
                     }
@@ -171,9 +177,9 @@ fn run_unit(
     loaded: &LoadedPlugin,
     symbol: &Symbol,
     writer: &ParquetWriter,
-) -> Result<(PathBuf, u64, usize), String> {
+) -> Result<UnitWritten, String> {
     let info = loaded.plugin.info();
-    let unit = unit_of_work(
+    let unit = unit::unit_of_work(
         &**reader,
         symbol,
         job.timeframe,
@@ -194,26 +200,7 @@ fn run_unit(
     let path = writer
         .write(&info.name, symbol.as_str(), output.table, &provenance)
         .map_err(|err| format!("plugin {} on {symbol}: {:#}", info.name, anyhow::Error::from(err)))?;
-    Ok((path, output.rows_read, rows_out))
-}
-
-/// One unit of work: `symbol` over `window`, readable from `warm_up_bars` bars before the window's
-/// start (or from the first bar, when fewer exist) up to `as_of`. Shared by the job and the mock
-/// host, so a plugin sees the same unit in a test as in a job.
-pub(crate) fn unit_of_work(
-    reader: &dyn MarketDataReader,
-    symbol: &Symbol,
-    timeframe: Timeframe,
-    window: TimeRange,
-    as_of: Timestamp,
-    warm_up_bars: u32,
-    params: Vec<(String, ParamValue)>,
-) -> Result<UnitOfWork, ReadError> {
-    let warm_up_from = match NonZeroUsize::new(warm_up_bars as usize) {
-        None => window.start(),
-        Some(bars) => reader.bar_before(symbol, timeframe, window.start(), bars)?.unwrap_or(Timestamp::MIN),
-    };
-    Ok(UnitOfWork { symbol: symbol.clone(), timeframe, window, warm_up_from, as_of, params })
+    Ok(UnitWritten { path, rows_in: output.rows_read, rows_out })
 }
 
 /// The `candlewick.*` metadata of an output file. Never a credential: the source is its kind.

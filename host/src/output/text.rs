@@ -56,7 +56,7 @@ fn cells(table: &Table, row: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock::{Expected, Tolerance};
+    use crate::fixture_host::{Expected, Tolerance};
 
     fn table() -> Table {
         Table {

@@ -1,9 +1,21 @@
-//! PostgreSQL plumbing shared by the reader, ingest and migrations: connection settings and the
-//! binary codec for `timestamptz`.
+//! PostgreSQL, in one place: connection settings (the one way a connection is configured or
+//! opened, passwords never shown), the binary codec for `timestamptz`, and the two writers of
+//! `market_data`. The read side is the reader port's adapter (`reader/postgres/`); the `postgres`
+//! crate is used there and here only.
+//!
+//! - `settings.rs`: [`ConnectionSettings`] and [`mask_password`];
+//! - `timestamp.rs`: [`PgTimestamp`];
+//! - [`ingest`]: the only writer of bars: idempotent, all-or-nothing upserts per file;
+//! - [`migrate`]: the versioned schema, applied by refinery.
 
+pub mod ingest;
+pub mod migrate;
 mod settings;
 mod timestamp;
 
+/// A connection of the synchronous client: what [`ConnectionSettings::connect`] opens and the
+/// writers take.
+pub use postgres::Client;
 pub use settings::{ConnectionSettings, mask_password};
 pub use timestamp::PgTimestamp;
 

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use postgres::Client;
 use postgres::config::Host;
 
 /// How long a connection attempt may take when the URL does not say (`connect_timeout`).
@@ -47,12 +48,22 @@ impl ConnectionSettings {
         config
     }
 
-    /// Settings from parts already split out (host, port, database, user, password).
-    pub fn from_config(mut config: postgres::Config) -> Self {
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
+    /// Settings from parts already split out, as a job file's `database:` keys give them; an
+    /// empty password is none.
+    pub fn from_parts(host: &str, port: u16, database: &str, user: &str, password: Option<&str>) -> Self {
+        let mut config = postgres::Config::new();
+        config.host(host).port(port).dbname(database).user(user);
+        if let Some(password) = password.filter(|p| !p.is_empty()) {
+            config.password(password);
         }
+        config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
         ConnectionSettings { config }
+    }
+
+    /// A plain read-write connection, for migrations and ingest, named `application_name` on the
+    /// server unless the URL names it.
+    pub fn connect(&self, application_name: &str) -> Result<Client, postgres::Error> {
+        self.config_with(application_name, &[]).connect(postgres::NoTls)
     }
 
     pub fn config(&self) -> &postgres::Config {
@@ -91,23 +102,102 @@ impl fmt::Debug for ConnectionSettings {
     }
 }
 
-/// Replaces the password of a URL (`user:secret@`) or key=value string (`password=secret`) with
-/// `***`, for messages and logs.
-pub fn mask_password(url: &str) -> String {
-    if let Some(scheme_end) = url.find("://") {
-        let rest = &url[scheme_end + 3..];
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@')
-            && let Some(colon) = rest[..at].find(':')
-        {
-            return format!("{}{}:***{}", &url[..scheme_end + 3], &rest[..colon], &rest[at..]);
-        }
-        return url.to_owned();
+/// Replaces every password a libpq connection string can carry with `***`, for messages and logs.
+/// The forms are libpq's (PostgreSQL manual, "Connection Strings"):
+/// - a URL's user info, `postgresql://user:secret@host/db`;
+/// - a URL's query parameter, `postgresql://host/db?user=u&password=secret`;
+/// - a key/value string's `password=secret`, with spaces around `=` allowed and the value
+///   single-quoted (`password = 'a \'b'`), backslash-escaped, or bare.
+pub fn mask_password(conninfo: &str) -> String {
+    match conninfo.find("://") {
+        Some(scheme_end) => mask_url(conninfo, scheme_end + 3),
+        None => mask_key_values(conninfo),
     }
-    url.split_whitespace()
-        .map(|pair| if pair.starts_with("password=") { "password=***" } else { pair })
-        .collect::<Vec<_>>()
-        .join(" ")
+}
+
+fn mask_url(url: &str, authority_start: usize) -> String {
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let mut masked = url[..authority_start].to_owned();
+    match rest[..authority_end].rfind('@') {
+        Some(at) if rest[..at].contains(':') => {
+            let colon = rest[..at].find(':').expect("checked");
+            masked.push_str(&rest[..colon]);
+            masked.push_str(":***");
+            masked.push_str(&rest[at..authority_end]);
+        }
+        _ => masked.push_str(&rest[..authority_end]),
+    }
+    let tail = &rest[authority_end..];
+    let Some(query_start) = tail.find('?') else {
+        masked.push_str(tail);
+        return masked;
+    };
+    masked.push_str(&tail[..=query_start]);
+    let query = &tail[query_start + 1..];
+    let (query, fragment) = query.split_at(query.find('#').unwrap_or(query.len()));
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key == "password" => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    masked.push_str(&pairs.join("&"));
+    masked.push_str(fragment);
+    masked
+}
+
+/// `key = value` pairs as libpq scans them; the text between values is kept as it was.
+fn mask_key_values(conninfo: &str) -> String {
+    let chars: Vec<char> = conninfo.chars().collect();
+    let mut masked = String::with_capacity(conninfo.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_whitespace() {
+            masked.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let key_start = i;
+        while i < chars.len() && chars[i] != '=' && !chars[i].is_whitespace() {
+            i += 1;
+        }
+        let key: String = chars[key_start..i].iter().collect();
+        masked.push_str(&key);
+        while i < chars.len() && chars[i].is_whitespace() {
+            masked.push(chars[i]);
+            i += 1;
+        }
+        if i >= chars.len() || chars[i] != '=' {
+            continue;
+        }
+        masked.push('=');
+        i += 1;
+        while i < chars.len() && chars[i].is_whitespace() {
+            masked.push(chars[i]);
+            i += 1;
+        }
+        let value_start = i;
+        if i < chars.len() && chars[i] == '\'' {
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i = (i + 1).min(chars.len());
+        } else {
+            while i < chars.len() && !chars[i].is_whitespace() {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i = i.min(chars.len());
+        }
+        if key == "password" {
+            masked.push_str("***");
+        } else {
+            masked.extend(&chars[value_start..i]);
+        }
+    }
+    masked
 }
 
 #[cfg(test)]
@@ -119,6 +209,48 @@ mod tests {
         assert_eq!(mask_password("postgresql://bob:s3cr3t@db:5432/x"), "postgresql://bob:***@db:5432/x");
         assert_eq!(mask_password("postgresql://bob@db/x"), "postgresql://bob@db/x");
         assert_eq!(mask_password("host=db password=s3cr3t user=bob"), "host=db password=*** user=bob");
+    }
+
+    #[test]
+    fn mask_password_hides_a_url_query_password() {
+        assert_eq!(mask_password("postgresql://db/x?password=s3cr3t"), "postgresql://db/x?password=***");
+        assert_eq!(
+            mask_password("postgres://db:5432/x?user=bob&password=s3cr3t&sslmode=disable#f"),
+            "postgres://db:5432/x?user=bob&password=***&sslmode=disable#f"
+        );
+        assert_eq!(
+            mask_password("postgresql://bob:one@db/x?password=two"),
+            "postgresql://bob:***@db/x?password=***",
+            "both forms at once"
+        );
+        assert_eq!(mask_password("postgresql://db?password=s3cr3t"), "postgresql://db?password=***");
+        assert_eq!(mask_password("postgresql://db/x?passwordless=1"), "postgresql://db/x?passwordless=1");
+    }
+
+    #[test]
+    fn mask_password_hides_every_key_value_form() {
+        assert_eq!(mask_password("password=s3cr3t"), "password=***");
+        assert_eq!(mask_password("host=db password = s3cr3t user=bob"), "host=db password = *** user=bob");
+        assert_eq!(mask_password("password='se cr3t' user=bob"), "password=*** user=bob");
+        assert_eq!(mask_password(r"password='it\'s a secret' dbname=x"), "password=*** dbname=x");
+        assert_eq!(mask_password(r"password=back\ slash user=bob"), "password=*** user=bob");
+        assert_eq!(mask_password("user=password dbname=x"), "user=password dbname=x", "a value, not the key");
+        assert_eq!(mask_password("password="), "password=***");
+    }
+
+    #[test]
+    fn no_masked_form_contains_the_secret() {
+        for conninfo in [
+            "postgresql://bob:s3cr3t@db/x",
+            "postgresql://db/x?password=s3cr3t",
+            "postgresql://db/x?a=1&password=s3cr3t",
+            "host=db password=s3cr3t",
+            "host=db password =s3cr3t",
+            "host=db password= 's3cr3t'",
+            "host=db\tpassword\t=\ts3cr3t",
+        ] {
+            assert!(!mask_password(conninfo).contains("s3cr3t"), "{conninfo}: {}", mask_password(conninfo));
+        }
     }
 
     #[test]

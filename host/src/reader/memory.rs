@@ -1,6 +1,6 @@
 //! The in-memory adapter: bars held in sorted columns, the same semantics as PostgreSQL.
 //!
-//! It serves the mock host and the embedded default, so it loads from the same bar files as
+//! It serves the fixture host and the embedded default, so it loads from the same bar files as
 //! `candlewick ingest` (CSV or Parquet, validated the same way).
 
 use std::collections::BTreeMap;

@@ -5,7 +5,9 @@
 //! paging instead of `OFFSET`. Two adapters implement it and agree on every case of the contract
 //! suite (`tests/reader_contract.rs`):
 //! - [`PgMarketDataReader`], pooled PostgreSQL, read-only;
-//! - [`MemoryMarketDataReader`], bars held in memory: the mock host and the embedded default.
+//! - [`MemoryMarketDataReader`], bars held in memory: the fixture host and the embedded default.
+//!
+//! [`NoBars`] holds nothing: what a plugin describes itself against.
 
 mod cursor;
 mod memory;
@@ -167,3 +169,55 @@ macro_rules! forward_reader {
 }
 
 forward_reader!(&R, Box<R>, std::sync::Arc<R>);
+
+/// A reader that holds no bars: every read answers empty. What a plugin's `describe` runs
+/// against, since describing reads nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBars;
+
+impl MarketDataReader for NoBars {
+    fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
+        Ok(BarColumns::with_capacity(request.fields, 0))
+    }
+    fn multi_range(
+        &self,
+        symbols: &SymbolSet,
+        _timeframe: Timeframe,
+        _range: TimeRange,
+        fields: Fields,
+    ) -> Result<Vec<SymbolBars>, ReadError> {
+        Ok(symbols
+            .iter()
+            .map(|symbol| SymbolBars { symbol: symbol.clone(), bars: BarColumns::with_capacity(fields, 0) })
+            .collect())
+    }
+    fn latest(&self, _: &SymbolSet, _: Timeframe, _: Timestamp) -> Result<Vec<LatestBar>, ReadError> {
+        Ok(Vec::new())
+    }
+    fn availability(&self, _: &Symbol, _: Timeframe, _: TimeRange) -> Result<Availability, ReadError> {
+        Ok(Availability::default())
+    }
+    fn timeframes(&self, _: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
+        Ok(Vec::new())
+    }
+    fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError> {
+        Ok(Vec::new())
+    }
+    fn bar_before(
+        &self,
+        _: &Symbol,
+        _: Timeframe,
+        _: Timestamp,
+        _: NonZeroUsize,
+    ) -> Result<Option<Timestamp>, ReadError> {
+        Ok(None)
+    }
+    fn page(
+        &self,
+        request: &RangeRequest,
+        _: Option<Timestamp>,
+        _: NonZeroUsize,
+    ) -> Result<BarColumns, ReadError> {
+        Ok(BarColumns::with_capacity(request.fields, 0))
+    }
+}

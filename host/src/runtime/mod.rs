@@ -44,6 +44,14 @@ pub use scope::UnitScope;
 
 use host::UnitState;
 
+/// The default cache of compiled plugins: `$XDG_CACHE_HOME/candlewick` or `~/.cache/candlewick`.
+pub fn default_cache_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".cache")))
+        .map(|dir| dir.join("candlewick"))
+}
+
 /// How often the epoch advances: the resolution of the per-call CPU time limit.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 

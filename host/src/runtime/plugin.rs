@@ -21,7 +21,7 @@ use super::{EPOCH_TICK, PluginRuntime};
 use crate::domain::{
     Fields, PluginInfo, PluginKind, Symbol, Table, TimeRange, Timeframe, Timestamp, UnitOfWork,
 };
-use crate::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
+use crate::reader::{MarketDataReader, NoBars, RangeRequest};
 
 /// Bytes of a plugin's stdout and of its stderr kept per call for the host log.
 const PLUGIN_OUTPUT_BYTES: usize = 64 * 1024;
@@ -218,7 +218,7 @@ impl Plugin {
             ReadLimits::NONE,
         );
         let window = scope.readable;
-        let mut store = self.store(&name, Arc::new(MemoryMarketDataReader::default()), scope, window);
+        let mut store = self.store(&name, Arc::new(NoBars), scope, window);
         let info = match &self.pre {
             Pre::FeatureBuilder(pre) => pre.instantiate(&mut store).and_then(|i| i.call_describe(&mut store)),
             Pre::Sampler(pre) => pre.instantiate(&mut store).and_then(|i| i.call_describe(&mut store)),

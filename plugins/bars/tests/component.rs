@@ -1,4 +1,4 @@
-//! The built `bars` component through the mock host (`candlewick-plugin-test`).
+//! The built `bars` component through the fixture host (`candlewick-plugin-test`).
 
 use candlewick_plugin_test::{Bars, Timeframe, Timestamp, this_plugin};
 

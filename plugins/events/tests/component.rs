@@ -1,4 +1,4 @@
-//! The built `events` component through the mock host (`candlewick-plugin-test`): CUSUM events,
+//! The built `events` component through the fixture host (`candlewick-plugin-test`): CUSUM events,
 //! triple-barrier labels, and labels that look forward no further than as-of.
 
 use candlewick_plugin_test::{Bars, Timeframe, this_plugin};

@@ -1,4 +1,4 @@
-//! The built `indicators` component through the mock host (`candlewick-plugin-test`): the same
+//! The built `indicators` component through the fixture host (`candlewick-plugin-test`): the same
 //! contract, runtime and scope as a job, with TA-Lib's 252-bar reference series as the bars.
 
 use candlewick_plugin_test::{Bar, Bars, PluginKind, Timeframe, Timestamp, this_plugin};

@@ -1,4 +1,4 @@
-//! The built `resample` component through the mock host (`candlewick-plugin-test`).
+//! The built `resample` component through the fixture host (`candlewick-plugin-test`).
 
 use candlewick_plugin_test::{Bars, Timeframe, this_plugin};
 

@@ -5,6 +5,7 @@
 //! for `BEGIN READ ONLY` / `SET`. Reads that take several statements (multi-symbol ranges) run in
 //! one explicit `REPEATABLE READ READ ONLY` transaction, so they see one snapshot.
 
+mod decode;
 mod pool;
 mod sql;
 
@@ -13,23 +14,26 @@ use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
-use postgres::{IsolationLevel, NoTls, Row};
+use postgres::{IsolationLevel, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 
 use crate::domain::{
-    Availability, AvailabilityEntry, Bar, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet,
-    TimeRange, Timeframe, Timestamp,
+    Availability, AvailabilityEntry, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet, TimeRange,
+    Timeframe, Timestamp,
 };
 use crate::pg::{ConnectionSettings, PgTimestamp};
 
 use super::{MarketDataReader, RangeRequest, SymbolBars};
-use pool::{ReaderConnection, ReaderConnectionManager};
-use sql::{FIELD_COLUMNS, Query};
+use decode::{Fetch, availability_of, bar_of, push_row, read_columns};
+use pool::{ReaderConnectionManager, unavailable};
+use sql::Query;
 
 /// How the reader's pool behaves.
 #[derive(Debug, Clone)]
 pub struct PgReaderConfig {
-    /// Pooled connections; one per concurrently running unit of work is enough.
+    /// Pooled connections. A unit of work holds at most one at a time — each read, each cursor
+    /// page and the warm-up lookup takes one and gives it back before the plugin goes on — so one
+    /// per concurrently running unit is enough; a job sizes it to its `workers`.
     pub max_connections: u32,
     /// Server-side limit on every statement the reader runs.
     pub statement_timeout: Duration,
@@ -57,7 +61,7 @@ impl Default for PgReaderConfig {
 }
 
 /// Reads `market_data` through an r2d2 pool of read-only sessions. A read that fails on a
-/// transient fault (see [`is_transient`]) is retried on another connection with bounded, doubling
+/// transient fault (see `pool::is_transient`) is retried on another connection with bounded, doubling
 /// backoff; every read is idempotent, and a streamed range resumes from its last key.
 #[derive(Debug, Clone)]
 pub struct PgMarketDataReader {
@@ -92,165 +96,6 @@ impl PgMarketDataReader {
             ],
         )
     }
-
-    /// A pooled connection. When every one is busy this waits up to the checkout timeout, and
-    /// says so in the log; the error then names the pool's size and the timeout.
-    fn connection(&self) -> Result<r2d2::PooledConnection<ReaderConnectionManager>, ReadError> {
-        let state = self.pool.state();
-        let busy = state.idle_connections == 0 && state.connections >= self.pool.max_size();
-        if busy {
-            tracing::info!(
-                connections = state.connections,
-                timeout = ?self.config.checkout_timeout,
-                "every pooled database connection is busy; waiting for one"
-            );
-        }
-        self.pool.get().map_err(|err| {
-            let cause = if busy {
-                format!(
-                    "no database connection came free within {:?}: all {} pooled connections stayed busy \
-                     (run fewer units at once or give the reader more connections)",
-                    self.config.checkout_timeout,
-                    self.pool.max_size()
-                )
-            } else {
-                format!(
-                    "could not open a database connection within {:?}: {err}",
-                    self.config.checkout_timeout
-                )
-            };
-            ReadError::unavailable(cause)
-        })
-    }
-
-    /// Runs `op` on a pooled connection, retrying transient failures on a fresh connection
-    /// (a broken one is dropped by the pool) after a doubling backoff.
-    fn read<T>(
-        &self,
-        mut op: impl FnMut(&mut ReaderConnection) -> Result<T, postgres::Error>,
-    ) -> Result<T, ReadError> {
-        let mut backoff = self.config.first_backoff;
-        for attempt in 1.. {
-            let mut conn = self.connection()?;
-            match op(&mut conn) {
-                Ok(value) => return Ok(value),
-                Err(err) if attempt < self.config.attempts && is_transient(&err) => {
-                    tracing::warn!(attempt, ?backoff, error = %crate::domain::error_chain(&err), "transient database failure; retrying");
-                    drop(conn);
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(self.config.max_backoff);
-                }
-                Err(err) => return Err(unavailable(err)),
-            }
-        }
-        unreachable!("the loop returns by its last attempt")
-    }
-}
-
-/// A failure that another attempt on a new connection can get past: the connection closed or
-/// reset under the read, the server shutting down or restarting (`57P01` admin shutdown, `57P02`,
-/// `57P03` cannot connect now), any connection exception (class `08`), or a serialization
-/// failure or deadlock. A statement timeout (`57014`) is not one: retrying would only take
-/// longer.
-pub fn is_transient(err: &postgres::Error) -> bool {
-    if err.is_closed() {
-        return true;
-    }
-    if let Some(state) = err.code() {
-        let code = state.code();
-        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "40001" | "40P01");
-    }
-    std::error::Error::source(err).is_some_and(|source| source.is::<std::io::Error>())
-}
-
-fn unavailable(err: postgres::Error) -> ReadError {
-    ReadError::unavailable(err)
-}
-
-/// How a statement's rows come back from the server.
-#[derive(Debug, Clone, Copy)]
-enum Fetch {
-    /// Row by row into columns that reserve `reserve` rows first: memory stays at the columns,
-    /// whatever the count. For ranges.
-    Stream { reserve: usize },
-    /// All at once, then decoded: the synchronous client runs its event loop once for the whole
-    /// answer instead of once per row. For pages, whose `LIMIT` bounds the rows held (job
-    /// benchmark, 2M bars: the host's CPU time from 1.7 s to 1.25 s).
-    Collect,
-}
-
-/// Runs a prepared range or page statement and decodes its rows into columns.
-fn read_columns(
-    conn: &mut ReaderConnection,
-    query: Query,
-    fields: Fields,
-    params: &[&(dyn ToSql + Sync)],
-    fetch: Fetch,
-) -> Result<BarColumns, postgres::Error> {
-    let statement = conn.statement(query)?;
-    match fetch {
-        Fetch::Stream { reserve } => {
-            let mut rows = conn.client.query_raw(&statement, params.iter().copied())?;
-            let mut columns = BarColumns::with_capacity(fields, reserve);
-            while let Some(row) = rows.next()? {
-                push_row(&mut columns, fields, &row)?;
-            }
-            Ok(columns)
-        }
-        Fetch::Collect => {
-            let rows = conn.client.query(&statement, params)?;
-            let mut columns = BarColumns::with_capacity(fields, rows.len());
-            for row in &rows {
-                push_row(&mut columns, fields, row)?;
-            }
-            Ok(columns)
-        }
-    }
-}
-
-/// Appends one row laid out as `sql::select_list(fields)`.
-fn push_row(columns: &mut BarColumns, fields: Fields, row: &Row) -> Result<(), postgres::Error> {
-    let ts: PgTimestamp = row.try_get(0)?;
-    columns.ts.push(ts.0.as_micros());
-    let mut index = 1;
-    for (field, _) in FIELD_COLUMNS {
-        if !fields.contains(field) {
-            continue;
-        }
-        match field {
-            Fields::VOLUME => columns.volume.push(row.try_get(index)?),
-            Fields::OPEN => columns.open.push(row.try_get(index)?),
-            Fields::HIGH => columns.high.push(row.try_get(index)?),
-            Fields::LOW => columns.low.push(row.try_get(index)?),
-            _ => columns.close.push(row.try_get(index)?),
-        }
-        index += 1;
-    }
-    Ok(())
-}
-
-/// A whole bar from `timestamp, open, high, low, close, volume` starting at column `first`.
-fn bar_of(row: &Row, first: usize) -> Result<Bar, postgres::Error> {
-    let ts: PgTimestamp = row.try_get(first)?;
-    Ok(Bar {
-        ts: ts.0,
-        open: row.try_get(first + 1)?,
-        high: row.try_get(first + 2)?,
-        low: row.try_get(first + 3)?,
-        close: row.try_get(first + 4)?,
-        volume: row.try_get(first + 5)?,
-    })
-}
-
-fn availability_of(row: &Row, first: usize) -> Result<Availability, postgres::Error> {
-    let count: i64 = row.try_get(first)?;
-    let earliest: Option<PgTimestamp> = row.try_get(first + 1)?;
-    let latest: Option<PgTimestamp> = row.try_get(first + 2)?;
-    Ok(Availability {
-        count: count.max(0) as u64,
-        earliest: earliest.map(|ts| ts.0),
-        latest: latest.map(|ts| ts.0),
-    })
 }
 
 /// Row capacity to reserve before a read: enough to skip early regrowth, small enough that a

@@ -1,4 +1,5 @@
-//! Pooled reader connections, each with its own prepared statements.
+//! Pooled reader connections, each with its own prepared statements, and how a read gets one:
+//! waiting for a free connection, retrying a transient failure on a fresh one.
 //!
 //! r2d2_postgres opens the connections; this wrapper adds a per-connection statement cache, so a
 //! read costs one round trip (bind + execute) instead of two (parse, then execute).
@@ -8,7 +9,9 @@ use std::collections::HashMap;
 use postgres::{Client, NoTls, Statement};
 use r2d2_postgres::PostgresConnectionManager;
 
+use super::PgMarketDataReader;
 use super::sql::Query;
+use crate::domain::ReadError;
 
 /// A pooled client and the statements prepared on it.
 pub(super) struct ReaderConnection {
@@ -53,4 +56,79 @@ impl r2d2::ManageConnection for ReaderConnectionManager {
     fn has_broken(&self, conn: &mut ReaderConnection) -> bool {
         conn.client.is_closed()
     }
+}
+
+impl PgMarketDataReader {
+    /// A pooled connection. When every one is busy this waits up to the checkout timeout, and
+    /// says so in the log; the error then names the pool's size and the timeout.
+    pub(super) fn connection(&self) -> Result<r2d2::PooledConnection<ReaderConnectionManager>, ReadError> {
+        let state = self.pool.state();
+        let busy = state.idle_connections == 0 && state.connections >= self.pool.max_size();
+        if busy {
+            tracing::info!(
+                connections = state.connections,
+                timeout = ?self.config.checkout_timeout,
+                "every pooled database connection is busy; waiting for one"
+            );
+        }
+        self.pool.get().map_err(|err| {
+            let cause = if busy {
+                format!(
+                    "no database connection came free within {:?}: all {} pooled connections stayed busy \
+                     (run fewer units at once or give the reader more connections)",
+                    self.config.checkout_timeout,
+                    self.pool.max_size()
+                )
+            } else {
+                format!(
+                    "could not open a database connection within {:?}: {err}",
+                    self.config.checkout_timeout
+                )
+            };
+            ReadError::unavailable(cause)
+        })
+    }
+
+    /// Runs `op` on a pooled connection, retrying transient failures on a fresh connection
+    /// (a broken one is dropped by the pool) after a doubling backoff.
+    pub(super) fn read<T>(
+        &self,
+        mut op: impl FnMut(&mut ReaderConnection) -> Result<T, postgres::Error>,
+    ) -> Result<T, ReadError> {
+        let mut backoff = self.config.first_backoff;
+        for attempt in 1.. {
+            let mut conn = self.connection()?;
+            match op(&mut conn) {
+                Ok(value) => return Ok(value),
+                Err(err) if attempt < self.config.attempts && is_transient(&err) => {
+                    tracing::warn!(attempt, ?backoff, error = %crate::domain::error_chain(&err), "transient database failure; retrying");
+                    drop(conn);
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(self.config.max_backoff);
+                }
+                Err(err) => return Err(unavailable(err)),
+            }
+        }
+        unreachable!("the loop returns by its last attempt")
+    }
+}
+
+/// A failure that another attempt on a new connection can get past: the connection closed or
+/// reset under the read, the server shutting down or restarting (`57P01` admin shutdown, `57P02`,
+/// `57P03` cannot connect now), any connection exception (class `08`), or a serialization
+/// failure or deadlock. A statement timeout (`57014`) is not one: retrying would only take
+/// longer.
+pub fn is_transient(err: &postgres::Error) -> bool {
+    if err.is_closed() {
+        return true;
+    }
+    if let Some(state) = err.code() {
+        let code = state.code();
+        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "40001" | "40P01");
+    }
+    std::error::Error::source(err).is_some_and(|source| source.is::<std::io::Error>())
+}
+
+pub(super) fn unavailable(err: postgres::Error) -> ReadError {
+    ReadError::unavailable(err)
 }

@@ -1,4 +1,4 @@
-//! The built component, run through Candlewick's mock host: `cargo test -p {{name}}` after
+//! The built component, run through Candlewick's fixture host: `cargo test -p {{name}}` after
 //! `scripts/build-plugins`.
 
 use candlewick_plugin_test::{Bars, Timeframe, this_plugin};

@@ -2,7 +2,7 @@
 //! host's memory limit must stop it, fail this unit naming the limit, and let the other units run.
 
 // A generated canonical-ABI shim takes more flattened arguments than clippy's limit of seven.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
     wit_bindgen::generate!({ world: "feature-builder", path: "../../../wit" });
 }
@@ -36,7 +36,7 @@ impl bindings::Guest for Hog {
 
 // `export!` expands to `#[unsafe(export_name)]` entry points: the one place this crate needs
 // `unsafe`, on a module because rustc ignores attributes on a macro invocation.
-#[allow(unsafe_code)]
+#[allow(unsafe_code, reason = "wit-bindgen's generated export glue is unsafe by construction")]
 mod export {
     use super::Hog;
     crate::bindings::export!(Hog with_types_in crate::bindings);

@@ -3,7 +3,7 @@
 //! error, so a test can check that the host granted none of them.
 
 // A generated canonical-ABI shim takes more flattened arguments than clippy's limit of seven.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
     wit_bindgen::generate!({ world: "feature-builder", path: "../../../wit" });
 }
@@ -50,7 +50,7 @@ impl bindings::Guest for Sandbox {
 
 // `export!` expands to `#[unsafe(export_name)]` entry points: the one place this crate needs
 // `unsafe`, on a module because rustc ignores attributes on a macro invocation.
-#[allow(unsafe_code)]
+#[allow(unsafe_code, reason = "wit-bindgen's generated export glue is unsafe by construction")]
 mod export {
     use super::Sandbox;
     crate::bindings::export!(Sandbox with_types_in crate::bindings);

@@ -9,7 +9,7 @@
 //!   bar after the as-of time: it reports both timestamps.
 
 // A generated canonical-ABI shim takes more flattened arguments than clippy's limit of seven.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
     wit_bindgen::generate!({ world: "feature-builder", path: "../../../wit" });
 }
@@ -92,7 +92,7 @@ impl bindings::Guest for Snoop {
 
 // `export!` expands to `#[unsafe(export_name)]` entry points: the one place this crate needs
 // `unsafe`, on a module because rustc ignores attributes on a macro invocation.
-#[allow(unsafe_code)]
+#[allow(unsafe_code, reason = "wit-bindgen's generated export glue is unsafe by construction")]
 mod export {
     use super::Snoop;
     crate::bindings::export!(Snoop with_types_in crate::bindings);

@@ -3,7 +3,7 @@
 //! import; nothing of the job may run.
 
 // A generated canonical-ABI shim takes more flattened arguments than clippy's limit of seven.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
     wit_bindgen::generate!({
         world: "evil:net/feature-builder-with-socket",
@@ -40,7 +40,7 @@ impl bindings::Guest for UnknownImport {
 
 // `export!` expands to `#[unsafe(export_name)]` entry points: the one place this crate needs
 // `unsafe`, on a module because rustc ignores attributes on a macro invocation.
-#[allow(unsafe_code)]
+#[allow(unsafe_code, reason = "wit-bindgen's generated export glue is unsafe by construction")]
 mod export {
     use super::UnknownImport;
     crate::bindings::export!(UnknownImport with_types_in crate::bindings);

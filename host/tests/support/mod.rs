@@ -1,6 +1,5 @@
 //! Shared helpers for the end-to-end and adapter tests: fixtures in both adapters, the binary.
-// Each test binary includes this module and uses a different part of it.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary includes this module and uses a different part of it")]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -62,7 +61,7 @@ pub fn postgres(rows: &[StoredRow]) -> Fixture {
 /// A fresh schema with the migrations applied.
 pub fn migrated_db() -> TestDb {
     let db = TestDb::new();
-    candlewick::migrate::migrate(&mut db.client()).expect("migrations apply");
+    candlewick::pg::migrate::migrate(&mut db.client()).expect("migrations apply");
     db
 }
 

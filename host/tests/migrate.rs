@@ -47,7 +47,7 @@ const EXPECTED_INDEXES: [&str; 5] = [
 #[test]
 fn migrate_creates_exactly_the_market_data_table() {
     let db = TestDb::new();
-    let report = candlewick::migrate::migrate(&mut db.client()).unwrap();
+    let report = candlewick::pg::migrate::migrate(&mut db.client()).unwrap();
     assert_eq!(report.applied, ["V1__market_data"]);
     assert_eq!(report.version, Some(1));
     let expected = [
@@ -93,9 +93,9 @@ fn migrate_creates_exactly_the_market_data_table() {
 #[test]
 fn migrate_twice_changes_nothing() {
     let db = TestDb::new();
-    candlewick::migrate::migrate(&mut db.client()).unwrap();
+    candlewick::pg::migrate::migrate(&mut db.client()).unwrap();
     let (columns_before, indexes_before) = (columns(&db), index_definitions(&db));
-    let second = candlewick::migrate::migrate(&mut db.client()).unwrap();
+    let second = candlewick::pg::migrate::migrate(&mut db.client()).unwrap();
     assert!(second.applied.is_empty(), "{second:?}");
     assert_eq!(second.version, Some(1));
     assert_eq!(columns(&db), columns_before);
@@ -106,7 +106,7 @@ fn migrate_twice_changes_nothing() {
 fn migrate_adopts_the_replaced_systems_table_with_its_rows() {
     let db = TestDb::new();
     let mut client = db.client();
-    client.batch_execute(include_str!("fixtures/legacy_market_data.sql")).unwrap();
+    client.batch_execute(include_str!("../../tests/fixtures/legacy_market_data.sql")).unwrap();
     let before: Vec<(String, f64, i64)> = client
         .query("SELECT symbol::text, close_price, volume FROM market_data ORDER BY symbol, timestamp", &[])
         .unwrap()
@@ -116,7 +116,7 @@ fn migrate_adopts_the_replaced_systems_table_with_its_rows() {
     assert_eq!(before.len(), 3);
     let indexes_before = index_definitions(&db);
 
-    let report = candlewick::migrate::migrate(&mut client).unwrap();
+    let report = candlewick::pg::migrate::migrate(&mut client).unwrap();
     assert_eq!(report.applied, ["V1__market_data"]);
     let after: Vec<(String, f64, i64)> = client
         .query("SELECT symbol::text, close_price, volume FROM market_data ORDER BY symbol, timestamp", &[])
@@ -127,7 +127,7 @@ fn migrate_adopts_the_replaced_systems_table_with_its_rows() {
     assert_eq!(after, before, "no data lost");
     assert_eq!(index_definitions(&db), indexes_before, "the old indexes serve; none is duplicated");
     assert_eq!(indexes_before, EXPECTED_INDEXES);
-    let second = candlewick::migrate::migrate(&mut client).unwrap();
+    let second = candlewick::pg::migrate::migrate(&mut client).unwrap();
     assert!(second.applied.is_empty());
 }
 

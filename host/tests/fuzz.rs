@@ -1,5 +1,5 @@
 //! Fuzzing the two parsers that take files from users, with proptest: the bar-file reader behind
-//! `candlewick ingest` and the mock host (CSV and Parquet), and the job-file loader. Inputs are
+//! `candlewick ingest` and the fixture host (CSV and Parquet), and the job-file loader. Inputs are
 //! the committed corpus (`tests/fuzz/corpus/`) with random byte mutations. Whatever the bytes,
 //! the parser returns — no panic — and either an error that names the file, or records that
 //! hold the invariants ingest promises.

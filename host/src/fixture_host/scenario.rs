@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use thiserror::Error;
 
-use super::{Expected, MockHost, MockRequest, Tolerance};
+use super::{Expected, FixtureHost, FixtureRequest, Tolerance};
 use crate::domain::{Symbol, Timeframe, Timestamp};
 use crate::runtime::Plugin;
 
@@ -33,7 +33,7 @@ struct ScenarioFile {
     plugin: PathBuf,
     fixture: PathBuf,
     #[serde(default)]
-    params: BTreeMap<String, serde_yaml::Value>,
+    params: BTreeMap<String, serde_norway::Value>,
     symbol: Option<String>,
     timeframe: Option<String>,
     start: Option<String>,
@@ -56,7 +56,7 @@ pub struct Scenario {
     pub dir: PathBuf,
     pub plugin: PathBuf,
     pub fixture: PathBuf,
-    pub request: MockRequest,
+    pub request: FixtureRequest,
     pub tolerance: Tolerance,
     pub expected: Option<PathBuf>,
     pub expected_error: Option<String>,
@@ -74,13 +74,13 @@ impl Scenario {
         let path = dir.join(SCENARIO_FILE);
         let error = |message: String| ScenarioError { path: path.clone(), message };
         let text = std::fs::read_to_string(&path).map_err(|err| error(format!("cannot read it: {err}")))?;
-        let file: ScenarioFile = serde_yaml::from_str(&text).map_err(|err| error(err.to_string()))?;
+        let file: ScenarioFile = serde_norway::from_str(&text).map_err(|err| error(err.to_string()))?;
         let timestamp = |field: &str, text: &Option<String>| {
             text.as_deref()
                 .map(|t| Timestamp::parse(t).map_err(|err| error(format!("{field}: {err}"))))
                 .transpose()
         };
-        let request = MockRequest {
+        let request = FixtureRequest {
             symbol: file
                 .symbol
                 .map(Symbol::new)
@@ -152,7 +152,7 @@ impl Scenario {
 
     fn attempt(&self, load: &mut dyn FnMut(&Path) -> anyhow::Result<Arc<Plugin>>) -> Result<String, String> {
         let plugin = load(&self.plugin).map_err(|err| format!("{err:#}"))?;
-        let host = MockHost::from_file(&self.fixture, &self.request)
+        let host = FixtureHost::from_file(&self.fixture, &self.request)
             .map_err(|err| format!("{:#}", anyhow::Error::from(err)))?;
         let output = host.run(&plugin, &self.request).map_err(|err| err.to_string())?;
         let Some(path) = &self.expected else {

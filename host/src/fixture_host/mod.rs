@@ -1,4 +1,4 @@
-//! The mock host: a plugin run over fixture bars, with no database, through the same contract,
+//! The fixture host: a plugin run over fixture bars, with no database, through the same contract,
 //! runtime and scope as a job. It serves `candlewick test` and the `candlewick-plugin-test` crate
 //! Rust plugin authors call from `cargo test`.
 //!
@@ -19,6 +19,7 @@ use crate::bars_file::{BarFileError, FileDefaults};
 use crate::domain::{AvailabilityEntry, ReadError, Symbol, TimeRange, Timeframe, Timestamp, UnitOfWork};
 use crate::reader::{MarketDataReader, MemoryMarketDataReader};
 use crate::runtime::{Plugin, UnitFailure, UnitOutput};
+use crate::unit;
 
 pub use expected::{Comparison, Expected, ExpectedError, Tolerance};
 pub use scenario::{Scenario, ScenarioError, ScenarioOutcome};
@@ -26,19 +27,19 @@ pub use scenario::{Scenario, ScenarioError, ScenarioOutcome};
 /// Which unit of work to run. Everything left out comes from the fixture: its only series, all
 /// of its bars as the window, as-of at the window's end, the plugin's default parameters.
 #[derive(Debug, Clone, Default)]
-pub struct MockRequest {
+pub struct FixtureRequest {
     pub symbol: Option<Symbol>,
     pub timeframe: Option<Timeframe>,
     pub start: Option<Timestamp>,
     pub end: Option<Timestamp>,
     pub as_of: Option<Timestamp>,
     /// Parameters by name, as a job file spells them; checked against what the plugin declares.
-    pub params: BTreeMap<String, serde_yaml::Value>,
+    pub params: BTreeMap<String, serde_norway::Value>,
 }
 
-/// Why a mock run did not produce a table.
+/// Why a fixture run did not produce a table.
 #[derive(Debug, Error)]
-pub enum MockError {
+pub enum FixtureError {
     /// The request does not fit the fixture or the plugin (no such series, unknown parameter).
     #[error("{0}")]
     Request(String),
@@ -51,18 +52,18 @@ pub enum MockError {
 
 /// Fixture bars served from memory, as the reader port serves them from PostgreSQL.
 #[derive(Debug, Clone)]
-pub struct MockHost {
+pub struct FixtureHost {
     reader: Arc<MemoryMarketDataReader>,
 }
 
-impl MockHost {
+impl FixtureHost {
     pub fn new(reader: MemoryMarketDataReader) -> Self {
-        MockHost { reader: Arc::new(reader) }
+        FixtureHost { reader: Arc::new(reader) }
     }
 
     /// Bars from a CSV or Parquet file, validated as `candlewick ingest` validates it. A file
     /// without a symbol or timeframe column takes the request's.
-    pub fn from_file(path: &Path, request: &MockRequest) -> Result<Self, BarFileError> {
+    pub fn from_file(path: &Path, request: &FixtureRequest) -> Result<Self, BarFileError> {
         let defaults = FileDefaults {
             symbol: request.symbol.clone(),
             timeframe: request.timeframe,
@@ -76,7 +77,7 @@ impl MockHost {
     }
 
     /// The unit of work `request` names, with the fixture's defaults filled in.
-    pub fn unit(&self, plugin: &Plugin, request: &MockRequest) -> Result<UnitOfWork, MockError> {
+    pub fn unit(&self, plugin: &Plugin, request: &FixtureRequest) -> Result<UnitOfWork, FixtureError> {
         let series = self.series(request)?;
         let (Some(earliest), Some(latest)) = (series.availability.earliest, series.availability.latest)
         else {
@@ -84,17 +85,13 @@ impl MockHost {
         };
         let end = request.end.unwrap_or(latest);
         let window = TimeRange::new(request.start.unwrap_or(earliest), end)
-            .map_err(|err| MockError::Request(format!("the window: {err}")))?;
-        let as_of = request.as_of.unwrap_or(end);
-        if as_of < end {
-            return Err(MockError::Request(format!(
-                "as-of {as_of} is before the window's end {end}: nothing after as-of may be read"
-            )));
-        }
+            .map_err(|err| FixtureError::Request(format!("the window: {err}")))?;
+        let as_of =
+            unit::as_of(window, request.as_of).map_err(|err| FixtureError::Request(err.to_string()))?;
         let info = plugin.info();
-        let params = crate::job::resolve_params(info, &request.params)
-            .map_err(|err| MockError::Request(format!("plugin {}: {err}", info.name)))?;
-        Ok(crate::job::unit_of_work(
+        let params = unit::resolve_params(info, &request.params)
+            .map_err(|err| FixtureError::Request(format!("plugin {}: {err}", info.name)))?;
+        Ok(unit::unit_of_work(
             &*self.reader,
             &series.symbol,
             series.timeframe,
@@ -106,13 +103,13 @@ impl MockHost {
     }
 
     /// Runs `plugin` over the unit `request` names, in a fresh store, as a job would.
-    pub fn run(&self, plugin: &Plugin, request: &MockRequest) -> Result<UnitOutput, MockError> {
+    pub fn run(&self, plugin: &Plugin, request: &FixtureRequest) -> Result<UnitOutput, FixtureError> {
         let unit = self.unit(plugin, request)?;
         Ok(plugin.run(Arc::clone(&self.reader) as Arc<dyn MarketDataReader>, &unit)?)
     }
 
     /// The one series of the fixture that matches the request.
-    fn series(&self, request: &MockRequest) -> Result<AvailabilityEntry, MockError> {
+    fn series(&self, request: &FixtureRequest) -> Result<AvailabilityEntry, FixtureError> {
         let all = self.reader.summary()?;
         let matching: Vec<&AvailabilityEntry> = all
             .iter()
@@ -125,13 +122,13 @@ impl MockHost {
         };
         match matching.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(MockError::Request(format!(
+            [] => Err(FixtureError::Request(format!(
                 "the fixture has no bars for {} {} (it holds {})",
                 request.symbol.as_ref().map_or("any symbol", |s| s.as_str()),
                 request.timeframe.map_or("in any timeframe", |t| t.as_str()),
                 held()
             ))),
-            _ => Err(MockError::Request(format!(
+            _ => Err(FixtureError::Request(format!(
                 "the fixture holds several series ({}): name one with a symbol and a timeframe",
                 held()
             ))),

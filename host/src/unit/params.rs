@@ -8,7 +8,7 @@ use crate::domain::{ParamValue, PluginInfo};
 /// default. An unknown name or a value of the wrong type is an error naming both.
 pub fn resolve(
     info: &PluginInfo,
-    given: &BTreeMap<String, serde_yaml::Value>,
+    given: &BTreeMap<String, serde_norway::Value>,
 ) -> Result<Vec<(String, ParamValue)>, String> {
     if let Some(unknown) = given.keys().find(|name| !info.params.iter().any(|p| &p.name == *name)) {
         let known: Vec<&str> = info.params.iter().map(|p| p.name.as_str()).collect();
@@ -34,7 +34,7 @@ pub fn resolve(
 }
 
 /// The YAML value as the default's type; an integer is accepted where a float is expected.
-fn convert(value: &serde_yaml::Value, like: &ParamValue) -> Option<ParamValue> {
+fn convert(value: &serde_norway::Value, like: &ParamValue) -> Option<ParamValue> {
     Some(match like {
         ParamValue::Int(_) => ParamValue::Int(value.as_i64()?),
         ParamValue::Float(_) => ParamValue::Float(value.as_f64()?),
@@ -43,8 +43,8 @@ fn convert(value: &serde_yaml::Value, like: &ParamValue) -> Option<ParamValue> {
     })
 }
 
-fn describe(value: &serde_yaml::Value) -> String {
-    serde_yaml::to_string(value).map(|s| s.trim().to_owned()).unwrap_or_else(|_| "a value".into())
+fn describe(value: &serde_norway::Value) -> String {
+    serde_norway::to_string(value).map(|s| s.trim().to_owned()).unwrap_or_else(|_| "a value".into())
 }
 
 #[cfg(test)]
@@ -64,8 +64,8 @@ mod tests {
         }
     }
 
-    fn given(yaml: &str) -> BTreeMap<String, serde_yaml::Value> {
-        serde_yaml::from_str(yaml).unwrap()
+    fn given(yaml: &str) -> BTreeMap<String, serde_norway::Value> {
+        serde_norway::from_str(yaml).unwrap()
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
 use candlewick::bars_file::FileDefaults;
 use candlewick::domain::{Fields, Symbol, SymbolSet, TimeRange, Timeframe};
-use candlewick::ingest::{IngestError, ingest_file};
+use candlewick::pg::ingest::{IngestError, ingest_file};
 use candlewick::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
 use candlewick_testdb::TestDb;
 use tempfile::TempDir;
@@ -47,7 +47,7 @@ fn ingest(
     db: &TestDb,
     path: &Path,
     defaults: &FileDefaults,
-) -> Result<candlewick::ingest::IngestReport, IngestError> {
+) -> Result<candlewick::pg::ingest::IngestReport, IngestError> {
     ingest_file(&mut db.client(), path, defaults)
 }
 

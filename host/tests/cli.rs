@@ -111,6 +111,34 @@ fn commands_without_a_source_or_with_an_unknown_timeframe_fail_clearly() {
 }
 
 #[test]
+fn usage_errors_exit_64_apart_from_failures_and_help_lists_the_codes() {
+    for args in [
+        &["frobnicate"][..],
+        &["run"],
+        &["latest", "--symbols", "SPY", "--fixture", "x.csv"],
+        &["run", "--nope", "j.yaml"],
+    ] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(64), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).starts_with("error: "), "{args:?}: {}", stderr(&output));
+    }
+    let output = run(&["run", "/nonexistent/job.yaml"]);
+    assert_eq!(output.status.code(), Some(1), "a job that cannot run: {}", stderr(&output));
+
+    let help = run(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let help = stdout(&help);
+    for line in [
+        "0   success",
+        "1   the command could not do its work",
+        "2   a job ran and some of its units failed",
+        "64  usage error",
+    ] {
+        assert!(help.contains(line), "{line:?} in --help:\n{help}");
+    }
+}
+
+#[test]
 fn an_unreachable_database_fails_without_showing_the_password() {
     let output =
         run(&["migrate", "--database-url", "postgresql://bob:s3cr3t@127.0.0.1:1/market?connect_timeout=2"]);
