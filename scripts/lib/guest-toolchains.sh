@@ -1,15 +1,16 @@
 # shellcheck shell=bash
 #
 # The Python and JavaScript guest toolchains, and the builds of the plugins that use them.
-# Sourced by scripts/build-plugins after the Rust plugins are built, with `repo_root` set and the
-# working directory at the repository root; safe under `set -euo pipefail`. Every function
-# returns non-zero with a message on stderr when it fails, and prints nothing when there is
-# nothing to do.
+# Sourced by scripts/build-plugins after the Rust plugins are built, and by scripts/test and
+# scripts/check-templates, with `repo_root` set and the working directory at the repository root;
+# safe under `set -euo pipefail`. Every function returns non-zero with a message on stderr when it
+# fails, and prints nothing when there is nothing to do. Those taking NAMEs act on the plugins of
+# those names only, or on all when none is given.
 #
-#   candlewick_python_toolchain      # target/toolchains/python: a venv with componentize-py
-#   candlewick_build_python_plugins  # plugins/python/<name>/ → target/plugins/<name>.wasm
-#   candlewick_build_js_plugins      # plugins/js/<name>/     → target/plugins/<name>.wasm
-#   candlewick_test_guest_plugins    # their own unit tests (unittest, npm test), counted like cargo's
+#   candlewick_python_toolchain              # <cargo target dir>/toolchains/python: a venv with componentize-py
+#   candlewick_build_python_plugins [NAME…]  # plugins/python/<name>/ → target/plugins/<name>.wasm
+#   candlewick_build_js_plugins [NAME…]      # plugins/js/<name>/     → target/plugins/<name>.wasm
+#   candlewick_test_guest_plugins [NAME…]    # their own unit tests (unittest, npm test), counted like cargo's
 #
 # A plugin folder, in either language, holds a one-line file `world` naming the WIT world it
 # implements (`feature-builder` or `sampler`, see wit/plugin.wit) and its entry module:
@@ -26,18 +27,36 @@
 # this file is newer than it. Only the package registries are needed (PyPI, npm): no other
 # download happens here.
 
-# Prints the plugin folders under plugins/<lang>/ for each language given, one per line.
+# For candlewick_target_dir.
+# shellcheck source=scripts/lib/rust.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/rust.sh"
+
+# Prints the plugin folders under plugins/<lang>/, one per line: those named by the other
+# arguments, or all when there are none.
 candlewick__plugin_dirs() {
-  local lang dir
-  for lang in "$@"; do
-    for dir in "$repo_root/plugins/$lang"/*/; do
-      dir=${dir%/}
-      # Not a plugin: plugins/js/wit-stub/ is the reader stub the JavaScript plugins' native tests share.
-      [[ ${dir##*/} != wit-stub ]] || continue
-      [[ -d $dir ]] && printf '%s\n' "$dir"
+  local lang=$1 dir name
+  shift
+  for dir in "$repo_root/plugins/$lang"/*/; do
+    [[ -d $dir ]] || continue
+    dir=${dir%/}
+    # Not a plugin: plugins/js/wit-stub/ is the reader stub the JavaScript plugins' native tests share.
+    [[ ${dir##*/} != wit-stub ]] || continue
+    if (($# == 0)); then
+      printf '%s\n' "$dir"
+      continue
+    fi
+    for name in "$@"; do
+      if [[ ${dir##*/} == "$name" ]]; then printf '%s\n' "$dir"; fi
     done
   done
   return 0
+}
+
+# The Python toolchain's venv. It is a build cache like cargo's, so it lives in cargo's target
+# directory: a temporary copy of the checkout that builds into this checkout's target directory
+# (scripts/check-templates) shares it instead of installing it again.
+candlewick__python_venv() {
+  printf '%s\n' "$(candlewick_target_dir)/toolchains/python"
 }
 
 # Prints an error for scripts/build-plugins and fails.
@@ -68,12 +87,13 @@ candlewick__world() {
   esac
 }
 
-# Creates or reuses the venv target/toolchains/python with the pinned componentize-py; installs
+# Creates or reuses the venv (candlewick__python_venv) with the pinned componentize-py; installs
 # only when the venv is missing or plugins/python/requirements.txt differs from the copy taken
 # at the last install (the stamp).
 candlewick_python_toolchain() {
   [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-plugins)" || return 1
-  local venv=$repo_root/target/toolchains/python
+  local venv
+  venv=$(candlewick__python_venv)
   local pins=$repo_root/plugins/python/requirements.txt
   local stamp=$venv/candlewick-requirements.txt
   if [[ -x $venv/bin/componentize-py && -f $stamp ]] && cmp -s "$pins" "$stamp"; then
@@ -98,14 +118,16 @@ candlewick_python_toolchain() {
   cp "$pins" "$stamp"
 }
 
-# Builds each plugins/python/<name>/ with componentize-py into target/plugins/<name>.wasm.
+# Builds each plugins/python/<name>/ (of the NAMEs given, or all) with componentize-py into
+# target/plugins/<name>.wasm.
 candlewick_build_python_plugins() {
   [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-plugins)" || return 1
   local dirs dir
-  mapfile -t dirs < <(candlewick__plugin_dirs python)
+  mapfile -t dirs < <(candlewick__plugin_dirs python "$@")
   ((${#dirs[@]} > 0)) || return 0
   candlewick_python_toolchain || return 1
-  local venv=$repo_root/target/toolchains/python
+  local venv
+  venv=$(candlewick__python_venv)
   local out_dir=$repo_root/target/plugins
   mkdir -p "$out_dir"
   local name module world out
@@ -131,12 +153,13 @@ candlewick_build_python_plugins() {
   done
 }
 
-# Builds each plugins/js/<name>/ with its pinned jco into target/plugins/<name>.wasm, after an
-# `npm ci` whenever its node_modules is missing or older than its package-lock.json.
+# Builds each plugins/js/<name>/ (of the NAMEs given, or all) with its pinned jco into
+# target/plugins/<name>.wasm, after an `npm ci` whenever its node_modules is missing or older than
+# its package-lock.json.
 candlewick_build_js_plugins() {
   [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-plugins)" || return 1
   local dirs dir
-  mapfile -t dirs < <(candlewick__plugin_dirs js)
+  mapfile -t dirs < <(candlewick__plugin_dirs js "$@")
   ((${#dirs[@]} > 0)) || return 0
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     candlewick__fail "node or npm not found: the JavaScript plugins need Node.js 20 or later with npm (Debian/Ubuntu: apt-get install nodejs npm, where that nodejs is 20 or later)"
@@ -170,10 +193,11 @@ candlewick_build_js_plugins() {
       continue
     fi
     printf 'building %s (JavaScript, world %s)\n' "${out#"$repo_root"/}" "$world" >&2
-    # --disable all: no WASI feature (stdio, random, clocks, http, fetch-event), so the component
-    # imports the candlewick interfaces and nothing else.
+    # Every WASI feature but stdio disabled (random, clocks, http, fetch-event), so the component
+    # imports the candlewick interfaces and stdout/stderr only. Stdio is kept because the host
+    # quotes the end of stderr when a unit crashes: an uncaught error prints its message there.
     (cd "$dir" && ./node_modules/.bin/jco componentize "$main" --wit ../../../wit --world-name "$world" \
-      --disable all -o "$out.partial" >/dev/null) ||
+      --disable clocks http random fetch-event -o "$out.partial" >/dev/null) ||
       candlewick__fail "jco componentize failed for plugins/js/$name" || return 1
     mv -f "$out.partial" "$out"
   done
@@ -183,9 +207,9 @@ candlewick_build_js_plugins() {
 # closes each with a line in cargo's form, `test result: ok. N passed; M failed`, so that
 # scripts/test counts them in its total. Fails when any of them fails.
 candlewick_test_guest_plugins() {
-  [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/test)" || return 1
+  [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/test or scripts/check-templates)" || return 1
   local dirs dir name out status ran failed outcome=0
-  mapfile -t dirs < <(candlewick__plugin_dirs python js)
+  mapfile -t dirs < <(candlewick__plugin_dirs python "$@" && candlewick__plugin_dirs js "$@")
   for dir in "${dirs[@]}"; do
     name=${dir#"$repo_root"/}
     status=0
