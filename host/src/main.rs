@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(err) => {
             let _ = out.flush();
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", candlewick::domain::error_chain(&*err));
             Exit::Failure.into()
         }
     }

@@ -201,3 +201,55 @@ fn bad_job_files_fail_with_one_line_naming_the_file_and_field() {
         assert!(!dir.path().join("out").exists(), "{name}: nothing ran");
     }
 }
+
+/// A file that does not exist is named once, with the system's reason once, whichever command
+/// reads it.
+#[test]
+fn a_missing_file_is_named_once_with_its_reason() {
+    let db = support::migrated_db();
+    let dir = tempfile::TempDir::new().unwrap();
+    let nope = dir.path().join("nope.csv");
+    let nope = nope.to_str().unwrap();
+    let reason = "No such file or directory (os error 2)";
+    let ingest = run(&["ingest", nope, "--database-url", db.url()]);
+    assert_eq!(stderr(&ingest), format!("error: ingesting (nothing was written): {nope}: {reason}\n"));
+    let availability = run(&["availability", "--fixture", nope]);
+    assert_eq!(stderr(&availability), format!("error: {nope}: {reason}\n"));
+    let test = run(&["test", support::plugin_wasm("indicators").to_str().unwrap(), "--fixture", nope]);
+    assert_eq!(stderr(&test), format!("error: {nope}: {reason}\n"));
+}
+
+/// A database that was never migrated: `availability`, `latest` and `run` say so and suggest
+/// `candlewick migrate`, before a job runs any unit.
+#[test]
+fn readers_of_a_database_without_the_table_suggest_migrate() {
+    let db = candlewick_testdb::TestDb::new();
+    let migrate = "no market_data table in this database (run `candlewick migrate` first)";
+    for args in [
+        &["availability", "--database-url", db.url()][..],
+        &["latest", "--symbols", "EURUSD", "--timeframe", "1h", "--database-url", db.url()],
+    ] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let text = stderr(&output);
+        assert!(text.starts_with("error: ") && text.trim_end().ends_with(migrate), "{args:?}: {text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+    }
+
+    let dir = tempfile::TempDir::new().unwrap();
+    let job = dir.path().join("job.yaml");
+    std::fs::write(
+        &job,
+        format!(
+            "database:\n  url: ${{CW_URL}}\nsymbols: [EURUSD]\ntimeframe: 1h\nstart: 2018-03-01\n\
+             end: 2018-03-31T23:00:00Z\noutput: out\ncache_dir: cache\nplugins:\n  - path: {}\n",
+            support::plugin_wasm("indicators").display()
+        ),
+    )
+    .unwrap();
+    let output =
+        support::candlewick().args(["run", job.to_str().unwrap()]).env("CW_URL", db.url()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stderr(&output).trim_end().ends_with(migrate), "{}", stderr(&output));
+    assert!(!dir.path().join("out").exists(), "no unit ran");
+}

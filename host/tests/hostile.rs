@@ -179,11 +179,12 @@ fn embedded_reference() -> &'static [ParquetTable] {
 }
 
 /// An endless loop is stopped at the CPU limit, whether it computes or spends its time in host
-/// calls (a loop of cheap reads, which the epoch can stop only between them).
+/// calls (a loop of cheap reads, which the epoch can stop only between them; its reader call
+/// limit is lifted so that the CPU limit is what stops it).
 #[test]
 fn an_endless_loop_fails_its_unit_at_the_cpu_time_limit() {
-    let plugins =
-        format!("{}{}{}", hostile("spin", ""), indicators(), hostile("spin", "params: { how: reader }"));
+    let reader_loop = "params: { how: reader }\n    limits: { reader_calls_per_unit: 1000000000000 }";
+    let plugins = format!("{}{}{}", hostile("spin", ""), indicators(), hostile("spin", reader_loop));
     let run = EMBEDDED_MARCH.run(&plugins);
     run.assert_survived(1, 2);
     let summary = run.stdout();
@@ -445,4 +446,154 @@ fn an_import_the_host_does_not_provide_fails_at_load_naming_it() {
         table.floats["sma"].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
         embedded_reference()[0].floats["sma"].iter().map(|x| x.to_bits()).collect::<Vec<_>>()
     );
+}
+
+/// A plugin calling the reader in a loop is stopped at its reader call limit (by default, before
+/// the calls cost the database much: 100,000 calls were 13 s of PostgreSQL work); within the limit,
+/// every call is answered.
+#[test]
+fn a_loop_of_reader_calls_fails_its_unit_at_the_reader_call_limit() {
+    let plugins = format!(
+        "{}{}{}{}",
+        // The default limit, with time enough to reach it in a debug build.
+        hostile("chatty", "limits: { call_timeout_secs: 120 }"),
+        indicators(),
+        hostile("chatty", "params: { calls: 51 }\n    limits: { reader_calls_per_unit: 50 }"),
+        hostile("chatty", "params: { calls: 50 }\n    limits: { reader_calls_per_unit: 50 }"),
+    );
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(1, 3);
+    let limit = candlewick::runtime::DEFAULT_READER_CALLS_PER_UNIT;
+    run.assert_failed_with(&format!(
+        "plugin chatty on EURUSD: reader call limit {limit} per unit of work exceeded"
+    ));
+    run.assert_failed_with("plugin chatty on EURUSD: reader call limit 50 per unit of work exceeded");
+    run.assert_failed_with(&format!(
+        "plugin chatty on EURUSD: the reader answered all 50 calls ({} bars)",
+        50 * MARCH_BARS
+    ));
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// A plugin that opens cursors and drops none is stopped at its open cursor limit, in the host's
+/// words (100,000 of them failed in wasmtime's, `store handle limit exceeded`).
+#[test]
+fn cursors_left_open_fail_their_unit_at_the_open_cursor_limit() {
+    let plugins = format!(
+        "{}{}{}{}",
+        hostile("hoard", ""),
+        indicators(),
+        hostile("hoard", "params: { cursors: 21 }\n    limits: { open_cursors: 20 }"),
+        hostile("hoard", "params: { cursors: 20 }\n    limits: { open_cursors: 20 }"),
+    );
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(1, 3);
+    let limit = candlewick::runtime::DEFAULT_OPEN_CURSORS;
+    run.assert_failed_with(&format!(
+        "plugin hoard on EURUSD: open cursor limit {limit} exceeded (drop cursors it has read)"
+    ));
+    run.assert_failed_with(
+        "plugin hoard on EURUSD: open cursor limit 20 exceeded (drop cursors it has read)",
+    );
+    run.assert_failed_with("plugin hoard on EURUSD: held all 20 cursors open");
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// A table of too many columns fails its unit, naming the limit and the count, before the host
+/// converts it (140,000 columns failed in wasmtime's words, 100,000 took 14 s and 1.4 GB); a table
+/// within the limit is written.
+#[test]
+fn a_table_of_too_many_columns_fails_its_unit_at_the_output_column_limit() {
+    let plugins = format!(
+        "{}{}{}{}",
+        hostile("wide", ""),
+        indicators(),
+        hostile("wide", "params: { columns: 101 }\n    limits: { output_columns: 100 }"),
+        hostile("wide", "name: wide\n    params: { columns: 100 }\n    limits: { output_columns: 100 }"),
+    );
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(2, 2);
+    let limit = candlewick::runtime::DEFAULT_OUTPUT_COLUMNS;
+    run.assert_failed_with(&format!(
+        "plugin wide on EURUSD: output limit {limit} columns exceeded (it returned 140000 columns)"
+    ));
+    run.assert_failed_with(
+        "plugin wide on EURUSD: output limit 100 columns exceeded (it returned 101 columns)",
+    );
+    let table = run.table("wide", "EURUSD");
+    assert_eq!((table.ts.len(), table.floats.len()), (10, 100), "a table within the limit is written");
+    assert!(run.elapsed < Duration::from_secs(60), "refused, not converted: {:?}", run.elapsed);
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// A column name past the name limit fails its unit, naming the limit and the name's size (a
+/// 16 MiB name made a 56 MB file of 125 rows); a name within it is written.
+#[test]
+fn a_column_name_past_the_name_limit_fails_its_unit() {
+    let plugins = format!(
+        "{}{}{}{}",
+        hostile("longname", ""),
+        indicators(),
+        hostile("longname", "params: { name_bytes: 256 }\n    limits: { name_bytes: 255 }"),
+        hostile("longname", "name: longname\n    params: { name_bytes: 256 }"),
+    );
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(2, 2);
+    let limit = candlewick::runtime::DEFAULT_NAME_BYTES;
+    run.assert_failed_with(&format!(
+        "plugin longname on EURUSD: name limit {limit} bytes exceeded (column 0's name is 16 MiB)"
+    ));
+    run.assert_failed_with(
+        "plugin longname on EURUSD: name limit 255 bytes exceeded (column 0's name is 256 bytes)",
+    );
+    let table = run.table("longname", "EURUSD");
+    assert_eq!(
+        table.floats.keys().collect::<Vec<_>>(),
+        [&"n".repeat(256)],
+        "a name within the limit is written"
+    );
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// A table larger than any within the output limits is not even copied whole: wasmtime stops at the
+/// transfer limit (at least its own 128 MiB), and the unit fails naming it, in the host's words.
+#[test]
+fn a_table_past_the_transfer_limit_fails_its_unit_naming_it() {
+    let plugins = format!(
+        "{}{}",
+        hostile("flood", "params: { rows: 9000000 }\n    limits: { memory_mb: 256, output_mb: 64 }"),
+        indicators(),
+    );
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(1, 1);
+    let summary = run.stdout();
+    assert!(
+        summary.contains("  FAILED plugin flood on EURUSD: transfer limit 128 MiB per call exceeded"),
+        "{summary}"
+    );
+    assert!(!summary.contains("hostcalls"), "in the host's words, not wasmtime's: {summary}");
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// A float parameter of NaN or infinity reaches the plugin as such and is recorded in the output's
+/// metadata by name (`"NaN"`, `"inf"`, `"-inf"`), not as JSON's `null`.
+#[test]
+fn a_nan_or_infinite_parameter_is_recorded_by_name() {
+    let entry = |name: &str, value: &str| {
+        hostile("wide", &format!("name: {name}\n    params: {{ columns: 100, value: {value} }}"))
+    };
+    let plugins = format!("{}{}{}", entry("nan", ".nan"), entry("inf", ".inf"), entry("minus-inf", "-.inf"));
+    let run = EMBEDDED_MARCH.run(&plugins);
+    assert_eq!(run.output.status.code(), Some(0), "{}\n{}", run.stdout(), run.stderr());
+    for (folder, recorded, given) in
+        [("nan", "NaN", f64::NAN), ("inf", "inf", f64::INFINITY), ("minus-inf", "-inf", f64::NEG_INFINITY)]
+    {
+        let table = run.table(folder, "EURUSD");
+        assert_eq!(
+            table.metadata["candlewick.params"],
+            format!(r#"{{"columns":100,"rows":10,"value":"{recorded}"}}"#)
+        );
+        let got = |v: f64| v == given || v.is_nan() && given.is_nan();
+        assert!(table.floats["c0"].iter().all(|&v| got(v)), "{folder}: the plugin got {recorded}");
+    }
 }

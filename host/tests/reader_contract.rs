@@ -304,13 +304,14 @@ contract!(
     open_window_reads_every_bar_including_extremes,
 );
 
-/// The PostgreSQL reader answers an empty symbol list without a query: in a schema with no
-/// `market_data` table at all, any query would fail.
+/// The PostgreSQL reader answers an empty symbol list without a query: once the `market_data`
+/// table is gone, any query would fail.
 #[test]
 fn postgres_empty_symbol_list_runs_no_query() {
-    let db = candlewick_testdb::TestDb::new();
+    let db = support::migrated_db();
     let settings = candlewick::pg::ConnectionSettings::parse(db.url()).unwrap();
     let reader = candlewick::reader::PgMarketDataReader::connect(&settings, &Default::default()).unwrap();
+    db.client().batch_execute("DROP TABLE market_data").unwrap();
     let none = SymbolSet::default();
     assert!(reader.multi_range(&none, Timeframe::Hour1, TimeRange::all(), Fields::ALL).unwrap().is_empty());
     assert!(reader.latest(&none, Timeframe::Hour1, Timestamp::MAX).unwrap().is_empty());
@@ -323,12 +324,30 @@ fn postgres_empty_symbol_list_runs_no_query() {
 #[test]
 fn postgres_errors_keep_server_messages_out_of_the_display_text() {
     let db = candlewick_testdb::TestDb::new();
+    db.client().batch_execute("CREATE TABLE market_data (symbol text)").unwrap();
     let settings = candlewick::pg::ConnectionSettings::parse(db.url()).unwrap();
     let reader = candlewick::reader::PgMarketDataReader::connect(&settings, &Default::default()).unwrap();
     let err = reader.summary().unwrap_err();
     assert_eq!(err.to_string(), "market data source unavailable");
     let chain = support::chain(&err);
-    assert!(chain.contains(r#"relation "market_data" does not exist"#), "{chain}");
+    assert!(chain.contains(r#"column "timeframe" does not exist"#), "{chain}");
+}
+
+/// A database without `market_data` is refused when the reader connects, suggesting the
+/// migration, and a read after the table is gone says the same.
+#[test]
+fn postgres_without_the_table_says_to_migrate() {
+    let db = candlewick_testdb::TestDb::new();
+    let settings = candlewick::pg::ConnectionSettings::parse(db.url()).unwrap();
+    let err = candlewick::reader::PgMarketDataReader::connect(&settings, &Default::default()).unwrap_err();
+    let migrate = "market data source unavailable: no market_data table in this database (run `candlewick migrate` first)";
+    assert_eq!(support::chain(&err), migrate);
+
+    let db = support::migrated_db();
+    let settings = candlewick::pg::ConnectionSettings::parse(db.url()).unwrap();
+    let reader = candlewick::reader::PgMarketDataReader::connect(&settings, &Default::default()).unwrap();
+    db.client().batch_execute("DROP TABLE market_data").unwrap();
+    assert_eq!(support::chain(&reader.summary().unwrap_err()), migrate);
 }
 
 /// The reader's sessions are read-only and carry its statement timeout.

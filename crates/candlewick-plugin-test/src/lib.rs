@@ -187,7 +187,7 @@ impl Run<'_> {
     pub fn call(self) -> Result<Output, String> {
         let output = self.bars.host.run(&self.component.plugin, &self.request).map_err(|err| match err {
             FixtureError::Unit(failure) => failure.to_string(),
-            other => other.to_string(),
+            other => error_chain(&other),
         })?;
         Ok(Output { table: output.table, rows_read: output.rows_read })
     }

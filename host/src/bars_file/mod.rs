@@ -60,7 +60,8 @@ impl fmt::Display for Location {
 /// Why a bar file cannot be used. Each message starts with the file's path.
 #[derive(Debug, Error)]
 pub enum BarFileError {
-    #[error("{}: {source}", path.display())]
+    /// The system's reason is the source: `{:#}` shows `nope.csv: No such file or directory`.
+    #[error("{}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{}: unsupported file type (expected a .csv or .parquet file)", path.display())]
     UnsupportedType { path: PathBuf },

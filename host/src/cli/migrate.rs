@@ -19,6 +19,9 @@ pub fn run(args: &MigrateArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     for name in &report.applied {
         writeln!(out, "applied {name}")?;
     }
+    if let Some(note) = report.timescale.note() {
+        writeln!(out, "{note}")?;
+    }
     match report.version {
         Some(version) => writeln!(out, "schema at version {version}")?,
         None => writeln!(out, "no migrations")?,

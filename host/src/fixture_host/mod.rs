@@ -43,7 +43,7 @@ pub enum FixtureError {
     /// The request does not fit the fixture or the plugin (no such series, unknown parameter).
     #[error("{0}")]
     Request(String),
-    #[error("reading the fixture: {0}")]
+    #[error("reading the fixture")]
     Read(#[from] ReadError),
     /// The plugin trapped, returned an error or returned a malformed table.
     #[error(transparent)]

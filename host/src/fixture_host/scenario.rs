@@ -20,7 +20,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::{Expected, FixtureHost, FixtureRequest, Tolerance};
-use crate::domain::{Symbol, Timeframe, Timestamp};
+use crate::domain::{Symbol, Timeframe, Timestamp, error_chain};
 use crate::runtime::Plugin;
 
 pub const SCENARIO_FILE: &str = "scenario.yaml";
@@ -154,7 +154,7 @@ impl Scenario {
         let plugin = load(&self.plugin).map_err(|err| format!("{err:#}"))?;
         let host = FixtureHost::from_file(&self.fixture, &self.request)
             .map_err(|err| format!("{:#}", anyhow::Error::from(err)))?;
-        let output = host.run(&plugin, &self.request).map_err(|err| err.to_string())?;
+        let output = host.run(&plugin, &self.request).map_err(|err| error_chain(&err))?;
         let Some(path) = &self.expected else {
             return Ok(format!("{} rows", output.table.ts.len()));
         };

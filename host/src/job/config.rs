@@ -24,6 +24,10 @@
 //!   mb_per_unit: 4096       # ... and bytes
 //!   output_rows: 50000000   # rows of the table a unit returns ...
 //!   output_mb: 1024         # ... and its bytes (8 per timestamp and per value)
+//!   output_columns: 10000   # ... and its columns
+//!   name_bytes: 256         # bytes of a column name
+//!   reader_calls_per_unit: 10000  # reader calls (a cursor batch is one) one unit of work may make
+//!   open_cursors: 1000      # cursors one unit of work may hold open at once
 //!   batch_rows: 16384       # the largest cursor batch
 //!   statement_timeout_ms: 30000  # every SQL statement of the reader (job-wide only)
 //! plugins:
@@ -100,6 +104,10 @@ struct LimitsSection {
     mb_per_unit: Option<u64>,
     output_rows: Option<u64>,
     output_mb: Option<u64>,
+    output_columns: Option<u64>,
+    name_bytes: Option<u64>,
+    reader_calls_per_unit: Option<u64>,
+    open_cursors: Option<u64>,
     batch_rows: Option<u64>,
     /// The reader's, so the job's only.
     statement_timeout_ms: Option<u64>,
@@ -135,6 +143,11 @@ impl LimitsSection {
             bytes_per_unit: value("mb_per_unit", self.mb_per_unit, mib)?.unwrap_or(base.bytes_per_unit),
             output_rows: size("output_rows", self.output_rows, 1, base.output_rows)?,
             output_bytes: size("output_mb", self.output_mb, mib, base.output_bytes)?,
+            output_columns: size("output_columns", self.output_columns, 1, base.output_columns)?,
+            name_bytes: size("name_bytes", self.name_bytes, 1, base.name_bytes)?,
+            reader_calls_per_unit: value("reader_calls_per_unit", self.reader_calls_per_unit, 1)?
+                .unwrap_or(base.reader_calls_per_unit),
+            open_cursors: size("open_cursors", self.open_cursors, 1, base.open_cursors)?,
             batch_rows: size("batch_rows", self.batch_rows, 1, base.batch_rows)?,
             max_instances: base.max_instances,
         })
@@ -416,9 +429,10 @@ mod tests {
         assert_eq!(job.statement_timeout, Duration::from_secs(30));
 
         let text = format!(
-            "{JOB}    limits: {{ memory_mb: 128, output_rows: 10 }}\n  - path: q.wasm\n\
+            "{JOB}    limits: {{ memory_mb: 128, output_rows: 10, reader_calls_per_unit: 7 }}\n  - path: q.wasm\n\
              limits:\n  memory_mb: 64\n  call_timeout_secs: 2\n  rows_per_call: 1000\n  mb_per_call: 1\n  \
              rows_per_unit: 5000\n  mb_per_unit: 3\n  output_rows: 100\n  output_mb: 4\n  batch_rows: 10\n  \
+             output_columns: 20\n  name_bytes: 32\n  reader_calls_per_unit: 50\n  open_cursors: 2\n  \
              statement_timeout_ms: 1500\n"
         );
         let job = parse(&text, &[]).unwrap();
@@ -428,9 +442,13 @@ mod tests {
         assert_eq!((limits.rows_per_call, limits.bytes_per_call), (1000, mib));
         assert_eq!((limits.rows_per_unit, limits.bytes_per_unit), (5000, 3 * mib as u64));
         assert_eq!((limits.output_rows, limits.output_bytes, limits.batch_rows), (100, 4 * mib, 10));
+        assert_eq!((limits.output_columns, limits.name_bytes), (20, 32));
+        assert_eq!((limits.reader_calls_per_unit, limits.open_cursors), (50, 2));
         assert_eq!(job.statement_timeout, Duration::from_millis(1500));
         let own = &job.plugins[0].limits;
         assert_eq!((own.memory_bytes, own.output_rows), (128 * mib, 10), "the plugin's own limits");
+        assert_eq!(own.reader_calls_per_unit, 7);
+        assert_eq!((own.open_cursors, own.name_bytes), (limits.open_cursors, limits.name_bytes));
         assert_eq!(
             (own.call_timeout, own.output_bytes),
             (limits.call_timeout, limits.output_bytes),
@@ -449,6 +467,10 @@ mod tests {
         assert_eq!(
             err(&format!("{JOB}    limits: {{ output_rows: 0 }}\n")),
             "jobs/test.yaml: plugins[0].limits.output_rows: 0 (expected at least 1)"
+        );
+        assert_eq!(
+            err(&format!("{JOB}    limits: {{ open_cursors: 0 }}\n")),
+            "jobs/test.yaml: plugins[0].limits.open_cursors: 0 (expected at least 1)"
         );
         assert!(
             err(&format!("{JOB}limits: {{ memory_mb: 99999999999999999 }}\n"))

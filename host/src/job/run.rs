@@ -204,20 +204,8 @@ fn run_unit(
 }
 
 /// The `candlewick.*` metadata of an output file. Never a credential: the source is its kind.
+/// `params` is JSON, with NaN and infinities as strings (`unit::params_json`).
 fn provenance(job: &Job, plugin: &Plugin, unit: &UnitOfWork) -> Provenance {
-    let params: serde_json::Map<String, serde_json::Value> = unit
-        .params
-        .iter()
-        .map(|(name, value)| {
-            let value = match value {
-                ParamValue::Int(v) => serde_json::json!(v),
-                ParamValue::Float(v) => serde_json::json!(v),
-                ParamValue::Text(v) => serde_json::json!(v),
-                ParamValue::Boolean(v) => serde_json::json!(v),
-            };
-            (name.clone(), value)
-        })
-        .collect();
     let source = match &job.source {
         Source::Database(_) => "database".to_owned(),
         Source::Fixture(path) => format!("fixture {}", path.display()),
@@ -229,7 +217,7 @@ fn provenance(job: &Job, plugin: &Plugin, unit: &UnitOfWork) -> Provenance {
             ("plugin", info.name.clone()),
             ("plugin_version", info.version.clone()),
             ("plugin_sha256", plugin.sha256().to_owned()),
-            ("params", serde_json::Value::Object(params).to_string()),
+            ("params", unit::params_json(&unit.params).to_string()),
             ("symbol", unit.symbol.to_string()),
             ("timeframe", unit.timeframe.to_string()),
             ("window_start", unit.window.start().to_string()),

@@ -21,3 +21,17 @@ pub use timestamp::PgTimestamp;
 
 /// The table every part of Candlewick reads or writes, resolved through the `search_path`.
 pub const MARKET_DATA: &str = "market_data";
+
+/// The database has no [`MARKET_DATA`] table: it was never migrated, or the `search_path` names
+/// another schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no market_data table in this database (run `candlewick migrate` first)")]
+pub struct NoMarketDataTable;
+
+impl NoMarketDataTable {
+    /// `err` is the server saying that `market_data` does not exist (SQLSTATE 42P01 naming it).
+    pub fn is(err: &postgres::Error) -> bool {
+        err.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE)
+            && err.as_db_error().is_some_and(|db| db.message().contains(&format!("\"{MARKET_DATA}\"")))
+    }
+}

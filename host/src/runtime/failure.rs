@@ -97,8 +97,8 @@ const STDERR_QUOTED_BYTES: usize = 400;
 impl Cause {
     /// Classifies the error a call returned, given the store's limits and the plugin's stderr.
     pub(super) fn of(err: &wasmtime::Error, limits: &RuntimeLimits, stderr: &[u8]) -> Cause {
-        if let Some(limit) = err.downcast_ref::<LimitExceeded>() {
-            return Cause::Limit(limit.clone());
+        if let Some(limit) = limits.exceeded(err) {
+            return Cause::Limit(limit);
         }
         match err.downcast_ref::<Trap>() {
             // Only when no deadline callback is installed; ours reports the limit itself.

@@ -11,6 +11,7 @@ use super::convert::{
     availability_to_wit, columns_to_wit, entry_to_wit, error_to_wit, fields_from_wit, latest_to_wit,
     range_from_wit, timeframe_from_wit,
 };
+use super::calls::CallCounter;
 use super::limits::UnitLimiter;
 use super::scope::UnitScope;
 use crate::domain::{BarColumns, ReadError, TimeRange};
@@ -32,6 +33,8 @@ pub(super) struct UnitState {
     /// must match, known without reading the window again.
     pub(super) window: TimeRange,
     pub(super) window_ts: Vec<i64>,
+    /// Reader calls made and cursors open, against their limits.
+    pub(super) calls: CallCounter,
 }
 
 impl WasiView for UnitState {
@@ -86,6 +89,7 @@ impl reader::Host for UnitState {
         range: wit::TimeRange,
         fields: wit::Fields,
     ) -> wasmtime::Result<Result<wit::BarColumns, wit::Error>> {
+        self.calls.call()?;
         let result = range_from_wit(range).and_then(|range| {
             self.scope.range(
                 &*self.reader,
@@ -108,6 +112,7 @@ impl reader::Host for UnitState {
         range: wit::TimeRange,
         fields: wit::Fields,
     ) -> wasmtime::Result<Result<Vec<wit::SymbolBars>, wit::Error>> {
+        self.calls.call()?;
         let result = range_from_wit(range).and_then(|range| {
             self.scope.multi_range(
                 &*self.reader,
@@ -135,6 +140,7 @@ impl reader::Host for UnitState {
         symbols: Vec<String>,
         timeframe: wit::Timeframe,
     ) -> wasmtime::Result<Result<Vec<wit::LatestBar>, wit::Error>> {
+        self.calls.call()?;
         let result = self.scope.latest(&*self.reader, &symbols, timeframe_from_wit(timeframe));
         Ok(self.answer("latest", result, |bars| bars.into_iter().map(latest_to_wit).collect()))
     }
@@ -144,11 +150,13 @@ impl reader::Host for UnitState {
         symbol: String,
         timeframe: wit::Timeframe,
     ) -> wasmtime::Result<Result<wit::AvailabilityInfo, wit::Error>> {
+        self.calls.call()?;
         let result = self.scope.availability(&*self.reader, &symbol, timeframe_from_wit(timeframe));
         Ok(self.answer("availability", result, availability_to_wit))
     }
 
     fn timeframes(&mut self, symbol: String) -> wasmtime::Result<Result<Vec<wit::Timeframe>, wit::Error>> {
+        self.calls.call()?;
         let result = self.scope.timeframes(&*self.reader, &symbol);
         Ok(self.answer("timeframes", result, |tfs| {
             tfs.into_iter().map(super::convert::timeframe_to_wit).collect()
@@ -156,6 +164,7 @@ impl reader::Host for UnitState {
     }
 
     fn summary(&mut self) -> wasmtime::Result<Result<Vec<wit::AvailabilityEntry>, wit::Error>> {
+        self.calls.call()?;
         let result = self.scope.summary(&*self.reader);
         Ok(self.answer("summary", result, |entries| entries.into_iter().map(entry_to_wit).collect()))
     }
@@ -168,6 +177,7 @@ impl reader::Host for UnitState {
         fields: wit::Fields,
         batch_rows: u32,
     ) -> wasmtime::Result<Result<Resource<RangeCursor>, wit::Error>> {
+        self.calls.open_cursor()?;
         let result = range_from_wit(range).and_then(|range| {
             self.scope.open_range(
                 &symbol,
@@ -180,7 +190,10 @@ impl reader::Host for UnitState {
         match self.answer("open-range", result, |cursor| cursor) {
             // A full resource table is the host's limit, not the guest's mistake: trap.
             Ok(cursor) => Ok(Ok(self.table.push(cursor)?)),
-            Err(err) => Ok(Err(err)),
+            Err(err) => {
+                self.calls.close_cursor();
+                Ok(Err(err))
+            }
         }
     }
 }
@@ -190,6 +203,7 @@ impl reader::HostRangeCursor for UnitState {
         &mut self,
         cursor: Resource<RangeCursor>,
     ) -> wasmtime::Result<Result<Option<wit::BarColumns>, wit::Error>> {
+        self.calls.call()?;
         // A handle the table does not know is a host bug (the guest cannot forge one): trap.
         let cursor = self.table.get_mut(&cursor)?;
         let result = self.scope.next_batch(&*self.reader, cursor);
@@ -201,6 +215,7 @@ impl reader::HostRangeCursor for UnitState {
 
     fn drop(&mut self, cursor: Resource<RangeCursor>) -> wasmtime::Result<()> {
         self.table.delete(cursor)?;
+        self.calls.close_cursor();
         Ok(())
     }
 }

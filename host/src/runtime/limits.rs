@@ -8,15 +8,26 @@
 //! | bars and bytes per reader call | [`UnitScope`](super::UnitScope), before fetching | `too-large` to the plugin |
 //! | bars and bytes per unit of work | [`UnitScope`](super::UnitScope), before fetching | `too-large` to the plugin |
 //! | output rows and bytes | `Plugin::run`, on the returned table | the unit fails |
+//! | reader calls per unit of work | [`CallCounter`](super::calls::CallCounter), before the call | the call traps: the unit fails |
+//! | cursors open at once | [`CallCounter`](super::calls::CallCounter), at `open-range` | the call traps: the unit fails |
+//! | output columns, bytes of a column name | `Plugin::run`, on the returned table, before any conversion | the unit fails |
+//! | bytes handed to the host in one call | wasmtime's hostcall fuel (`plugin.rs`), set from the output limits | the call traps: the unit fails |
 //!
 //! SQL run by host calls cannot be interrupted by an epoch; the PostgreSQL reader bounds it with
 //! its own `statement_timeout` (`PgReaderConfig`).
+//!
+//! wasmtime copies the table a plugin returns into host memory before the host sees it (and the
+//! guest frees its copy right after), so the output limits are checked on that copy, first thing:
+//! what a table past them costs is the copy, bounded by the transfer limit, never the conversion
+//! to Arrow and Parquet.
 
 use std::fmt;
 use std::time::Duration;
 
 use thiserror::Error;
 use wasmtime::ResourceLimiter;
+
+use crate::domain::Table;
 
 /// Bytes in a MiB: job files give sizes in MiB.
 pub const MIB: usize = 1 << 20;
@@ -42,6 +53,41 @@ pub const DEFAULT_OUTPUT_ROWS: usize = 50_000_000;
 /// Bytes a unit's output table may hold (8 per timestamp and per value): 1 GiB, which the host
 /// holds until the Parquet file is written.
 pub const DEFAULT_OUTPUT_BYTES: usize = 1 << 30;
+
+/// Reader calls one unit of work may make: 10,000. Against PostgreSQL, 10,000 reads of a 526-bar
+/// window in a loop took 4.7 s and 20,005 transactions, 100,000 took 39.5 s (release build, local
+/// server; the loop of cheaper calls in issue 11 made 400,031 transactions in 13 s), all of it
+/// bounded by nothing but the CPU limit. A cursor with the default batch (16,384 bars) reads the
+/// unit's whole bar limit (100M) in 6,104 calls, ten years of minute bars in 322.
+pub const DEFAULT_READER_CALLS_PER_UNIT: u64 = 10_000;
+
+/// Cursors one unit of work may hold open at once: 1,000. A plugin needs one per series it
+/// streams, so this is room for plugins that drop cursors late (a garbage collector's). Open
+/// cursors are cheap (10,000 took 0.22 s and about 3 KB each), but every handle of a store counts
+/// against wasmtime's limit of 100,000, where 100,000 open cursors failed in wasmtime's words
+/// (`store handle limit exceeded`): this is 1% of it.
+pub const DEFAULT_OPEN_CURSORS: usize = 1_000;
+
+/// Columns a unit's output table may have: 10,000. Converting and writing a table costs more than
+/// linearly in its columns: 125 rows of 10,000 columns took 0.22 s and 124 MB at peak, 20,000
+/// 0.79 s, 40,000 2.6 s and 342 MB, 100,000 14.6 s and 776 MB (release build); 140,000 were past
+/// wasmtime's own copy limit.
+pub const DEFAULT_OUTPUT_COLUMNS: usize = 10_000;
+
+/// Bytes of a name a plugin gives (a column's): 256, four times the longest PostgreSQL identifier
+/// (63 bytes). A name is stored about three times per Parquet file (the schema, the column chunk,
+/// the Arrow schema): a 16 MiB name made a 56 MB file of 10 rows in 0.6 s and 240 MB, a 256-byte
+/// name a 2 KB file.
+pub const DEFAULT_NAME_BYTES: usize = 256;
+
+/// wasmtime's own bound on what a plugin hands the host in one call (its hostcall fuel): 128 MiB.
+/// The transfer limit is never below it, so a table a little past small output limits is still
+/// copied, measured, and refused with the limit it passed named.
+const WASMTIME_HOSTCALL_FUEL: usize = 128 * MIB;
+
+/// What wasmtime counts against the hostcall fuel for each column of a table besides its name
+/// and values: the lifted struct.
+const LIFTED_COLUMN_BYTES: usize = size_of::<super::bindings::plugin::Column>();
 
 /// A plugin's linear memory: 2 GiB.
 pub const DEFAULT_MEMORY_BYTES: usize = 2 << 30;
@@ -70,6 +116,14 @@ pub struct RuntimeLimits {
     pub output_rows: usize,
     /// Bytes the table a unit returns may hold: 8 per timestamp and per value.
     pub output_bytes: usize,
+    /// Columns the table a unit returns may have.
+    pub output_columns: usize,
+    /// Bytes of a name a plugin gives: a column's.
+    pub name_bytes: usize,
+    /// Reader calls one unit of work may make (a cursor's `next-batch` is one).
+    pub reader_calls_per_unit: u64,
+    /// Cursors one unit of work may hold open at once.
+    pub open_cursors: usize,
     /// Bars one cursor batch may hold: a cap on what plugins ask for.
     pub batch_rows: usize,
     /// Plugin instances alive at once (units in flight plus `describe` calls): the size of the
@@ -88,6 +142,10 @@ impl Default for RuntimeLimits {
             bytes_per_unit: DEFAULT_BYTES_PER_UNIT,
             output_rows: DEFAULT_OUTPUT_ROWS,
             output_bytes: DEFAULT_OUTPUT_BYTES,
+            output_columns: DEFAULT_OUTPUT_COLUMNS,
+            name_bytes: DEFAULT_NAME_BYTES,
+            reader_calls_per_unit: DEFAULT_READER_CALLS_PER_UNIT,
+            open_cursors: DEFAULT_OPEN_CURSORS,
             batch_rows: crate::reader::DEFAULT_BATCH_ROWS,
             max_instances: 16,
         }
@@ -105,19 +163,84 @@ pub enum LimitExceeded {
     OutputRows { limit: usize, rows: usize },
     #[error("output limit {} exceeded (it returned {})", Bytes(*limit_bytes), Bytes(*bytes))]
     OutputBytes { limit_bytes: usize, bytes: usize },
+    #[error("output limit {limit} columns exceeded (it returned {columns} columns)")]
+    OutputColumns { limit: usize, columns: usize },
+    /// `what` names the name: `column 3's name`.
+    #[error("name limit {} exceeded ({what} is {})", Bytes(*limit_bytes), Bytes(*bytes))]
+    Name { what: String, limit_bytes: usize, bytes: usize },
+    #[error("reader call limit {limit} per unit of work exceeded")]
+    ReaderCalls { limit: u64 },
+    #[error("open cursor limit {limit} exceeded (drop cursors it has read)")]
+    OpenCursors { limit: usize },
+    /// wasmtime's hostcall fuel ran out: the plugin handed the host more in one call than the
+    /// output limits allow a table.
+    #[error("transfer limit {} per call exceeded (more than a table within the output limits)", Bytes(*limit_bytes))]
+    Transfer { limit_bytes: usize },
 }
 
 impl RuntimeLimits {
-    /// The output limit `table` passes, if any.
-    pub(super) fn check_output(&self, rows: usize, bytes: usize) -> Result<(), LimitExceeded> {
+    /// The output limit `table` passes, if any: rows, columns, bytes, then each column's name.
+    /// Counts only, so it runs before anything converts the table.
+    pub(super) fn check_output(&self, table: &Table) -> Result<(), LimitExceeded> {
+        let rows = table.ts.len();
         if rows > self.output_rows {
             return Err(LimitExceeded::OutputRows { limit: self.output_rows, rows });
         }
+        let columns = table.columns.len();
+        if columns > self.output_columns {
+            return Err(LimitExceeded::OutputColumns { limit: self.output_columns, columns });
+        }
+        let bytes = table_bytes(table);
         if bytes > self.output_bytes {
             return Err(LimitExceeded::OutputBytes { limit_bytes: self.output_bytes, bytes });
         }
+        for (index, (name, _)) in table.columns.iter().enumerate() {
+            self.check_name(name, || format!("column {index}'s name"))?;
+        }
         Ok(())
     }
+
+    /// `name` within the name limit; `what` says whose name it is (`column 3's name`), for the
+    /// message. Every name a plugin gives goes through here.
+    pub(super) fn check_name(&self, name: &str, what: impl FnOnce() -> String) -> Result<(), LimitExceeded> {
+        if name.len() > self.name_bytes {
+            return Err(LimitExceeded::Name {
+                what: what(),
+                limit_bytes: self.name_bytes,
+                bytes: name.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Bytes a plugin may hand the host in one call, wasmtime's hostcall fuel: a table within
+    /// every output limit — its bytes and, per column, the lifted column and a name — and never
+    /// less than wasmtime's default. Past it wasmtime stops copying and the call traps
+    /// ([`LimitExceeded::Transfer`]).
+    pub(super) fn transfer_bytes(&self) -> usize {
+        let per_column = LIFTED_COLUMN_BYTES.saturating_add(self.name_bytes);
+        self.output_bytes
+            .saturating_add(self.output_columns.saturating_mul(per_column))
+            .max(WASMTIME_HOSTCALL_FUEL)
+    }
+
+    /// The limit behind an error a call returned, if it was one: ours, carried through wasmtime,
+    /// or wasmtime's hostcall fuel, which is the transfer limit.
+    pub(super) fn exceeded(&self, err: &wasmtime::Error) -> Option<LimitExceeded> {
+        if let Some(limit) = err.downcast_ref::<LimitExceeded>() {
+            return Some(limit.clone());
+        }
+        // wasmtime's error type for it is private: its words are the only mark.
+        err.chain()
+            .any(|e| e.to_string().ends_with("fuel allocated for hostcalls has been exhausted"))
+            .then(|| LimitExceeded::Transfer { limit_bytes: self.transfer_bytes() })
+    }
+}
+
+/// Bytes a returned table holds: 8 per timestamp and per value.
+pub(super) fn table_bytes(table: &Table) -> usize {
+    let values: usize = table.columns.iter().map(|(_, values)| values.len()).sum();
+    8 * (table.ts.len() + values)
 }
 
 /// A size for people: whole MiB as `64 MiB`, other sizes of a MiB or more to a tenth, smaller
@@ -205,15 +328,80 @@ mod tests {
         assert_eq!(small.to_string(), "output limit 1000 bytes exceeded (it returned 1008 bytes)");
     }
 
+    /// A table of `rows` rows and one float column per name.
+    fn table(rows: usize, names: &[&str]) -> Table {
+        Table {
+            ts: (0..rows as i64).collect(),
+            columns: names
+                .iter()
+                .map(|name| (name.to_string(), crate::domain::ColumnValues::Float(vec![0.0; rows])))
+                .collect(),
+        }
+    }
+
     #[test]
-    fn output_past_either_limit_is_refused() {
-        let limits = RuntimeLimits { output_rows: 10, output_bytes: 160, ..RuntimeLimits::default() };
-        assert_eq!(limits.check_output(10, 160), Ok(()));
-        assert_eq!(limits.check_output(11, 88), Err(LimitExceeded::OutputRows { limit: 10, rows: 11 }));
+    fn output_past_any_limit_is_refused_naming_it() {
+        let limits = RuntimeLimits {
+            output_rows: 10,
+            output_bytes: 160,
+            output_columns: 3,
+            name_bytes: 8,
+            ..RuntimeLimits::default()
+        };
+        assert_eq!(limits.check_output(&table(10, &["a"])), Ok(()), "80 + 80 bytes");
         assert_eq!(
-            limits.check_output(10, 240),
+            limits.check_output(&table(11, &[])),
+            Err(LimitExceeded::OutputRows { limit: 10, rows: 11 })
+        );
+        assert_eq!(
+            limits.check_output(&table(1, &["a", "b", "c", "d"])),
+            Err(LimitExceeded::OutputColumns { limit: 3, columns: 4 })
+        );
+        assert_eq!(
+            limits.check_output(&table(10, &["a", "b"])),
             Err(LimitExceeded::OutputBytes { limit_bytes: 160, bytes: 240 })
         );
+        let err = limits.check_output(&table(1, &["a", "ninebytes"])).unwrap_err();
+        assert_eq!(err.to_string(), "name limit 8 bytes exceeded (column 1's name is 9 bytes)");
+        assert_eq!(limits.check_output(&table(1, &["eightbyt"])), Ok(()));
+    }
+
+    #[test]
+    fn counted_limits_name_the_limit_and_what_was_returned() {
+        let columns = LimitExceeded::OutputColumns { limit: 10_000, columns: 140_000 };
+        assert_eq!(columns.to_string(), "output limit 10000 columns exceeded (it returned 140000 columns)");
+        let name = LimitExceeded::Name { what: "column 0's name".into(), limit_bytes: 256, bytes: 16 * MIB };
+        assert_eq!(name.to_string(), "name limit 256 bytes exceeded (column 0's name is 16 MiB)");
+        let calls = LimitExceeded::ReaderCalls { limit: 10_000 };
+        assert_eq!(calls.to_string(), "reader call limit 10000 per unit of work exceeded");
+        let transfer = LimitExceeded::Transfer { limit_bytes: 128 * MIB };
+        assert!(transfer.to_string().starts_with("transfer limit 128 MiB per call exceeded"));
+    }
+
+    #[test]
+    fn the_transfer_limit_holds_any_table_within_the_output_limits() {
+        let defaults = RuntimeLimits::default();
+        let most =
+            defaults.output_bytes + defaults.output_columns * (LIFTED_COLUMN_BYTES + defaults.name_bytes);
+        assert_eq!(defaults.transfer_bytes(), most);
+        let transfer = LimitExceeded::Transfer { limit_bytes: most };
+        assert!(
+            transfer.to_string().starts_with("transfer limit 1027.0 MiB per call exceeded"),
+            "{transfer}"
+        );
+        let small = RuntimeLimits { output_bytes: MIB, output_columns: 10, ..defaults };
+        assert_eq!(small.transfer_bytes(), WASMTIME_HOSTCALL_FUEL, "never below wasmtime's own");
+        let fuel = wasmtime::Error::msg(
+            "too much data is being copied between the host and the guest: fuel allocated for hostcalls \
+             has been exhausted",
+        );
+        assert_eq!(
+            small.exceeded(&fuel.context("lifting the result")),
+            Some(LimitExceeded::Transfer { limit_bytes: WASMTIME_HOSTCALL_FUEL })
+        );
+        let ours = wasmtime::Error::from(LimitExceeded::ReaderCalls { limit: 5 });
+        assert_eq!(small.exceeded(&ours), Some(LimitExceeded::ReaderCalls { limit: 5 }));
+        assert_eq!(small.exceeded(&wasmtime::Error::msg("boom")), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! - `host.rs`: the reader imports, implemented over the port;
 //! - `scope.rs`: what a unit may read (the look-ahead guard);
 //! - `budget.rs`: how much it may read, per call and in all;
+//! - `calls.rs`: how often it may call the reader, how many cursors it may hold open;
 //! - `limits.rs`: the limits policy: defaults, units, the memory limiter;
 //! - `convert.rs`: WIT types to and from domain types;
 //! - `plugin.rs`: loading, describing and running a plugin;
@@ -15,6 +16,7 @@
 
 mod bindings;
 mod budget;
+mod calls;
 mod convert;
 mod failure;
 mod host;
@@ -36,8 +38,9 @@ pub use budget::{ReadBudget, ReadLimits};
 pub use failure::{Cause, LoadError, PROVIDED_IMPORTS, UnitFailure};
 pub use limits::{
     DEFAULT_BYTES_PER_CALL, DEFAULT_BYTES_PER_UNIT, DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_BYTES,
-    DEFAULT_OUTPUT_BYTES, DEFAULT_OUTPUT_ROWS, DEFAULT_ROWS_PER_UNIT, LimitExceeded, MAX_ROWS_PER_CALL, MIB,
-    RuntimeLimits,
+    DEFAULT_NAME_BYTES, DEFAULT_OPEN_CURSORS, DEFAULT_OUTPUT_BYTES, DEFAULT_OUTPUT_COLUMNS,
+    DEFAULT_OUTPUT_ROWS, DEFAULT_READER_CALLS_PER_UNIT, DEFAULT_ROWS_PER_UNIT, LimitExceeded,
+    MAX_ROWS_PER_CALL, MIB, RuntimeLimits,
 };
 pub use plugin::{Plugin, UnitOutput};
 pub use scope::UnitScope;

@@ -12,6 +12,7 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtxBuilder};
 
 use super::bindings::{feature_builder::FeatureBuilderPre, sampler::SamplerPre};
 use super::budget::ReadLimits;
+use super::calls::CallCounter;
 use super::convert::{info_from_wit, plugin_error_text, table_from_wit, unit_to_wit};
 use super::failure::{Cause, LoadError, UnitFailure};
 use super::host::UnitState;
@@ -197,9 +198,12 @@ impl Plugin {
             stderr,
             window,
             window_ts: Vec::new(),
+            calls: CallCounter::new(limits),
         };
         let mut store = Store::new(&self.runtime.engine, state);
         store.limiter(|state| &mut state.limiter);
+        // What the plugin may hand the host in one call: a table within the output limits.
+        store.set_hostcall_fuel(limits.transfer_bytes());
         // The CPU limit: the call's wall time, counted in epoch ticks from now. At the deadline
         // the plugin traps with the limit's own error rather than a bare interrupt.
         let limit = limits.call_timeout;
@@ -279,8 +283,10 @@ impl Plugin {
                 });
             }
         };
-        self.runtime.limits.check_output(table.ts.len(), table_bytes(&table)).map_err(|limit| {
-            UnitFailure::Stopped { plugin: plugin.clone(), symbol: unit.symbol.clone(), cause: limit.into() }
+        self.runtime.limits.check_output(&table).map_err(|limit| UnitFailure::Stopped {
+            plugin: plugin.clone(),
+            symbol: unit.symbol.clone(),
+            cause: limit.into(),
         })?;
         let invalid =
             |message| UnitFailure::Output { plugin: plugin.clone(), symbol: unit.symbol.clone(), message };
@@ -338,12 +344,6 @@ impl Plugin {
 fn ticks(duration: std::time::Duration) -> u64 {
     let tick = EPOCH_TICK.as_nanos();
     u64::try_from(duration.as_nanos().div_ceil(tick)).unwrap_or(u64::MAX).max(1)
-}
-
-/// Bytes a returned table holds: 8 per timestamp and per value.
-fn table_bytes(table: &Table) -> usize {
-    let values: usize = table.columns.iter().map(|(_, values)| values.len()).sum();
-    8 * (table.ts.len() + values)
 }
 
 /// The plugin's captured stdout and stderr, one log line per line, under its name.

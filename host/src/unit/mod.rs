@@ -3,7 +3,7 @@
 //! here, so a plugin sees the same unit in a test as in a job, and each rule has one message.
 //!
 //! - this module: the as-of rule and the warm-up start;
-//! - `params.rs`: a job's parameters checked against what the plugin declares.
+//! - `params.rs`: a job's parameters checked against what the plugin declares, and as JSON.
 
 mod params;
 
@@ -14,7 +14,7 @@ use thiserror::Error;
 use crate::domain::{ParamValue, ReadError, Symbol, TimeRange, Timeframe, Timestamp, UnitOfWork};
 use crate::reader::MarketDataReader;
 
-pub use params::resolve as resolve_params;
+pub use params::{resolve as resolve_params, to_json as params_json};
 
 /// An as-of time before the window's end: the window's last bars would be unreadable.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

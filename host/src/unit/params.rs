@@ -1,4 +1,4 @@
-//! Job parameters checked against what a plugin declares.
+//! Job parameters checked against what a plugin declares, and recorded as JSON.
 
 use std::collections::BTreeMap;
 
@@ -43,6 +43,21 @@ fn convert(value: &serde_norway::Value, like: &ParamValue) -> Option<ParamValue>
     })
 }
 
+/// Parameters as a JSON object, in their order, for an output file's metadata. JSON has no
+/// NaN or infinity, so a float that is not finite is recorded as the string `"NaN"`, `"inf"` or
+/// `"-inf"` (which Python's `float()` reads back as those floats), never as `null`.
+pub fn to_json(params: &[(String, ParamValue)]) -> serde_json::Value {
+    let value = |value: &ParamValue| match *value {
+        ParamValue::Int(v) => serde_json::json!(v),
+        ParamValue::Float(v) if v.is_nan() => serde_json::json!("NaN"),
+        ParamValue::Float(v) if v.is_infinite() => serde_json::json!(if v > 0.0 { "inf" } else { "-inf" }),
+        ParamValue::Float(v) => serde_json::json!(v),
+        ParamValue::Text(ref v) => serde_json::json!(v),
+        ParamValue::Boolean(v) => serde_json::json!(v),
+    };
+    params.iter().map(|(name, v)| (name.clone(), value(v))).collect::<serde_json::Map<_, _>>().into()
+}
+
 fn describe(value: &serde_norway::Value) -> String {
     serde_norway::to_string(value).map(|s| s.trim().to_owned()).unwrap_or_else(|_| "a value".into())
 }
@@ -84,5 +99,19 @@ mod tests {
             resolve(&info(), &given("period: 2.5")).unwrap_err(),
             "parameter \"period\": expected int, got 2.5"
         );
+    }
+
+    #[test]
+    fn floats_that_are_not_finite_are_recorded_by_name_not_as_null() {
+        let params = resolve(&info(), &given("k: .nan")).unwrap();
+        assert!(matches!(params[1].1, ParamValue::Float(k) if k.is_nan()), "YAML's .nan is a float");
+        assert_eq!(to_json(&params).to_string(), r#"{"period":20,"k":"NaN"}"#);
+        let json = |k: f64| to_json(&[("k".into(), ParamValue::Float(k))]).to_string();
+        assert_eq!(json(f64::INFINITY), r#"{"k":"inf"}"#);
+        assert_eq!(json(f64::NEG_INFINITY), r#"{"k":"-inf"}"#);
+        assert_eq!(json(-0.5), r#"{"k":-0.5}"#);
+        let text =
+            to_json(&[("t".into(), ParamValue::Text("NaN".into())), ("b".into(), ParamValue::Boolean(true))]);
+        assert_eq!(text.to_string(), r#"{"t":"NaN","b":true}"#, "a text parameter is a string too");
     }
 }

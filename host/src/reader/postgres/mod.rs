@@ -70,13 +70,16 @@ pub struct PgMarketDataReader {
 }
 
 impl PgMarketDataReader {
-    /// Opens the pool. One connection is made first, directly: an unreachable server or a wrong
-    /// password fails here, within the connect timeout and with the server's reason, rather
-    /// than after the pool's checkout timeout or mid-job.
+    /// Opens the pool. One connection is made first, directly: an unreachable server, a wrong
+    /// password or a database without `market_data` fails here, within the connect timeout and
+    /// with the reason (`run candlewick migrate first`), rather than after the pool's checkout
+    /// timeout or in every unit of a job.
     pub fn connect(settings: &ConnectionSettings, config: &PgReaderConfig) -> Result<Self, ReadError> {
         let session = Self::session_config(settings, config);
         let manager = ReaderConnectionManager(PostgresConnectionManager::new(session, NoTls));
-        let first = r2d2::ManageConnection::connect(&manager).map_err(ReadError::unavailable)?;
+        let mut first = r2d2::ManageConnection::connect(&manager).map_err(ReadError::unavailable)?;
+        // Parsed, not run: the table must exist.
+        first.client.prepare(sql::PROBE).map_err(unavailable)?;
         drop(first);
         let pool = r2d2::Pool::builder()
             .max_size(config.max_connections)

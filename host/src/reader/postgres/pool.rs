@@ -12,6 +12,7 @@ use r2d2_postgres::PostgresConnectionManager;
 use super::PgMarketDataReader;
 use super::sql::Query;
 use crate::domain::ReadError;
+use crate::pg::NoMarketDataTable;
 
 /// A pooled client and the statements prepared on it.
 pub(super) struct ReaderConnection {
@@ -129,6 +130,10 @@ pub fn is_transient(err: &postgres::Error) -> bool {
     std::error::Error::source(err).is_some_and(|source| source.is::<std::io::Error>())
 }
 
+/// A database error as the reader's: a missing `market_data` table says what to do about it.
 pub(super) fn unavailable(err: postgres::Error) -> ReadError {
+    if NoMarketDataTable::is(&err) {
+        return ReadError::unavailable(NoMarketDataTable);
+    }
     ReadError::unavailable(err)
 }

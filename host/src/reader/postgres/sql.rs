@@ -5,6 +5,9 @@
 
 use crate::domain::Fields;
 
+/// What the reader checks once when it connects: that `market_data` exists.
+pub(super) const PROBE: &str = "SELECT 1 FROM market_data LIMIT 0";
+
 /// A statement the reader prepares; the key of a connection's statement cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Query {
