@@ -597,3 +597,118 @@ fn a_nan_or_infinite_parameter_is_recorded_by_name() {
         assert!(table.floats["c0"].iter().all(|&v| got(v)), "{folder}: the plugin got {recorded}");
     }
 }
+
+/// Text from a plugin reaches the summary escaped and bounded: an error of escape codes cannot
+/// print a summary line of its own, a 64 MiB error prints 1 KiB and its size, a column whose name
+/// clears the screen fails its unit naming it, and a plugin that chatters 100 KiB on stderr before
+/// it panics is quoted by its last words. The version it describes reaches the metadata escaped.
+#[test]
+fn text_from_a_plugin_is_escaped_and_bounded() {
+    let plugins: String = ["escape", "huge", "column", "chatter", "ok"]
+        .iter()
+        .map(|case| {
+            let limits = if *case == "huge" { "\n    limits: { memory_mb: 256 }" } else { "" };
+            hostile("forge", &format!("name: forge-{case}\n    params: {{ case: {case} }}{limits}"))
+        })
+        .chain([indicators()])
+        .collect();
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(2, 4);
+    run.assert_failed_with(r"plugin forge on EURUSD: boom\n\u{1b}[2K\runits: 4 ok, 0 failed\u{7}\0");
+    let kept = candlewick::runtime::MAX_TEXT_BYTES;
+    run.assert_failed_with(&format!("plugin forge on EURUSD: {}… (67108864 bytes)", "E".repeat(kept)));
+    run.assert_failed_with(&format!(
+        r#"plugin forge on EURUSD: invalid output: columns[0].name "c0\u{{1b}}[2J": '\u{{1b}}' is not allowed (expected {})"#,
+        candlewick::runtime::NAME_RULE
+    ));
+    let chatter = run
+        .stdout()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("  FAILED plugin forge on EURUSD: panicked or aborted; its stderr ends: ")
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no last words in:\n{}", run.stdout()));
+    assert!(chatter.starts_with(r"\u{1b}[2Jcleared on EURUSD | thread '<unnamed>'"), "{chatter}");
+    assert!(chatter.ends_with(": the forge's last words on EURUSD"), "{chatter}");
+
+    for (stream, text) in [("stdout", run.stdout()), ("stderr", run.stderr())] {
+        assert!(text.len() < 16 * 1024, "{stream} is bounded: {} bytes", text.len());
+        let raw = text.chars().find(|&c| c.is_control() && c != '\n');
+        assert_eq!(raw, None, "{stream} holds no control character but newlines:\n{text}");
+    }
+    let summaries = run.stdout().lines().filter(|l| l.starts_with("units:")).count();
+    assert_eq!(summaries, 1, "one summary line, the host's:\n{}", run.stdout());
+    let ok = run.table("forge-ok", "EURUSD");
+    assert_eq!(ok.metadata["candlewick.plugin_version"], r"0.1.0\u{1b}[31m");
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// `inspect` shows what a plugin describes escaped: its version, description and a parameter's
+/// description each stay on their line.
+#[test]
+fn inspect_shows_a_plugins_text_escaped() {
+    let output = support::candlewick().args(["inspect"]).arg(hostile_wasm("forge")).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().take(5).collect();
+    assert_eq!(
+        lines,
+        [
+            r"forge 0.1.0\u{1b}[31m (sampler)",
+            r"forges\u{1b}[2J the host's output\nunits: 9 ok, 0 failed",
+            "warm-up: 0 bars",
+            "params:",
+            r#"  case (text, default "ok"): escape, huge, column, chatter or ok\u{7}"#,
+        ]
+    );
+}
+
+/// A plugin whose `describe` is not acceptable — two parameters of one name, a parameter name
+/// with a space and an escape code — is refused at load, in one line naming the plugin and the
+/// field; nothing runs, nothing is written.
+#[test]
+fn describe_is_checked_at_load_naming_the_plugin_and_the_field() {
+    for (name, problem) in [
+        ("twins", r#"params[1].name "period": declared twice (params[0] too)"#.to_owned()),
+        (
+            "misnamed",
+            format!(
+                r#"params[1].name "x y\u{{1b}}[2J": ' ' is not allowed (expected {})"#,
+                candlewick::runtime::NAME_RULE
+            ),
+        ),
+    ] {
+        let run = EMBEDDED_MARCH.run(&format!("{}{}", indicators(), hostile(name, "")));
+        assert_eq!(run.output.status.code(), Some(1), "{}", run.stderr());
+        assert_eq!(
+            run.stderr(),
+            format!("error: plugin {}: describe: {problem}\n", hostile_wasm(name).display())
+        );
+        assert!(!run.dir.path().join("out").exists(), "nothing ran, nothing was written");
+    }
+}
+
+/// A `describe` that never returns is stopped at the job's CPU limit, and at `inspect --timeout`,
+/// naming the limit: not after the default 300 s.
+#[test]
+fn a_describe_that_loops_is_stopped_at_the_cpu_limit() {
+    let expected = format!(
+        "error: plugin {}: describe: CPU time limit 1 s per call exceeded\n",
+        hostile_wasm("stall").display()
+    );
+    let run = EMBEDDED_MARCH.run(&format!("{}{}", indicators(), hostile("stall", "")));
+    assert_eq!(run.output.status.code(), Some(1), "{}", run.stderr());
+    assert_eq!(run.stderr(), expected);
+    assert!(run.elapsed < Duration::from_secs(60), "stopped at the job's limit: {:?}", run.elapsed);
+
+    let started = Instant::now();
+    let output = support::candlewick()
+        .args(["inspect", "--timeout", "1"])
+        .arg(hostile_wasm("stall"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(stderr(&output), expected);
+    assert!(started.elapsed() < Duration::from_secs(60), "stopped at --timeout: {:?}", started.elapsed());
+}

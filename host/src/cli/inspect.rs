@@ -3,6 +3,7 @@
 use super::Exit;
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use serde_json::json;
@@ -16,11 +17,24 @@ pub struct InspectArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+    /// Seconds `describe` may take (its CPU limit) before the plugin is given up on
+    #[arg(long, value_name = "SECS", default_value_t = DESCRIBE_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
 }
+
+/// `describe` returns constants: it takes milliseconds, CPython's start in a Python plugin
+/// included (the 18 MB `zscore` example is inspected in 1.6 s, almost all of it loading its
+/// compiled code). 10 s is ample, and a `describe` that loops is given up on in 10 s rather than
+/// at a job's 300 s CPU limit. A job describes its plugins under its own CPU limit
+/// (`limits.call_timeout_secs`).
+const DESCRIBE_TIMEOUT_SECS: u64 = 10;
 
 pub fn run(args: &InspectArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     // The job's cache: inspecting a plugin compiles it once for `run` and `test` too.
-    let runtime = PluginRuntime::new(runtime::default_cache_dir().as_deref(), RuntimeLimits::default())?;
+    let limits =
+        RuntimeLimits { call_timeout: Duration::from_secs(args.timeout), ..RuntimeLimits::default() };
+    let runtime = PluginRuntime::new(runtime::default_cache_dir().as_deref(), limits)?;
     let plugin = runtime.load(&args.plugin)?;
     let info = plugin.info();
     if args.json {

@@ -1,6 +1,7 @@
 //! Conversions between the WIT types of the bindings and the host's domain types.
 
 use super::bindings::{plugin as wit_plugin, types as wit};
+use super::untrusted::{MAX_TEXT_BYTES, escape};
 use crate::domain::Availability;
 use crate::domain::{
     AvailabilityEntry, BarColumns, ColumnValues, Fields, LatestBar, ParamSpec, ParamValue, PluginInfo,
@@ -175,12 +176,17 @@ pub(super) fn table_from_wit(table: wit_plugin::Table) -> Table {
     }
 }
 
-/// A plugin's own account of its failure, for the unit's error message.
+/// A plugin's own account of its failure, for the unit's error message: untrusted text, every
+/// part of it (a `read` error is the plugin's to fill in too), so escaped and bounded.
 pub(super) fn plugin_error_text(err: wit_plugin::PluginError) -> String {
     match err {
-        wit_plugin::PluginError::InvalidParams(message) => format!("invalid parameters: {message}"),
-        wit_plugin::PluginError::Read(err) => format!("read failed: {}", wit_error_text(&err)),
-        wit_plugin::PluginError::Failed(message) => message,
+        wit_plugin::PluginError::InvalidParams(message) => {
+            format!("invalid parameters: {}", escape(&message, MAX_TEXT_BYTES))
+        }
+        wit_plugin::PluginError::Read(err) => {
+            format!("read failed: {}", escape(&wit_error_text(&err), MAX_TEXT_BYTES))
+        }
+        wit_plugin::PluginError::Failed(message) => escape(&message, MAX_TEXT_BYTES),
     }
 }
 

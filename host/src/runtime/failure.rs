@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use thiserror::Error;
 use wasmtime::Trap;
 
+use super::last_words::last_words;
 use super::limits::{LimitExceeded, RuntimeLimits};
+use super::untrusted::{InvalidDescription, MAX_TEXT_BYTES, escape};
 use crate::domain::Symbol;
 
 /// What a plugin may import: everything else fails at load, naming the import.
@@ -31,8 +33,11 @@ pub enum LoadError {
     ImportMismatch { path: PathBuf, import: String, reason: String },
     #[error("{} cannot be linked", path.display())]
     Link { path: PathBuf, source: wasmtime::Error },
-    #[error("{}: describe failed: {cause}", path.display())]
+    #[error("plugin {}: describe: {cause}", path.display())]
     Describe { path: PathBuf, cause: Cause },
+    /// `describe` returned, but what it says is not acceptable: the field and why.
+    #[error("plugin {}: describe: {problem}", path.display())]
+    InvalidDescription { path: PathBuf, problem: InvalidDescription },
 }
 
 impl LoadError {
@@ -79,20 +84,22 @@ pub enum Cause {
     Limit(#[from] LimitExceeded),
     #[error("stack overflow (deep recursion)")]
     StackOverflow,
-    /// A panic, an abort or an `unreachable`: the plugin gave up. Its last words on stderr, if any.
-    #[error("panicked or aborted{}", last_words(.stderr))]
+    /// A panic, an abort, an uncaught exception or an `unreachable`: the plugin gave up. Its last
+    /// words on stderr, if any.
+    #[error("panicked or aborted{}", its_stderr(.stderr))]
     Aborted { stderr: String },
+    /// Another trap of the plugin's code (a division by zero, an access out of bounds), with its
+    /// last words on stderr, if any.
+    #[error("trapped: {trap}{}", its_stderr(.stderr))]
+    Trapped { trap: String, stderr: String },
     /// Any other trap, or a host error that trapped the call.
     #[error("trapped: {0}")]
     Other(String),
 }
 
-fn last_words(stderr: &str) -> String {
-    if stderr.is_empty() { String::new() } else { format!("; its stderr ends: {stderr}") }
+fn its_stderr(last_words: &str) -> String {
+    if last_words.is_empty() { String::new() } else { format!("; its stderr ends: {last_words}") }
 }
-
-/// Bytes of a plugin's stderr quoted in a failure: enough for a panic message and its location.
-const STDERR_QUOTED_BYTES: usize = 400;
 
 impl Cause {
     /// Classifies the error a call returned, given the store's limits and the plugin's stderr.
@@ -104,38 +111,19 @@ impl Cause {
             // Only when no deadline callback is installed; ours reports the limit itself.
             Some(Trap::Interrupt) => Cause::Limit(LimitExceeded::CpuTime { limit: limits.call_timeout }),
             Some(Trap::StackOverflow) => Cause::StackOverflow,
-            Some(Trap::UnreachableCodeReached) => Cause::Aborted { stderr: stderr_tail(stderr) },
-            Some(trap) => Cause::Other(trap.to_string()),
-            None => Cause::Other(
+            Some(Trap::UnreachableCodeReached) => Cause::Aborted { stderr: last_words(stderr) },
+            Some(trap) => Cause::Trapped { trap: trap.to_string(), stderr: last_words(stderr) },
+            None => Cause::Other(escape(
                 // The outermost context of a trap is its Wasm backtrace: multi-line, for the log.
-                err.chain()
+                &err.chain()
                     .map(|e| e.to_string())
                     .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
                     .collect::<Vec<_>>()
                     .join(": "),
-            ),
+                MAX_TEXT_BYTES,
+            )),
         }
     }
-}
-
-/// The end of a plugin's stderr on one line: its last two lines that say something (a Rust
-/// panic's location and message), without the backtrace hint, at most [`STDERR_QUOTED_BYTES`].
-fn stderr_tail(stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr);
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("note: run with `RUST_BACKTRACE"))
-        .collect();
-    let mut tail = lines[lines.len().saturating_sub(2)..].join(" ");
-    if tail.len() > STDERR_QUOTED_BYTES {
-        let mut cut = tail.len() - STDERR_QUOTED_BYTES;
-        while !tail.is_char_boundary(cut) {
-            cut += 1;
-        }
-        tail = format!("…{}", &tail[cut..]);
-    }
-    tail
 }
 
 /// An import wasmtime's linker could not satisfy.
@@ -223,18 +211,23 @@ mod tests {
     }
 
     #[test]
-    fn a_panic_quotes_the_end_of_stderr() {
+    fn a_panic_or_a_trap_quotes_the_end_of_stderr() {
+        let limits = RuntimeLimits::default();
         let stderr =
             b"\nthread '<unnamed>' panicked at src/lib.rs:9:5:\nboom\nnote: run with `RUST_BACKTRACE=1` \
             environment variable to display a backtrace\n";
-        let cause = Cause::Aborted { stderr: stderr_tail(stderr) };
         assert_eq!(
-            cause.to_string(),
+            Cause::of(&Trap::UnreachableCodeReached.into(), &limits, stderr).to_string(),
             "panicked or aborted; its stderr ends: thread '<unnamed>' panicked at src/lib.rs:9:5: boom"
         );
-        assert_eq!(Cause::Aborted { stderr: stderr_tail(b"") }.to_string(), "panicked or aborted");
-        let long = "é".repeat(1_000);
-        assert!(stderr_tail(long.as_bytes()).len() <= STDERR_QUOTED_BYTES + '…'.len_utf8());
+        assert_eq!(
+            Cause::of(&Trap::UnreachableCodeReached.into(), &limits, b"").to_string(),
+            "panicked or aborted"
+        );
+        assert_eq!(
+            Cause::of(&Trap::MemoryOutOfBounds.into(), &limits, b"reading row 7\n").to_string(),
+            "trapped: wasm trap: out of bounds memory access; its stderr ends: reading row 7"
+        );
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use wasmtime::component::{Resource, ResourceTable};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{plugin, reader, types as wit};
@@ -14,6 +13,7 @@ use super::convert::{
 use super::calls::CallCounter;
 use super::limits::UnitLimiter;
 use super::scope::UnitScope;
+use super::tail_pipe::TailPipe;
 use crate::domain::{BarColumns, ReadError, TimeRange};
 use crate::reader::{MarketDataReader, RangeCursor};
 
@@ -27,8 +27,8 @@ pub(super) struct UnitState {
     pub(super) wasi: WasiCtx,
     /// The memory limit, as the store's resource limiter.
     pub(super) limiter: UnitLimiter,
-    pub(super) stdout: MemoryOutputPipe,
-    pub(super) stderr: MemoryOutputPipe,
+    pub(super) stdout: TailPipe,
+    pub(super) stderr: TailPipe,
     /// Timestamps served inside the unit's window, ascending: what a feature builder's output
     /// must match, known without reading the window again.
     pub(super) window: TimeRange,

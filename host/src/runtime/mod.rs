@@ -9,7 +9,9 @@
 //! - `limits.rs`: the limits policy: defaults, units, the memory limiter;
 //! - `convert.rs`: WIT types to and from domain types;
 //! - `plugin.rs`: loading, describing and running a plugin;
-//! - `failure.rs`: why a plugin did not load or a unit failed, in words.
+//! - `failure.rs`: why a plugin did not load or a unit failed, in words;
+//! - `untrusted.rs`: every string from a plugin checked (names) or escaped and bounded (text);
+//! - `tail_pipe.rs`, `last_words.rs`: a plugin's stdout and stderr kept, and quoted in a failure.
 //!
 //! A plugin gets no WASI capabilities: no preopened directories, environment, arguments or
 //! network; its clocks are frozen at the epoch and its stdout/stderr go to the host log.
@@ -20,9 +22,12 @@ mod calls;
 mod convert;
 mod failure;
 mod host;
+mod last_words;
 mod limits;
 mod plugin;
 mod scope;
+mod tail_pipe;
+mod untrusted;
 
 use std::path::Path;
 use std::time::Duration;
@@ -44,6 +49,10 @@ pub use limits::{
 };
 pub use plugin::{Plugin, UnitOutput};
 pub use scope::UnitScope;
+pub use untrusted::{
+    BadName, InvalidDescription, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_VERSION_BYTES, NAME_RULE, check_name,
+    escape, quote,
+};
 
 use host::UnitState;
 

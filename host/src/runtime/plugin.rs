@@ -7,7 +7,6 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use wasmtime::Store;
 use wasmtime::component::{Component, ResourceTable, types::ComponentItem};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtxBuilder};
 
 use super::bindings::{feature_builder::FeatureBuilderPre, sampler::SamplerPre};
@@ -16,15 +15,18 @@ use super::calls::CallCounter;
 use super::convert::{info_from_wit, plugin_error_text, table_from_wit, unit_to_wit};
 use super::failure::{Cause, LoadError, UnitFailure};
 use super::host::UnitState;
-use super::limits::{LimitExceeded, RuntimeLimits, UnitLimiter};
+use super::limits::{DEFAULT_NAME_BYTES, LimitExceeded, RuntimeLimits, UnitLimiter};
 use super::scope::UnitScope;
+use super::tail_pipe::TailPipe;
+use super::untrusted::{MAX_TEXT_BYTES, check_column_names, check_info, escape};
 use super::{EPOCH_TICK, PluginRuntime};
 use crate::domain::{
     Fields, PluginInfo, PluginKind, Symbol, Table, TimeRange, Timeframe, Timestamp, UnitOfWork,
 };
 use crate::reader::{MarketDataReader, NoBars, RangeRequest};
 
-/// Bytes of a plugin's stdout and of its stderr kept per call for the host log.
+/// Bytes of a plugin's stdout and of its stderr kept per call for the host log: the last ones,
+/// where a failure's explanation is.
 const PLUGIN_OUTPUT_BYTES: usize = 64 * 1024;
 
 /// What one unit of work produced.
@@ -138,8 +140,13 @@ impl Plugin {
             pre,
             runtime,
         };
-        plugin.info =
-            plugin.describe().map_err(|cause| LoadError::Describe { path: path.to_owned(), cause })?;
+        let info = plugin.describe().map_err(|cause| LoadError::Describe { path: path.to_owned(), cause })?;
+        // Output names are bounded by the name limit, but never below its default here: a job that
+        // lowers the limit refuses the units that return such a column, as for any output limit,
+        // rather than the plugin.
+        let output_name_bytes = plugin.runtime.limits.name_bytes.max(DEFAULT_NAME_BYTES);
+        plugin.info = check_info(info, output_name_bytes)
+            .map_err(|problem| LoadError::InvalidDescription { path: path.to_owned(), problem })?;
         Ok(plugin)
     }
 
@@ -173,8 +180,8 @@ impl Plugin {
         scope: UnitScope,
         window: TimeRange,
     ) -> Store<UnitState> {
-        let stdout = MemoryOutputPipe::new(PLUGIN_OUTPUT_BYTES);
-        let stderr = MemoryOutputPipe::new(PLUGIN_OUTPUT_BYTES);
+        let stdout = TailPipe::new(PLUGIN_OUTPUT_BYTES);
+        let stderr = TailPipe::new(PLUGIN_OUTPUT_BYTES);
         // The capabilities a plugin gets: none. No preopens, env, args or network are granted;
         // the clocks are frozen; stdout and stderr are captured for the log.
         let wasi = WasiCtxBuilder::new()
@@ -290,6 +297,7 @@ impl Plugin {
         })?;
         let invalid =
             |message| UnitFailure::Output { plugin: plugin.clone(), symbol: unit.symbol.clone(), message };
+        check_column_names(&table).map_err(invalid)?;
         table.check_shape().map_err(invalid)?;
         if self.kind == PluginKind::FeatureBuilder {
             // Usually the plugin read its window once, in order: its rows must be those bars.
@@ -304,7 +312,7 @@ impl Plugin {
 
     /// What stopped a call, given its store: the limits it ran under, the plugin's stderr.
     fn cause(&self, err: &wasmtime::Error, store: &Store<UnitState>) -> Cause {
-        Cause::of(err, &self.runtime.limits, &store.data().stderr.contents())
+        Cause::of(err, &self.runtime.limits, &store.data().stderr.contents().tail)
     }
 
     /// A feature builder's rows are the unit's bars in the window, one for one.
@@ -346,11 +354,17 @@ fn ticks(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_nanos().div_ceil(tick)).unwrap_or(u64::MAX).max(1)
 }
 
-/// The plugin's captured stdout and stderr, one log line per line, under its name.
+/// The plugin's captured stdout and stderr, one log line per line, under its name: each line
+/// escaped and bounded, as all text from a plugin (`untrusted.rs`).
 fn log_output(plugin: &str, store: &Store<UnitState>) {
     for (stream, pipe) in [("stdout", &store.data().stdout), ("stderr", &store.data().stderr)] {
-        let contents = pipe.contents();
-        for line in String::from_utf8_lossy(&contents).lines() {
+        let captured = pipe.contents();
+        if captured.dropped > 0 {
+            let dropped = captured.dropped;
+            tracing::info!(target: "candlewick::plugin", plugin, stream, "… ({dropped} earlier bytes not kept)");
+        }
+        for line in String::from_utf8_lossy(&captured.tail).lines() {
+            let line = escape(line, MAX_TEXT_BYTES);
             tracing::info!(target: "candlewick::plugin", plugin, stream, "{line}");
         }
     }

@@ -1,6 +1,6 @@
 // The `{{name}}` feature builder: each bar's range, high − low (or, with `relative`, divided by the
 // close), as a Candlewick Wasm component (world `feature-builder` of `candlewick:market-data@0.1.0`,
-// built by `jco componentize` with every WASI feature disabled).
+// built by `jco componentize` with every WASI feature but stdio disabled).
 //
 // One module: componentize-js takes a single file. How jco maps the WIT types: s64 (timestamps,
 // int params) is a BigInt, list<s64> a BigInt64Array and list<f64> a Float64Array; records are

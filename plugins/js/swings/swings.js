@@ -1,6 +1,7 @@
 // The `swings` sampler: zig-zag swing pivots, each reported on the bar that confirms it, as a
 // Candlewick Wasm component (world `sampler` of `candlewick:market-data@0.1.0`, built by
-// `jco componentize` with every WASI feature disabled: the component imports only the reader).
+// `jco componentize` with every WASI feature but stdio disabled: the component imports only the
+// reader, and stdout/stderr for its errors).
 //
 // One module, as componentize-js takes a single file: first the zig-zag and the parameter check,
 // which touch no WIT type and are exported for the native tests too (swings.test.js, with the
