@@ -163,10 +163,20 @@ fn indicators() -> String {
     format!("  - path: {}\n", plugin_wasm("indicators").display())
 }
 
-/// A hostile plugin's entry; `extra` are further keys of the entry (`params:`, `limits:`).
+/// A hostile plugin's entry; `extra` are further keys of the entry (`params:`, `limits:`). Each
+/// entry writes to a folder of its own, `<name>-<n>`, unless `extra` gives its `name:`: a job
+/// refuses two entries that would write to the same folder.
 fn hostile(name: &str, extra: &str) -> String {
-    let extra = if extra.is_empty() { String::new() } else { format!("    {extra}\n") };
-    format!("  - path: {}\n{extra}", hostile_wasm(name).display())
+    static ENTRIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut keys = String::new();
+    if !extra.lines().any(|line| line.trim_start().starts_with("name:")) {
+        let n = ENTRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        keys.push_str(&format!("    name: {name}-{n}\n"));
+    }
+    if !extra.is_empty() {
+        keys.push_str(&format!("    {extra}\n"));
+    }
+    format!("  - path: {}\n{keys}", hostile_wasm(name).display())
 }
 
 /// Bars of the embedded sample in March 2018.
@@ -372,7 +382,7 @@ fn a_huge_output_fails_its_unit_at_the_output_limit() {
         hostile("flood", "params: { rows: 1000000 }\n    limits: { output_rows: 100000 }"),
         indicators(),
         hostile("flood", "params: { rows: 300000, columns: 4 }\n    limits: { output_mb: 4 }"),
-        hostile("flood", "params: { rows: 1000 }\n    limits: { output_rows: 1000 }"),
+        hostile("flood", "name: flood\n    params: { rows: 1000 }\n    limits: { output_rows: 1000 }"),
     );
     let run = EMBEDDED_MARCH.run(&plugins);
     run.assert_survived(2, 2);
@@ -446,6 +456,173 @@ fn an_import_the_host_does_not_provide_fails_at_load_naming_it() {
         table.floats["sma"].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
         embedded_reference()[0].floats["sma"].iter().map(|x| x.to_bits()).collect::<Vec<_>>()
     );
+}
+
+/// A plugin's own name never becomes a path out of the output folder: `../../escaped` is refused
+/// at load, naming it, and nothing is written anywhere.
+#[test]
+fn a_plugin_name_that_leaves_the_output_folder_is_refused_at_load() {
+    let run = EMBEDDED_MARCH.run(&format!("{}{}", indicators(), hostile("escape", "name: '../../escaped'")));
+    assert_eq!(run.output.status.code(), Some(1), "a `name:` that leaves the folder: {}", run.stderr());
+    assert!(
+        run.stderr().contains("plugins[1].name: \"../../escaped\" cannot name an output folder"),
+        "{}",
+        run.stderr()
+    );
+
+    // Without a `name:`, the plugin's own name is the folder's, and it is checked the same way.
+    let escape = format!("  - path: {}\n", hostile_wasm("escape").display());
+    let run = EMBEDDED_MARCH.run(&format!("{}{escape}", indicators()));
+    assert_eq!(run.output.status.code(), Some(1), "{}", run.stderr());
+    assert!(run.stderr().contains("../../escaped"), "the error names it: {}", run.stderr());
+    assert!(!run.dir.path().join("out").exists(), "no unit ran");
+    let outside = run.dir.path().join("out/../../escaped");
+    assert!(!outside.exists(), "{} was written", outside.display());
+}
+
+/// Two entries that would write to one folder — the same plugin with other parameters, or a
+/// plugin naming itself as another — are refused before any unit runs; `name:` gives each its own.
+#[test]
+fn two_entries_writing_to_one_folder_are_refused_until_named() {
+    let sma = |period: u32, name: &str| {
+        format!(
+            "  - path: {}\n{name}    params: {{ sma_period: {period} }}\n",
+            plugin_wasm("indicators").display()
+        )
+    };
+    let run = EMBEDDED_MARCH.run(&format!("{}{}", sma(10, ""), sma(20, "")));
+    assert_eq!(run.output.status.code(), Some(1), "{}", run.stderr());
+    let indicators = plugin_wasm("indicators");
+    assert_eq!(
+        run.stderr(),
+        format!(
+            "error: plugins[0] ({0}) and plugins[1] ({0}) would both write to {1} (expected each entry its \
+             own output folder: give one a `name:`)\n",
+            indicators.display(),
+            run.dir.path().join("out/indicators").display()
+        )
+    );
+    assert!(!run.dir.path().join("out").exists(), "refused before any unit ran");
+
+    let run = EMBEDDED_MARCH.run(&format!("{}{}", sma(10, "    name: sma10\n"), sma(20, "")));
+    assert_eq!(run.output.status.code(), Some(0), "{}", run.stderr());
+    for (folder, period) in [("sma10", 10), ("indicators", 20)] {
+        let table = run.table(folder, "EURUSD");
+        assert_eq!(table.ts.len(), MARCH_BARS);
+        let params: serde_json::Value = serde_json::from_str(&table.metadata["candlewick.params"]).unwrap();
+        assert_eq!(params["sma_period"], period, "{folder} holds its own parameters");
+    }
+}
+
+/// An output folder that is a link out of the output root is not followed: the unit fails, naming
+/// it, and nothing is written where it points.
+#[cfg(unix)]
+#[test]
+fn an_output_folder_linked_out_of_the_root_is_refused() {
+    let elsewhere = TempDir::new().unwrap();
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("out/indicators")).unwrap();
+    let job = format!(
+        "symbols: [EURUSD]\ntimeframe: 1h\nstart: {}\nend: {}\noutput: out\ncache_dir: {}\nplugins:\n{}",
+        EMBEDDED_MARCH.start,
+        EMBEDDED_MARCH.end,
+        repo_path("target/test-cache/candlewick").display(),
+        indicators()
+    );
+    std::fs::write(dir.path().join("job.yaml"), job).unwrap();
+    let output =
+        support::candlewick().args(["run", dir.path().join("job.yaml").to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let summary = stdout(&output);
+    assert!(summary.contains("outside the output folder"), "{summary}");
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0, "nothing written through the link");
+}
+
+/// Symbols become file names that stay in their folder: `BTC/USDT` is `BTC%2FUSDT.parquet`.
+#[test]
+fn symbols_with_path_characters_are_encoded_in_file_names() {
+    let dir = TempDir::new().unwrap();
+    let sample = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
+    let mut text = String::from("symbol,timeframe,timestamp,open,high,low,close,volume\n");
+    for line in sample.lines().skip(1).filter(|l| l.starts_with("2018-03")) {
+        text.push_str(&format!("BTC/USDT,1h,{line}\n"));
+        text.push_str(&format!("../up,1h,{line}\n"));
+    }
+    let fixture = dir.path().join("crypto.csv");
+    std::fs::write(&fixture, text).unwrap();
+    let source = format!("fixture: {}", fixture.display());
+    let spec = JobSpec { source: &source, symbols: &["BTC/USDT", "../up"], ..EMBEDDED_MARCH };
+    let run = spec.run(&indicators());
+    assert_eq!(run.output.status.code(), Some(0), "{}", run.stderr());
+    let mut files: Vec<String> = std::fs::read_dir(run.dir.path().join("out/indicators"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["..%2Fup.parquet", "BTC%2FUSDT.parquet"]);
+    let table = read_parquet(&run.dir.path().join("out/indicators/BTC%2FUSDT.parquet"));
+    assert_eq!(table.metadata["candlewick.symbol"], "BTC/USDT");
+    assert_eq!(table.ts.len(), MARCH_BARS);
+}
+
+/// A feature builder's rows are its window's bars, whatever it read: a plugin that read 9 bars and
+/// returned 9 rows, or read nothing and returned none, fails; so do columns it does not describe.
+/// Reading past the window's end is out of scope even when the job's as-of is later.
+#[test]
+fn a_feature_builders_rows_and_columns_are_checked_against_its_unit() {
+    let plugins: String = ["partial", "nothing", "undescribed", "peek", "whole"]
+        .iter()
+        .map(|case| hostile("liar", &format!("name: liar-{case}\n    params: {{ case: {case} }}")))
+        .chain([indicators()])
+        .collect();
+    let spec = JobSpec { settings: "workers: 2\nas_of: 2018-04-30T23:00:00Z", ..EMBEDDED_MARCH };
+    let run = spec.run(&plugins);
+    run.assert_survived(2, 4);
+    let failed = |why: &str| run.assert_failed_with(&format!("plugin liar on EURUSD: {why}"));
+    failed(&format!(
+        "invalid output: 9 rows where the window has {MARCH_BARS} bars; first difference at row 9 \
+         (expected the bars' timestamps)"
+    ));
+    failed(&format!(
+        "invalid output: 0 rows where the window has {MARCH_BARS} bars; first difference at row 0 \
+         (expected the bars' timestamps)"
+    ));
+    failed(
+        "invalid output: returned columns [close, secret] (expected the outputs it describes, in \
+         order: [close])",
+    );
+    failed(
+        "read failed: out of scope: end 2018-04-01T00:00:00Z is after the as-of time 2018-03-31T23:00:00Z",
+    );
+    let whole = run.table("liar-whole", "EURUSD");
+    assert_eq!(whole.ts, embedded_reference()[0].ts, "the control reads its window and passes");
+    spec.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
+/// A sampler's rows lie within what its unit may read: not after as-of, not before the warm-up
+/// start, never at the ends of the timestamp range.
+#[test]
+fn a_samplers_rows_outside_its_unit_fail_the_unit() {
+    let plugins: String = ["after-as-of", "before-warm-up", "min", "max", "start"]
+        .iter()
+        .map(|at| hostile("stray", &format!("name: stray-{at}\n    params: {{ at: {at} }}")))
+        .chain([indicators()])
+        .collect();
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(2, 4);
+    let failed = |why: &str| {
+        run.assert_failed_with(&format!(
+            "plugin stray on EURUSD: invalid output: row 0 at {why} (expected a sampler's rows \
+             within 2018-03-01T00:00:00Z ..= 2018-03-31T23:00:00Z)"
+        ))
+    };
+    failed("2018-03-31T23:00:00.000001Z is after as-of");
+    failed("2018-02-28T23:59:59.999999Z is before the warm-up start");
+    failed("-9223372036854775808us is at an end of the timestamp range");
+    failed("9223372036854775807us is at an end of the timestamp range");
+    assert_eq!(run.table("stray-start", "EURUSD").ts.len(), 1, "a row inside is written");
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
 }
 
 /// A plugin calling the reader in a loop is stopped at its reader call limit (by default, before

@@ -32,6 +32,7 @@
 //!   statement_timeout_ms: 30000  # every SQL statement of the reader (job-wide only)
 //! plugins:
 //!   - path: target/plugins/indicators.wasm
+//!     name: indicators-sma30        # the output folder; default: the plugin's own name
 //!     params: { sma_period: 30 }
 //!     limits: { memory_mb: 4096 }   # this plugin's own, over the job's
 //! ```
@@ -45,6 +46,7 @@ use serde::Deserialize;
 
 use super::interpolate::interpolate;
 use crate::domain::{SymbolSet, TimeRange, Timeframe, Timestamp};
+use crate::output::OutputName;
 use crate::pg::ConnectionSettings;
 use crate::reader::PgReaderConfig;
 use crate::runtime::{MIB, RuntimeLimits};
@@ -85,6 +87,8 @@ struct DatabaseSection {
 #[serde(deny_unknown_fields)]
 struct PluginSection {
     path: PathBuf,
+    /// The entry's output folder; default: the name the plugin describes.
+    name: Option<String>,
     #[serde(default)]
     params: BTreeMap<String, serde_norway::Value>,
     warm_up_bars: Option<u32>,
@@ -167,6 +171,9 @@ pub enum Source {
 #[derive(Debug, Clone)]
 pub struct PluginJob {
     pub path: PathBuf,
+    /// The output folder's name the job gives this entry (`name:`); without it, the plugin's own
+    /// name, checked once the plugin is loaded.
+    pub name: Option<OutputName>,
     pub params: BTreeMap<String, serde_norway::Value>,
     /// Overrides the warm-up the plugin describes: `describe` sees no parameters, so a longer
     /// look-back than the defaults' (an SMA of 200) needs it said here.
@@ -333,8 +340,15 @@ impl JobFile {
                          (expected it under the job's limits)"
                     ));
                 }
+                let name = p
+                    .name
+                    .as_deref()
+                    .map(OutputName::new)
+                    .transpose()
+                    .map_err(|err| format!("plugins[{i}].name: {err}"))?;
                 Ok(PluginJob {
                     path: resolve(&p.path),
+                    name,
                     params: p.params,
                     warm_up_bars: p.warm_up_bars,
                     limits: own.apply(&limits, &field)?,

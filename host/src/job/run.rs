@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::config::{Job, Source};
 use crate::bars_file::FileDefaults;
 use crate::domain::{ParamValue, Symbol, UnitOfWork};
-use crate::output::{ParquetWriter, Provenance};
+use crate::output::{OutputName, ParquetWriter, Provenance};
 use crate::pg::ConnectionSettings;
 use crate::reader::{MarketDataReader, MemoryMarketDataReader, PgMarketDataReader, PgReaderConfig};
 use crate::runtime::{self, Plugin, PluginRuntime, RuntimeLimits};
@@ -95,8 +95,38 @@ fn connect(settings: &ConnectionSettings, job: &Job) -> anyhow::Result<PgMarketD
 
 struct LoadedPlugin {
     plugin: Plugin,
+    /// Its output folder's name: the entry's `name:` or the plugin's own.
+    name: OutputName,
     params: Vec<(String, ParamValue)>,
     warm_up_bars: u32,
+}
+
+/// Each entry's output name, refusing a plugin name that cannot name a folder and two entries
+/// that would write to the same folder, before any unit runs.
+fn output_names(job: &Job, plugins: &[Plugin]) -> anyhow::Result<Vec<OutputName>> {
+    let mut names: Vec<OutputName> = Vec::with_capacity(plugins.len());
+    for (i, (entry, plugin)) in job.plugins.iter().zip(plugins).enumerate() {
+        let name = match &entry.name {
+            Some(name) => name.clone(),
+            None => OutputName::new(&plugin.info().name).map_err(|err| {
+                anyhow::anyhow!(
+                    "plugins[{i}] ({}): the plugin's name {err}; give the entry a `name:`",
+                    entry.path.display()
+                )
+            })?,
+        };
+        if let Some(first) = names.iter().position(|n| *n == name) {
+            anyhow::bail!(
+                "plugins[{first}] ({}) and plugins[{i}] ({}) would both write to {} (expected each entry \
+                 its own output folder: give one a `name:`)",
+                job.plugins[first].path.display(),
+                entry.path.display(),
+                job.output.join(name.as_str()).display()
+            );
+        }
+        names.push(name);
+    }
+    Ok(names)
 }
 
 /// Runs `job`. Errors are for a job that cannot run (source, plugins, parameters); a unit's
@@ -110,15 +140,22 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
         job.plugins.iter().map(|p| p.limits.memory_bytes).fold(job.limits.memory_bytes, usize::max);
     let runtime =
         PluginRuntime::new(cache_dir.as_deref(), RuntimeLimits { memory_bytes, ..job.limits.clone() })?;
+    let loaded = job
+        .plugins
+        .iter()
+        .map(|p| runtime.load_with_limits(&p.path, p.limits.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let names = output_names(job, &loaded)?;
     let plugins = job
         .plugins
         .iter()
-        .map(|p| {
-            let plugin = runtime.load_with_limits(&p.path, p.limits.clone())?;
+        .zip(loaded)
+        .zip(names)
+        .map(|((p, plugin), name)| {
             let params = unit::resolve_params(plugin.info(), &p.params)
                 .map_err(|err| anyhow::anyhow!("plugin {}: {err}", p.path.display()))?;
             let warm_up_bars = p.warm_up_bars.unwrap_or(plugin.info().warm_up_bars);
-            Ok(LoadedPlugin { plugin, params, warm_up_bars })
+            Ok(LoadedPlugin { plugin, name, params, warm_up_bars })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     tracing::info!(plugins = plugins.len(), elapsed = ?started.elapsed(), "plugins loaded");
@@ -143,7 +180,7 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
                         break;
                     }
                     let (loaded, symbol) = work[index];
-                    let name = loaded.plugin.info().name.clone();
+                    let name = loaded.name.to_string();
                     progress.set_message(format!("{name} {symbol}"));
                     let outcome = run_unit(job, &reader, loaded, symbol, &writer);
                     match &outcome {
@@ -198,7 +235,7 @@ fn run_unit(
     let provenance = provenance(job, &loaded.plugin, &unit);
     let rows_out = output.table.ts.len();
     let path = writer
-        .write(&info.name, symbol.as_str(), output.table, &provenance)
+        .write(&loaded.name, symbol, output.table, &provenance)
         .map_err(|err| format!("plugin {} on {symbol}: {:#}", info.name, anyhow::Error::from(err)))?;
     Ok(UnitWritten { path, rows_in: output.rows_read, rows_out })
 }

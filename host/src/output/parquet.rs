@@ -16,7 +16,8 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use thiserror::Error;
 
-use crate::domain::{ColumnValues, Table};
+use super::location::{OutputName, check_inside, unit_path};
+use crate::domain::{ColumnValues, Symbol, Table};
 
 /// Where a table came from, stored as `candlewick.*` keys in the file metadata.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub enum WriteError {
     Parquet { path: PathBuf, source: parquet::errors::ParquetError },
     #[error("building the table for {}", path.display())]
     Arrow { path: PathBuf, source: arrow::error::ArrowError },
+    #[error("writing {}: {message}", path.display())]
+    Outside { path: PathBuf, message: String },
 }
 
 /// Writes tables under one output folder.
@@ -45,25 +48,33 @@ impl ParquetWriter {
         ParquetWriter { root: root.into() }
     }
 
-    /// `{root}/{plugin}/{symbol}.parquet`.
-    pub fn path_for(&self, plugin: &str, symbol: &str) -> PathBuf {
-        self.root.join(plugin).join(format!("{symbol}.parquet"))
+    /// `{root}/{name}/{symbol}.parquet`, the symbol encoded (see [`symbol_file_name`]).
+    ///
+    /// [`symbol_file_name`]: super::symbol_file_name
+    pub fn path_for(&self, name: &OutputName, symbol: &Symbol) -> PathBuf {
+        unit_path(&self.root, name, symbol)
     }
 
-    /// Writes `table` to `{root}/{plugin}/{symbol}.parquet` atomically; returns the path. The
-    /// table's columns become the Arrow arrays as they are, without a copy.
+    /// Writes `table` to [`path_for`](Self::path_for) atomically; returns the path. The folder
+    /// must resolve, links included, to a folder directly inside the root. The table's columns
+    /// become the Arrow arrays as they are, without a copy.
     pub fn write(
         &self,
-        plugin: &str,
-        symbol: &str,
+        name: &OutputName,
+        symbol: &Symbol,
         table: Table,
         provenance: &Provenance,
     ) -> Result<PathBuf, WriteError> {
-        let path = self.path_for(plugin, symbol);
+        let path = self.path_for(name, symbol);
         let io = |source| WriteError::Io { path: path.clone(), source };
-        std::fs::create_dir_all(path.parent().expect("a file under the root")).map_err(io)?;
+        let dir = path.parent().expect("a file under the root");
+        std::fs::create_dir_all(dir).map_err(io)?;
+        check_inside(&self.root, dir)
+            .map_err(|message| WriteError::Outside { path: path.clone(), message })?;
         let batch = record_batch(table).map_err(|source| WriteError::Arrow { path: path.clone(), source })?;
         let temporary = path.with_extension(format!("parquet.tmp-{}", std::process::id()));
+        // Left by a run that died with this process id: removed (a link itself, not its target).
+        let _ = std::fs::remove_file(&temporary);
         let written = write_file(&temporary, &batch, provenance);
         if let Err(source) = written {
             let _ = std::fs::remove_file(&temporary);
@@ -144,7 +155,8 @@ fn write_file(
         .map(|(key, value)| KeyValue::new(format!("candlewick.{key}"), value.clone()))
         .collect();
     let properties = writer_properties(batch.schema_ref(), metadata);
-    let file = File::create(path)?;
+    // A new file: a link already at the temporary name is an error, not a way out of the folder.
+    let file = File::options().write(true).create_new(true).open(path)?;
     let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties))?;
     writer.write(batch)?;
     writer.close()?;
@@ -168,7 +180,14 @@ mod tests {
             ],
         };
         let provenance = Provenance { entries: vec![("plugin_sha256", "abc".into())] };
-        let path = writer.write("indicators", "EURUSD", table, &provenance).unwrap();
+        let path = writer
+            .write(
+                &OutputName::new("indicators").unwrap(),
+                &Symbol::new("EURUSD").unwrap(),
+                table,
+                &provenance,
+            )
+            .unwrap();
         assert_eq!(path, dir.path().join("indicators/EURUSD.parquet"));
         assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "only the final file");
 
@@ -203,7 +222,9 @@ mod tests {
             ],
         };
         let provenance = Provenance { entries: Vec::new() };
-        let path = ParquetWriter::new(dir.path()).write("p", "S", table, &provenance).unwrap();
+        let path = ParquetWriter::new(dir.path())
+            .write(&OutputName::new("p").unwrap(), &Symbol::new("S").unwrap(), table, &provenance)
+            .unwrap();
         let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
         let group = reader.metadata().row_group(0);
         let (ts, sma, label) = (group.column(0), group.column(1), group.column(2));

@@ -6,15 +6,16 @@ use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{plugin, reader, types as wit};
+use super::calls::CallCounter;
 use super::convert::{
     availability_to_wit, columns_to_wit, entry_to_wit, error_to_wit, fields_from_wit, latest_to_wit,
     range_from_wit, timeframe_from_wit,
 };
-use super::calls::CallCounter;
 use super::limits::UnitLimiter;
 use super::scope::UnitScope;
 use super::tail_pipe::TailPipe;
-use crate::domain::{BarColumns, ReadError, TimeRange};
+use super::window::WindowReads;
+use crate::domain::{BarColumns, ReadError, TimeRange, Timestamp};
 use crate::reader::{MarketDataReader, RangeCursor};
 
 /// Everything one store holds: the unit's reader and scope, its open cursors, and the WASI
@@ -29,10 +30,9 @@ pub(super) struct UnitState {
     pub(super) limiter: UnitLimiter,
     pub(super) stdout: TailPipe,
     pub(super) stderr: TailPipe,
-    /// Timestamps served inside the unit's window, ascending: what a feature builder's output
-    /// must match, known without reading the window again.
-    pub(super) window: TimeRange,
-    pub(super) window_ts: Vec<i64>,
+    /// What was served of the unit's window: what a feature builder's output must match, known
+    /// without reading the window again when the plugin read all of it.
+    pub(super) window: WindowReads,
     /// Reader calls made and cursors open, against their limits.
     pub(super) calls: CallCounter,
 }
@@ -66,15 +66,10 @@ impl UnitState {
 }
 
 impl UnitState {
-    /// Records the window's timestamps among bars on their way to the plugin (the scope counts
-    /// them against its limits).
-    fn served(&mut self, bars: &BarColumns) {
-        let (start, end) = (self.window.start().as_micros(), self.window.end().as_micros());
-        for &ts in &bars.ts {
-            if ts >= start && ts <= end && self.window_ts.last().is_none_or(|&last| ts > last) {
-                self.window_ts.push(ts);
-            }
-        }
+    /// Records the window's timestamps among bars on their way to the plugin, all of `whole`'s
+    /// stored bars (the scope counts them against its limits).
+    fn served(&mut self, whole: Option<TimeRange>, bars: &BarColumns) {
+        self.window.served(whole, bars);
     }
 }
 
@@ -99,8 +94,8 @@ impl reader::Host for UnitState {
                 fields_from_wit(fields),
             )
         });
-        if let Ok(bars) = &result {
-            self.served(bars);
+        if let (Ok(bars), Ok(range)) = (&result, range_from_wit(range)) {
+            self.served(Some(range), bars);
         }
         Ok(self.answer("range", result, columns_to_wit))
     }
@@ -123,7 +118,8 @@ impl reader::Host for UnitState {
             )
         });
         if let Ok(all) = &result {
-            all.iter().for_each(|(_, bars)| self.served(bars));
+            let whole = range_from_wit(range).ok();
+            all.iter().for_each(|(_, bars)| self.served(whole, bars));
         }
         Ok(self.answer("multi-range", result, |all| {
             all.into_iter()
@@ -207,8 +203,18 @@ impl reader::HostRangeCursor for UnitState {
         // A handle the table does not know is a host bug (the guest cannot forge one): trap.
         let cursor = self.table.get_mut(&cursor)?;
         let result = self.scope.next_batch(&*self.reader, cursor);
+        // A cursor has served everything from its start up to what it has not read yet.
+        let request = cursor.request().range;
+        let whole = match cursor.unread() {
+            None => Some(request),
+            Some(rest) => rest
+                .start()
+                .as_micros()
+                .checked_sub(1)
+                .and_then(|last| TimeRange::new(request.start(), Timestamp::from_micros(last)).ok()),
+        };
         if let Ok(Some(batch)) = &result {
-            self.served(batch);
+            self.served(whole, batch);
         }
         Ok(self.answer("next-batch", result, |batch| batch.map(columns_to_wit)))
     }

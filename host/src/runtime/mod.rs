@@ -4,6 +4,7 @@
 //! - `bindings.rs`: the generated bindings (private);
 //! - `host.rs`: the reader imports, implemented over the port;
 //! - `scope.rs`: what a unit may read (the look-ahead guard);
+//! - `window.rs`: what a unit read of its window, to check a feature builder's rows;
 //! - `budget.rs`: how much it may read, per call and in all;
 //! - `calls.rs`: how often it may call the reader, how many cursors it may hold open;
 //! - `limits.rs`: the limits policy: defaults, units, the memory limiter;
@@ -28,6 +29,7 @@ mod plugin;
 mod scope;
 mod tail_pipe;
 mod untrusted;
+mod window;
 
 use std::path::Path;
 use std::time::Duration;

@@ -19,6 +19,7 @@ use super::limits::{DEFAULT_NAME_BYTES, LimitExceeded, RuntimeLimits, UnitLimite
 use super::scope::UnitScope;
 use super::tail_pipe::TailPipe;
 use super::untrusted::{MAX_TEXT_BYTES, check_column_names, check_info, escape};
+use super::window::WindowReads;
 use super::{EPOCH_TICK, PluginRuntime};
 use crate::domain::{
     Fields, PluginInfo, PluginKind, Symbol, Table, TimeRange, Timeframe, Timestamp, UnitOfWork,
@@ -203,8 +204,7 @@ impl Plugin {
             limiter: UnitLimiter { memory_bytes: limits.memory_bytes },
             stdout,
             stderr,
-            window,
-            window_ts: Vec::new(),
+            window: WindowReads::new(window),
             calls: CallCounter::new(limits),
         };
         let mut store = Store::new(&self.runtime.engine, state);
@@ -242,11 +242,23 @@ impl Plugin {
     /// Runs one unit of work in a fresh store. A trap, a limit, a plugin error or a malformed
     /// table fails this unit only; the store is discarded either way, so nothing of a failed
     /// call reaches the next unit.
+    ///
+    /// A feature builder reads up to its window's end, whatever the unit's as-of: a row's features
+    /// have no reason to see later bars, so it is given, and may read, as-of = the window's end.
+    /// A sampler (labels that look forward) reads up to the unit's as-of.
     pub fn run(
         &self,
         reader: Arc<dyn MarketDataReader>,
         unit: &UnitOfWork,
     ) -> Result<UnitOutput, UnitFailure> {
+        let feature_unit;
+        let unit = match self.kind {
+            PluginKind::FeatureBuilder if unit.as_of != unit.window.end() => {
+                feature_unit = UnitOfWork { as_of: unit.window.end(), ..unit.clone() };
+                &feature_unit
+            }
+            _ => unit,
+        };
         let plugin = self.info.name.clone();
         let readable = TimeRange::new(unit.warm_up_from, unit.as_of).map_err(|err| UnitFailure::Plugin {
             plugin: plugin.clone(),
@@ -299,12 +311,16 @@ impl Plugin {
             |message| UnitFailure::Output { plugin: plugin.clone(), symbol: unit.symbol.clone(), message };
         check_column_names(&table).map_err(invalid)?;
         table.check_shape().map_err(invalid)?;
-        if self.kind == PluginKind::FeatureBuilder {
-            // Usually the plugin read its window once, in order: its rows must be those bars.
+        self.check_columns(&table).map_err(invalid)?;
+        match self.kind {
+            // Usually the plugin read its whole window, in order: its rows must be those bars.
             // Otherwise ask the reader for the window's timestamps.
-            if store.data().window_ts != table.ts {
-                self.check_aligned(&*reader, unit, &table).map_err(invalid)?;
+            PluginKind::FeatureBuilder => {
+                if store.data().window.complete() != Some(&table.ts[..]) {
+                    self.check_aligned(&*reader, unit, &table).map_err(invalid)?;
+                }
             }
+            PluginKind::Sampler => check_within(&table, readable).map_err(invalid)?,
         }
         tracing::debug!(plugin, symbol = %unit.symbol, ?called, checked = ?(started.elapsed() - called), "unit ran");
         Ok(UnitOutput { table, rows_read: store.data().scope.rows_served() })
@@ -313,6 +329,20 @@ impl Plugin {
     /// What stopped a call, given its store: the limits it ran under, the plugin's stderr.
     fn cause(&self, err: &wasmtime::Error, store: &Store<UnitState>) -> Cause {
         Cause::of(err, &self.runtime.limits, &store.data().stderr.contents().tail)
+    }
+
+    /// The columns returned are the outputs described, in order.
+    fn check_columns(&self, table: &Table) -> Result<(), String> {
+        let returned = table.columns.iter().map(|(name, _)| name.as_str());
+        if returned.clone().eq(self.info.outputs.iter().map(String::as_str)) {
+            return Ok(());
+        }
+        let list = |names: Vec<&str>| format!("[{}]", names.join(", "));
+        Err(format!(
+            "returned columns {} (expected the outputs it describes, in order: {})",
+            list(returned.collect()),
+            list(self.info.outputs.iter().map(String::as_str).collect())
+        ))
     }
 
     /// A feature builder's rows are the unit's bars in the window, one for one.
@@ -346,6 +376,38 @@ impl Plugin {
         }
         Ok(())
     }
+}
+
+/// A sampler's rows lie within what its unit may read, from the warm-up start to as-of; never at
+/// the ends of the timestamp range (which pandas reads back as `NaT`). Rows are ascending, so the
+/// first and the last tell.
+fn check_within(table: &Table, readable: TimeRange) -> Result<(), String> {
+    let (Some(&first), Some(&last)) = (table.ts.first(), table.ts.last()) else {
+        return Ok(());
+    };
+    let inside = |ts: i64| {
+        ts > Timestamp::MIN.as_micros()
+            && ts < Timestamp::MAX.as_micros()
+            && ts >= readable.start().as_micros()
+            && ts <= readable.end().as_micros()
+    };
+    let (row, ts) = if inside(first) { (table.ts.len() - 1, last) } else { (0, first) };
+    if inside(ts) {
+        return Ok(());
+    }
+    let limit = if ts == Timestamp::MIN.as_micros() || ts == Timestamp::MAX.as_micros() {
+        "at an end of the timestamp range"
+    } else if ts < readable.start().as_micros() {
+        "before the warm-up start"
+    } else {
+        "after as-of"
+    };
+    Err(format!(
+        "row {row} at {} is {limit} (expected a sampler's rows within {} ..= {})",
+        Timestamp::from_micros(ts),
+        readable.start(),
+        readable.end()
+    ))
 }
 
 /// Epoch ticks in `duration`, rounded up: at least one.

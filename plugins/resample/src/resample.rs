@@ -5,8 +5,10 @@
 //! A period is complete when the window covers all of it: it starts at or after the window's
 //! start, and its last possible source bar (at `end - source length`) opens no later than the
 //! window's end; for `tick` sources, whose rows have no length, its end is at or before the
-//! window's end. Incomplete periods (only ever the first and the last) are dropped, or kept with
-//! `complete = 0` when asked. Periods without source bars produce no row: gaps stay gaps.
+//! window's end. A first period that starts before the window is always dropped (its open, high and
+//! low are not the period's, and its stamp precedes what the unit may read); an incomplete last
+//! period is dropped, or kept with `complete = 0` when asked. Periods without source bars produce
+//! no row: gaps stay gaps.
 //!
 //! The resampler is fed one bar at a time and holds one period, so memory is the output's.
 
@@ -32,7 +34,7 @@ pub fn param_specs() -> Vec<ParamSpec> {
         ParamSpec {
             name: "keep_incomplete",
             default: ParamValue::Boolean(false),
-            description: "keep the window's partly covered first and last periods, with complete = 0",
+            description: "keep the window's partly covered last period, with complete = 0",
         },
     ]
 }
@@ -176,8 +178,13 @@ impl Resampler {
     fn flush(&mut self) {
         let Some(period) = self.current.take() else { return };
         let window = self.config.window;
-        let complete = period.start >= window.start
-            && period.end.saturating_sub(self.config.source_micros) <= window.end;
+        // A period that starts before the window is never kept: its open, high and low are not the
+        // period's (its first bars are unseen), and its stamp lies before anything the unit may
+        // read, which the host refuses in a sampler's rows.
+        if period.start < window.start {
+            return;
+        }
+        let complete = period.end.saturating_sub(self.config.source_micros) <= window.end;
         if !complete && !self.config.keep_incomplete {
             return;
         }

@@ -82,12 +82,13 @@ fn resampler_drops_incomplete_first_and_last_periods_by_default() {
 fn resampler_keeps_incomplete_periods_marked_when_asked() {
     let bars: Vec<Bar> = (2..=12).map(|i| flat(T0 + i * MINUTE, i as f64, 1)).collect();
     let table = run(config(Timeframe::Min1, "5m", true, window_minutes(2, 12)), &bars);
-    // The first period's row keeps its own start, 00:00, before the window's 00:02.
-    assert_eq!(minutes(&table), [0, 5, 10]);
-    assert_eq!(table.ints("complete"), [0, 1, 0]);
-    assert_eq!(table.ints("bars"), [3, 5, 3]);
-    assert_eq!(table.floats("open"), [2.0, 5.0, 10.0]);
-    assert_eq!(table.floats("close"), [4.0, 9.0, 12.0]);
+    // The first period, 00:00, starts before the window's 00:02: never kept, its open is not the
+    // period's and its stamp precedes the unit. The last, 00:10, is kept and marked.
+    assert_eq!(minutes(&table), [5, 10]);
+    assert_eq!(table.ints("complete"), [1, 0]);
+    assert_eq!(table.ints("bars"), [5, 3]);
+    assert_eq!(table.floats("open"), [5.0, 10.0]);
+    assert_eq!(table.floats("close"), [9.0, 12.0]);
 }
 
 #[test]
@@ -136,11 +137,11 @@ fn resampler_of_no_bars_is_an_empty_table() {
 
 #[test]
 fn resampler_of_a_single_bar_is_one_incomplete_period() {
-    let bars = [Bar { ts: T0 + 3 * MINUTE, open: 1.0, high: 3.0, low: 0.5, close: 2.0, volume: 7 }];
-    let dropped = run(config(Timeframe::Min1, "5m", false, window_minutes(3, 3)), &bars);
+    let bars = [Bar { ts: T0 + 5 * MINUTE, open: 1.0, high: 3.0, low: 0.5, close: 2.0, volume: 7 }];
+    let dropped = run(config(Timeframe::Min1, "5m", false, window_minutes(5, 5)), &bars);
     assert!(dropped.ts.is_empty());
-    let kept = run(config(Timeframe::Min1, "5m", true, window_minutes(3, 3)), &bars);
-    assert_eq!(minutes(&kept), [0]);
+    let kept = run(config(Timeframe::Min1, "5m", true, window_minutes(5, 5)), &bars);
+    assert_eq!(minutes(&kept), [5]);
     assert_eq!(
         (
             kept.floats("open").to_vec(),
@@ -178,11 +179,12 @@ fn resampler_builds_calendar_months_from_days_across_a_leap_february() {
     let window = Window { start: from * DAY, end: to * DAY };
     let table = run(config(Timeframe::Day1, "1M", true, window), &bars);
     let month = |m| days_from_civil(2024, m, 1) * DAY;
-    assert_eq!(table.ts, [month(1), month(2), month(3)]);
-    assert_eq!(table.ints("bars"), [17, 29, 31]);
-    assert_eq!(table.ints("complete"), [0, 1, 1]);
-    assert_eq!(table.floats("open")[1], days_from_civil(2024, 2, 1) as f64);
-    assert_eq!(table.floats("close")[1], days_from_civil(2024, 2, 29) as f64);
+    // January starts before the window (the 15th): dropped even when incomplete ones are kept.
+    assert_eq!(table.ts, [month(2), month(3)]);
+    assert_eq!(table.ints("bars"), [29, 31]);
+    assert_eq!(table.ints("complete"), [1, 1]);
+    assert_eq!(table.floats("open")[0], days_from_civil(2024, 2, 1) as f64);
+    assert_eq!(table.floats("close")[0], days_from_civil(2024, 2, 29) as f64);
 }
 
 #[test]
@@ -208,9 +210,11 @@ fn brute_force(bars: &[Bar], period: i64, source: i64, window: Window) -> Vec<(i
                 agg.volume += bar.volume;
                 *n += 1;
             }
-            _ => rows.push((start, *bar, 1, start >= window.start && start + period - source <= window.end)),
+            _ => rows.push((start, *bar, 1, start + period - source <= window.end)),
         }
     }
+    // A period starting before the window is dropped whatever the flag.
+    rows.retain(|row| row.0 >= window.start);
     rows
 }
 
@@ -242,6 +246,11 @@ fn resampler_matches_brute_force_grouping_over_gappy_minutes() {
         // Mostly consecutive minutes, sometimes a gap of up to three hours.
         ts += if r % 50 == 0 { (r >> 8) as i64 % 180 * MINUTE + MINUTE } else { MINUTE };
     }
+    // A bar at the window's end, so that every target's last period is partly covered.
+    if let Some(last) = bars.last().copied().filter(|bar| bar.ts < window.end) {
+        bars.push(Bar { ts: window.end, ..last });
+    }
+    let mut kinds = Vec::new();
     for (to, period) in [("5m", 5 * MINUTE), ("1h", 60 * MINUTE), ("4h", 240 * MINUTE), ("1d", DAY)] {
         let table = run(config(Timeframe::Min1, to, true, window), &bars);
         let expected = brute_force(&bars, period, MINUTE, window);
@@ -254,8 +263,9 @@ fn resampler_matches_brute_force_grouping_over_gappy_minutes() {
         assert_eq!(table.ints("bars"), expected.iter().map(|r| r.2).collect::<Vec<_>>(), "{to}");
         let complete: Vec<i64> = expected.iter().map(|r| i64::from(r.3)).collect();
         assert_eq!(table.ints("complete"), complete, "{to}");
-        assert!(complete.contains(&0) && complete.contains(&1), "{to}: both kinds of period covered");
+        kinds.extend(complete);
     }
+    assert!(kinds.contains(&0) && kinds.contains(&1), "both kinds of period covered");
 }
 
 #[test]
