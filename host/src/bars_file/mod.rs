@@ -35,7 +35,7 @@ pub struct FileDefaults {
     pub symbol: Option<Symbol>,
     pub timeframe: Option<Timeframe>,
     /// A file's own symbol or timeframe column wins over the default instead of conflicting with
-    /// it. Ingest leaves this off (a flag that disagrees with the file is a mistake); the mock
+    /// it. Ingest leaves this off (a flag that disagrees with the file is a mistake); the fixture
     /// host turns it on, where `--symbol` names the series to run on either way.
     pub only_where_missing: bool,
 }
