@@ -597,6 +597,10 @@ fn a_feature_builders_rows_and_columns_are_checked_against_its_unit() {
     );
     let whole = run.table("liar-whole", "EURUSD");
     assert_eq!(whole.ts, embedded_reference()[0].ts, "the control reads its window and passes");
+    assert_eq!(
+        whole.metadata["candlewick.as_of"], "2018-03-31T23:00:00Z",
+        "a feature builder's file records what it could read up to: its window's end, not the job's as-of"
+    );
     spec.assert_good_output(&run, embedded_reference(), MARCH_BARS);
 }
 

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::config::{Job, Source};
 use crate::bars_file::FileDefaults;
-use crate::domain::{ParamValue, Symbol, UnitOfWork};
+use crate::domain::{ParamValue, PluginKind, Symbol, UnitOfWork};
 use crate::output::{OutputName, ParquetWriter, Provenance};
 use crate::pg::ConnectionSettings;
 use crate::reader::{MarketDataReader, MemoryMarketDataReader, PgMarketDataReader, PgReaderConfig};
@@ -259,7 +259,15 @@ fn provenance(job: &Job, plugin: &Plugin, unit: &UnitOfWork) -> Provenance {
             ("timeframe", unit.timeframe.to_string()),
             ("window_start", unit.window.start().to_string()),
             ("window_end", unit.window.end().to_string()),
-            ("as_of", unit.as_of.to_string()),
+            // What the plugin could read up to: a feature builder's window's end, a sampler's as-of.
+            (
+                "as_of",
+                match plugin.kind() {
+                    PluginKind::FeatureBuilder => unit.window.end(),
+                    PluginKind::Sampler => unit.as_of,
+                }
+                .to_string(),
+            ),
             ("warm_up_from", unit.warm_up_from.to_string()),
             ("source", source),
             ("host_version", env!("CARGO_PKG_VERSION").to_owned()),

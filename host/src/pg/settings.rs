@@ -139,13 +139,35 @@ fn mask_url(url: &str, authority_start: usize) -> String {
     let pairs: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if key == "password" => format!("{key}=***"),
+            Some((key, _)) if is_password_key(key) => format!("{key}=***"),
             _ => pair.to_owned(),
         })
         .collect();
     masked.push_str(&pairs.join("&"));
     masked.push_str(fragment);
     masked
+}
+
+/// `password` however it is spelled: any case, any of its letters percent-encoded (`p%61ssword`),
+/// since a URL's keys are decoded before they are read. Masking more than the driver reads is safe.
+fn is_password_key(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    decoded.eq_ignore_ascii_case(b"password")
 }
 
 /// `key = value` pairs as libpq scans them; the text between values is kept as it was.
@@ -191,7 +213,7 @@ fn mask_key_values(conninfo: &str) -> String {
             }
             i = i.min(chars.len());
         }
-        if key == "password" {
+        if is_password_key(&key) {
             masked.push_str("***");
         } else {
             masked.extend(&chars[value_start..i]);
@@ -225,6 +247,12 @@ mod tests {
         );
         assert_eq!(mask_password("postgresql://db?password=s3cr3t"), "postgresql://db?password=***");
         assert_eq!(mask_password("postgresql://db/x?passwordless=1"), "postgresql://db/x?passwordless=1");
+        assert_eq!(
+            mask_password("postgresql://db/x?p%61ssword=s3cr3t&port=x"),
+            "postgresql://db/x?p%61ssword=***&port=x",
+            "a key percent-encoded, as the driver decodes it"
+        );
+        assert_eq!(mask_password("postgresql://db/x?PASSWORD=s3cr3t"), "postgresql://db/x?PASSWORD=***");
     }
 
     #[test]
@@ -236,6 +264,7 @@ mod tests {
         assert_eq!(mask_password(r"password=back\ slash user=bob"), "password=*** user=bob");
         assert_eq!(mask_password("user=password dbname=x"), "user=password dbname=x", "a value, not the key");
         assert_eq!(mask_password("password="), "password=***");
+        assert_eq!(mask_password("host=db PASSWORD=s3cr3t"), "host=db PASSWORD=***");
     }
 
     #[test]
