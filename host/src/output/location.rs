@@ -6,35 +6,33 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::domain::Symbol;
+use crate::runtime::{BadName, MAX_NAME_BYTES, check_name, quote};
 
-/// Longest output name, in bytes: a folder name every file system takes, short enough to read.
-pub const MAX_OUTPUT_NAME_BYTES: usize = 64;
+/// Longest output name, in bytes: a plugin's own name may be one, so the bound is the plugin
+/// name's ([`MAX_NAME_BYTES`]), a folder name every file system takes.
+pub const MAX_OUTPUT_NAME_BYTES: usize = MAX_NAME_BYTES;
 
-/// The name of one plugin entry's output folder: 1 to [`MAX_OUTPUT_NAME_BYTES`] ASCII letters,
-/// digits, `_`, `-` and `.`, starting with a letter or a digit. So it is one path component,
-/// never `.` or `..`, never absolute, and the same on every file system.
+/// The name of one plugin entry's output folder: a name by the rule every plugin name follows
+/// ([`check_name`]: ASCII letters, digits, `_`, `-` and `.`, starting with a letter or a digit),
+/// of at most [`MAX_OUTPUT_NAME_BYTES`]. So it is one path component, never `.` or `..`, never
+/// absolute, and the same on every file system.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OutputName(String);
 
-/// A name that cannot name an output folder; the message quotes it (escaped) and says what is
-/// expected.
+/// A name that cannot name an output folder; the message quotes it (escaped, bounded) and says
+/// what is expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{quoted} cannot name an output folder (expected 1 to {MAX_OUTPUT_NAME_BYTES} of A-Z a-z 0-9 _ - ., starting with a letter or digit)"
-)]
+#[error("{quoted} cannot name an output folder: {problem}")]
 pub struct InvalidOutputName {
     quoted: String,
+    problem: BadName,
 }
 
 impl OutputName {
     pub fn new(name: &str) -> Result<Self, InvalidOutputName> {
-        let first_ok = name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
-        let rest_ok = name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        if first_ok && rest_ok && name.len() <= MAX_OUTPUT_NAME_BYTES {
-            Ok(OutputName(name.to_owned()))
-        } else {
-            Err(InvalidOutputName { quoted: quote_bounded(name) })
-        }
+        check_name(name, MAX_OUTPUT_NAME_BYTES)
+            .map_err(|problem| InvalidOutputName { quoted: quote(name), problem })?;
+        Ok(OutputName(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -46,13 +44,6 @@ impl fmt::Display for OutputName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// `name` quoted with control characters escaped, cut after [`MAX_OUTPUT_NAME_BYTES`] characters.
-fn quote_bounded(name: &str) -> String {
-    let shown: String = name.chars().take(MAX_OUTPUT_NAME_BYTES).collect();
-    let more = name.chars().count() > MAX_OUTPUT_NAME_BYTES;
-    format!("{:?}{}", shown, if more { format!(" (… {} bytes)", name.len()) } else { String::new() })
 }
 
 /// The file name of a symbol's output: the symbol with every byte outside `A-Z a-z 0-9 _ - .`
@@ -128,7 +119,7 @@ mod tests {
         let err = OutputName::new("\u{1b}[31mred").unwrap_err().to_string();
         assert!(err.starts_with(r#""\u{1b}[31mred" cannot name an output folder"#), "{err}");
         let err = OutputName::new(&"x".repeat(10_000)).unwrap_err().to_string();
-        assert!(err.len() < 300 && err.contains("(… 10000 bytes)"), "{err}");
+        assert!(err.len() < 300 && err.contains("…\" (10000 bytes)"), "{err}");
     }
 
     #[test]
