@@ -15,7 +15,7 @@ use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use candlewick::bars_file::FileDefaults;
+use candlewick::bars_file::{FileDefaults, Preset, ReadOptions};
 use candlewick::domain::{Bar, Fields, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp};
 use candlewick::pg::ConnectionSettings;
 use candlewick::reader::{
@@ -89,6 +89,28 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// The bars as Dukascopy's CSV export, one file per symbol: `Gmt time,Open,High,Low,Close,Volume`.
+fn write_dukascopy(
+    dir: &std::path::Path,
+    rows: &[(&'static str, Bar)],
+) -> std::io::Result<Vec<(&'static str, std::path::PathBuf)>> {
+    use std::io::Write;
+    let mut files = Vec::new();
+    for symbol in SYMBOLS {
+        let path = dir.join(format!("{symbol}_Candlestick_1_M_BID.csv"));
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        write!(out, "Gmt time,Open,High,Low,Close,Volume\r\n")?;
+        for (_, bar) in rows.iter().filter(|(s, _)| *s == symbol) {
+            let time =
+                bar.ts.to_datetime().expect("generated bars are in range").format("%d.%m.%Y %H:%M:%S%.3f");
+            write!(out, "{time},{},{},{},{},{}.00\r\n", bar.open, bar.high, bar.low, bar.close, bar.volume)?;
+        }
+        out.flush()?;
+        files.push((symbol, path));
+    }
+    Ok(files)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // CANDLEWICK_LOG=debug shows ingest's phases (staging COPY, merge).
     let per_symbol = common::bars_from_env() / SYMBOLS.len();
@@ -132,6 +154,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         verdict(ingest_rate / copy_rate >= 0.6)
     );
     println!("  re-ingest, unchanged   {reingest_rate:>12.0} rows/s  (writes nothing)");
+
+    // The same bars as Dukascopy exports them, one file per symbol, read through `--format
+    // dukascopy` (strftime-parsed `02.01.2024 00:00:00.000`, header aliases, delimiter detection).
+    let dukascopy = write_dukascopy(dir.path(), &rows)?;
+    let options = ReadOptions::default().with_preset(Preset::Dukascopy);
+    let mut preset_rate: f64 = 0.0;
+    for _ in 0..2 {
+        client.batch_execute("TRUNCATE market_data")?;
+        let started = Instant::now();
+        let mut ingested = 0;
+        for (symbol, path) in &dukascopy {
+            let defaults = FileDefaults {
+                symbol: Some(Symbol::new(*symbol)?),
+                timeframe: Some(Timeframe::Minute1),
+                only_where_missing: false,
+            };
+            ingested +=
+                candlewick::pg::ingest::ingest_file_with(&mut client, path, &defaults, &options)?.rows;
+        }
+        preset_rate = preset_rate.max(ingested as f64 / started.elapsed().as_secs_f64());
+    }
+    println!(
+        "  --format dukascopy     {preset_rate:>12.0} rows/s  {:.2}x COPY  (target >= 0.6x: {})",
+        preset_rate / copy_rate,
+        verdict(preset_rate / copy_rate >= 0.6)
+    );
 
     // Full-range reads of every symbol against the COPY drain.
     let settings = ConnectionSettings::parse(db.url())?;

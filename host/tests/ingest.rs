@@ -1,4 +1,5 @@
-//! `candlewick ingest` against real PostgreSQL: upserts, idempotence, and all-or-nothing files.
+//! `candlewick ingest` against real PostgreSQL: upserts, idempotence, all-or-nothing files, and
+//! missing values that never overwrite stored ones.
 
 mod support;
 
@@ -6,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
-use candlewick::bars_file::FileDefaults;
+use candlewick::bars_file::{FileDefaults, ReadOptions, VolumePolicy};
 use candlewick::domain::{Fields, Symbol, SymbolSet, TimeRange, Timeframe};
-use candlewick::pg::ingest::{IngestError, ingest_file};
+use candlewick::pg::ingest::{IngestError, ingest_file, ingest_file_with};
 use candlewick::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
 use candlewick_testdb::TestDb;
 use tempfile::TempDir;
@@ -143,14 +144,18 @@ fn a_bad_row_aborts_the_file_and_writes_nothing() {
         (
             "fraction.csv",
             "2024-01-03T00:00:00Z,1.1,1.12,1.09,1.11,2.5\n",
-            "line 3: volume: expected a whole number >= 0, got 2.5",
+            "line 3: volume: 2.5 is not a whole number (volume is stored as one: give --volume-scale N",
         ),
         (
             "duplicate.csv",
             good,
             "line 3: duplicate key (EURUSD, 1h, 2024-01-02T00:00:00Z) first seen at line 2",
         ),
-        ("short.csv", "2024-01-03T00:00:00Z,1.1,1.12\n", "line 3: 3 fields (expected 6, as in the header)"),
+        (
+            "short.csv",
+            "2024-01-03T00:00:00Z,1.1,1.12\n",
+            "line 3: 3 fields (expected 6, as in the first line)",
+        ),
     ];
     for (name, bad_line, expected) in cases {
         let path = write(&dir, name, &format!("{HEADER}{good}{bad_line}{good}"));
@@ -315,7 +320,11 @@ fn parquet_value_errors_name_the_row() {
     let err = ingest(&db, &path, &FileDefaults::default()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!("{}: row 2: volume: expected a whole number >= 0, got 1.5", path.display())
+        format!(
+            "{}: row 2: volume: 1.5 is not a whole number (volume is stored as one: give --volume-scale N to store \
+             volume × N, or --volume-round to round it)",
+            path.display()
+        )
     );
     assert_eq!(support::count_rows(&db), 0);
 }
@@ -325,7 +334,7 @@ fn repeated_keys_are_found_in_unsorted_and_interleaved_files() {
     let dir = TempDir::new().unwrap();
     let interleaved = "symbol,timeframe,timestamp,open,high,low,close\n\
         A,1h,2024-01-02T02:00:00Z,1,2,0,1\nB,1h,2024-01-02T02:00:00Z,1,2,0,1\n\
-        A,1h,2024-01-02T01:00:00Z,1,2,0,1\nA,1d,2024-01-02T02:00:00Z,1,2,0,1\n";
+        A,1h,2024-01-02T01:00:00Z,1,2,0,1\nA,4h,2024-01-02T02:00:00Z,1,2,0,1\n";
     let path = write(&dir, "interleaved.csv", interleaved);
     let reader = MemoryMarketDataReader::from_file(&path, &FileDefaults::default())
         .expect("same timestamps, other series");
@@ -342,4 +351,87 @@ fn repeated_keys_are_found_in_unsorted_and_interleaved_files() {
             path.display()
         )
     );
+}
+
+/// The stored volume of each row, in time order.
+fn volumes(db: &TestDb) -> Vec<i64> {
+    db.client()
+        .query("SELECT volume FROM market_data ORDER BY timestamp", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// Missing is not zero: bars stored with a volume, then the same bars with the volume left
+/// empty or without the column, keep their volume; a new bar without one gets 0.
+#[test]
+fn a_missing_csv_volume_never_overwrites_a_stored_one() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    let known = "timestamp,open,high,low,close,volume\n\
+        2024-01-02,472.16,473.67,470.49,472.65,178108\n\
+        2024-01-03,470.43,471.19,468.17,468.79,200000\n";
+    ingest(&db, &write(&dir, "known.csv", known), &eurusd_1h_daily()).unwrap();
+    let created = table(&db);
+
+    let empty = "timestamp,open,high,low,close,volume\n\
+        2024-01-02,472.16,473.67,470.49,472.65,\n\
+        2024-01-03,470.43,471.19,468.17,468.80,\n\
+        2024-01-04,468.30,470.96,467.05,467.28,\n";
+    let report = ingest(&db, &write(&dir, "empty.csv", empty), &eurusd_1h_daily()).unwrap();
+    assert_eq!((report.rows, report.written, report.volumes_kept), (3, 2, 2), "{report:?}");
+    assert_eq!(volumes(&db), [178_108, 200_000, 0], "kept, kept with a new close, new row at 0");
+    assert_eq!(table(&db)[0], created[0], "the unchanged row is not rewritten");
+
+    let no_column = "timestamp,open,high,low,close\n2024-01-02,472.16,473.67,470.49,472.65\n";
+    let report = ingest(&db, &write(&dir, "no_column.csv", no_column), &eurusd_1h_daily()).unwrap();
+    assert_eq!((report.rows, report.written, report.volumes_kept), (1, 0, 1));
+    assert_eq!(volumes(&db), [178_108, 200_000, 0]);
+
+    // A volume given, even 0, is a value: the last write wins.
+    let zero = "timestamp,open,high,low,close,volume\n2024-01-02,472.16,473.67,470.49,472.65,0\n";
+    let report = ingest(&db, &write(&dir, "zero.csv", zero), &eurusd_1h_daily()).unwrap();
+    assert_eq!((report.written, report.volumes_kept), (1, 0));
+    assert_eq!(volumes(&db), [0, 200_000, 0]);
+}
+
+fn eurusd_1h_daily() -> FileDefaults {
+    FileDefaults { timeframe: Some(Timeframe::Day1), ..eurusd_1h() }
+}
+
+/// The measured loss of issue 15: Parquet with volume 178,108, then the same bars with the
+/// volume null (pandas writes NaN as null).
+#[test]
+fn a_null_parquet_volume_never_overwrites_a_stored_one() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    let first = dir.path().join("first.parquet");
+    write_parquet(&first, Arc::new(Float64Array::from(vec![Some(178_108.0), Some(99.0)])));
+    ingest(&db, &first, &FileDefaults::default()).unwrap();
+    let nulls = dir.path().join("nulls.parquet");
+    write_parquet(&nulls, Arc::new(Float64Array::from(vec![None, None])));
+    let report = ingest(&db, &nulls, &FileDefaults::default()).unwrap();
+    assert_eq!((report.rows, report.written, report.volumes_kept), (2, 0, 2), "{report:?}");
+    assert_eq!(volumes(&db), [178_108, 99]);
+}
+
+#[test]
+fn fractional_volumes_scale_or_round_by_choice() {
+    let db = support::migrated_db();
+    let dir = TempDir::new().unwrap();
+    let text =
+        "timestamp,open,high,low,close,volume\n2024-01-02,1,2,0.5,1,715.05777964\n2024-01-03,1,2,0.5,1,0.5\n";
+    let path = write(&dir, "crypto.csv", text);
+    let scaled = ReadOptions {
+        volume: VolumePolicy { scale: Some(100_000_000), round: false },
+        ..ReadOptions::default()
+    };
+    let report = ingest_file_with(&mut db.client(), &path, &eurusd_1h_daily(), &scaled).unwrap();
+    assert_eq!((report.rows, report.volumes_rounded), (2, 0));
+    assert_eq!(volumes(&db), [71_505_777_964, 50_000_000]);
+    let rounded = ReadOptions { volume: VolumePolicy { scale: None, round: true }, ..ReadOptions::default() };
+    let report = ingest_file_with(&mut db.client(), &path, &eurusd_1h_daily(), &rounded).unwrap();
+    assert_eq!(report.volumes_rounded, 2);
+    assert_eq!(volumes(&db), [715, 1], "0.5 rounds away from zero");
 }

@@ -1,8 +1,9 @@
 //! Parquet bar files, read through Arrow record batches.
 //!
 //! Column types are normalised per batch with Arrow's cast kernel: prices to `Float64`, volume to
-//! `Int64` (or `Float64` that must be whole), symbol and timeframe to `Utf8` (dictionary or large
-//! strings too), the timestamp from any timestamp unit, a date, or text.
+//! `Int64` or `Float64`, symbol and timeframe to `Utf8` (dictionary or large strings too), the
+//! timestamp from any timestamp unit (its zone kept: day bars take their date in it), a date, an
+//! integer epoch, or text (a date and a time column are joined as text).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -14,9 +15,11 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, TimestampMicr
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::columns::ColumnIndex;
-use super::{
-    BarFileError, BarRecord, Column, FileDefaults, Location, RowSource, check_bar, check_volume, whole_volume,
-};
+use super::options::{ReadOptions, VolumePolicy};
+use super::timestamp::{Parsed, TimestampParser, bar_start};
+use super::volume::{self, RawVolume};
+use super::zone::Zone;
+use super::{BarFileError, BarRecord, Column, FileDefaults, Location, Row, RowSource, check_bar};
 use crate::domain::{Bar, Symbol, Timeframe, Timestamp};
 
 /// Rows decoded per Arrow batch: large enough to amortise per-batch casts, small enough to keep a
@@ -29,14 +32,21 @@ pub(super) struct ParquetRows {
     columns: ColumnIndex,
     defaults: FileDefaults,
     batch: Option<Batch>,
+    timestamps: TimestampParser,
+    volume: VolumePolicy,
     /// Rows of the file before the current batch.
     rows_before: u64,
     row_in_batch: usize,
 }
 
 enum TimestampColumn {
-    Micros(arrow::array::PrimitiveArray<TimestampMicrosecondType>),
+    /// Instants of a column with a zone, which gives day bars their dates (unless `--tz`).
+    Instants(arrow::array::PrimitiveArray<TimestampMicrosecondType>, Zone),
+    /// Wall-clock times without a zone (naive timestamps, dates): in `--tz`, else UTC.
+    Naive(arrow::array::PrimitiveArray<TimestampMicrosecondType>),
+    Epoch(Int64Array),
     Text(StringArray),
+    DateTime(StringArray, Option<StringArray>),
 }
 
 enum VolumeColumn {
@@ -54,7 +64,11 @@ struct Batch {
 }
 
 impl ParquetRows {
-    pub(super) fn open(path: &Path, defaults: &FileDefaults) -> Result<Self, BarFileError> {
+    pub(super) fn open(
+        path: &Path,
+        defaults: &FileDefaults,
+        options: &ReadOptions,
+    ) -> Result<Self, BarFileError> {
         let file = File::open(path).map_err(|source| BarFileError::Io { path: path.to_owned(), source })?;
         let format = |err: parquet::errors::ParquetError| BarFileError::Format {
             path: path.to_owned(),
@@ -68,9 +82,21 @@ impl ParquetRows {
             guarded(|| ParquetRecordBatchReaderBuilder::try_new(file)).map_err(corrupt)?.map_err(format)?;
         let schema = builder.schema().clone();
         let layout = |message| BarFileError::Layout { path: path.to_owned(), message };
-        let columns =
-            ColumnIndex::from_headers(schema.fields().iter().map(|f| f.name().as_str())).map_err(layout)?;
-        columns.check(defaults).map_err(layout)?;
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let columns = ColumnIndex::resolve(
+            Some(&names),
+            names.len(),
+            options.columns.as_ref(),
+            options.preset,
+            defaults,
+        )
+        .map_err(layout)?;
+        let timestamp_format = if columns.get(Column::Date).is_some() {
+            options.date_time_format.as_deref()
+        } else {
+            options.timestamp_format.as_deref()
+        };
+        let timestamps = TimestampParser::new(timestamp_format, options.epoch, options.tz).map_err(layout)?;
         let reader =
             guarded(|| builder.with_batch_size(BATCH_ROWS).build()).map_err(corrupt)?.map_err(format)?;
         Ok(ParquetRows {
@@ -79,6 +105,8 @@ impl ParquetRows {
             columns,
             defaults: defaults.clone(),
             batch: None,
+            timestamps,
+            volume: options.volume,
             rows_before: 0,
             row_in_batch: 0,
         })
@@ -90,7 +118,7 @@ impl RowSource for ParquetRows {
         &self.path
     }
 
-    fn next_row(&mut self) -> Option<Result<(Location, BarRecord), BarFileError>> {
+    fn next_row(&mut self) -> Option<Result<Row, BarFileError>> {
         loop {
             if let Some(batch) = &self.batch {
                 let len = batch.prices[0].len();
@@ -98,14 +126,9 @@ impl RowSource for ParquetRows {
                     let row = self.row_in_batch;
                     self.row_in_batch += 1;
                     let location = Location::Row(self.rows_before + row as u64 + 1);
-                    return Some(self.record(row).map(|record| (location, record)).map_err(
-                        |(field, message)| BarFileError::Value {
-                            path: self.path.clone(),
-                            location,
-                            field,
-                            message,
-                        },
-                    ));
+                    return Some(self.record(row, location).map_err(|(field, message)| {
+                        BarFileError::Value { path: self.path.clone(), location, field, message }
+                    }));
                 }
                 self.rows_before += len as u64;
             }
@@ -134,6 +157,10 @@ impl RowSource for ParquetRows {
                 }
             };
         }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.timestamps.note.iter().cloned().collect()
     }
 }
 
@@ -175,27 +202,50 @@ impl ParquetRows {
     fn prepare(&self, batch: &RecordBatch) -> Result<Batch, String> {
         let required =
             |column| self.column(batch, column).expect("ColumnIndex::check found the required columns");
-        let ts = required(Column::Timestamp);
-        let ts = match ts.data_type() {
-            DataType::Timestamp(_, tz) => TimestampColumn::Micros(
-                cast(&ts, &DataType::Timestamp(TimeUnit::Microsecond, tz.clone()))
-                    .map_err(|err| format!("timestamp: {err}"))?
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .clone(),
+        let micros = |array: &ArrayRef, tz| -> Result<_, String> {
+            Ok(cast(array, &DataType::Timestamp(TimeUnit::Microsecond, tz))
+                .map_err(|err| format!("timestamp: {err}"))?
+                .as_primitive::<TimestampMicrosecondType>()
+                .clone())
+        };
+        let ts = match self.column(batch, Column::Date) {
+            Some(date) => TimestampColumn::DateTime(
+                to_strings(&date)?,
+                self.column(batch, Column::Time).map(|time| to_strings(&time)).transpose()?,
             ),
-            DataType::Date32 | DataType::Date64 => TimestampColumn::Micros(
-                cast(&ts, &DataType::Timestamp(TimeUnit::Microsecond, None))
-                    .map_err(|err| format!("timestamp: {err}"))?
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .clone(),
-            ),
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                TimestampColumn::Text(to_strings(&ts)?)
-            }
-            other => {
-                return Err(format!(
-                    "timestamp column has type {other} (expected a timestamp, date or string)"
-                ));
+            None => {
+                let ts = required(Column::Timestamp);
+                match ts.data_type() {
+                    DataType::Timestamp(_, Some(tz)) => {
+                        let zone = Zone::from_arrow(tz)
+                            .map_err(|err| format!("timestamp column's time zone: {err}"))?;
+                        TimestampColumn::Instants(micros(&ts, Some(tz.clone()))?, zone)
+                    }
+                    DataType::Timestamp(_, None) | DataType::Date32 | DataType::Date64 => {
+                        TimestampColumn::Naive(micros(&ts, None)?)
+                    }
+                    DataType::Int8
+                    | DataType::Int16
+                    | DataType::Int32
+                    | DataType::Int64
+                    | DataType::UInt8
+                    | DataType::UInt16
+                    | DataType::UInt32
+                    | DataType::UInt64 => TimestampColumn::Epoch(
+                        cast(&ts, &DataType::Int64)
+                            .map_err(|err| format!("timestamp: {err}"))?
+                            .as_primitive::<Int64Type>()
+                            .clone(),
+                    ),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                        TimestampColumn::Text(to_strings(&ts)?)
+                    }
+                    other => {
+                        return Err(format!(
+                            "timestamp column has type {other} (expected a timestamp, a date, an integer epoch or a string)"
+                        ));
+                    }
+                }
             }
         };
         let price = |column: Column| -> Result<Float64Array, String> {
@@ -225,10 +275,7 @@ impl ParquetRows {
                     .clone(),
             ),
             Some(array) => {
-                return Err(format!(
-                    "volume column has type {} (expected a whole number)",
-                    array.data_type()
-                ));
+                return Err(format!("volume column has type {} (expected a number)", array.data_type()));
             }
         };
         Ok(Batch {
@@ -240,21 +287,9 @@ impl ParquetRows {
         })
     }
 
-    fn record(&self, row: usize) -> Result<BarRecord, (Column, String)> {
+    fn record(&mut self, row: usize, location: Location) -> Result<Row, (Column, String)> {
         let batch = self.batch.as_ref().expect("a row is read from a prepared batch");
         let null = |column: Column| (column, "expected a value, got null".to_owned());
-        let ts = match &batch.ts {
-            TimestampColumn::Micros(array) if array.is_null(row) => {
-                return Err(null(Column::Timestamp));
-            }
-            TimestampColumn::Micros(array) => Timestamp::from_micros(array.value(row)),
-            TimestampColumn::Text(array) if array.is_null(row) => {
-                return Err(null(Column::Timestamp));
-            }
-            TimestampColumn::Text(array) => {
-                Timestamp::parse(array.value(row)).map_err(|err| (Column::Timestamp, err.to_string()))?
-            }
-        };
         let mut prices = [0.0; 4];
         for ((price, array), column) in
             prices.iter_mut().zip(&batch.prices).zip([Column::Open, Column::High, Column::Low, Column::Close])
@@ -264,15 +299,12 @@ impl ParquetRows {
             }
             *price = array.value(row);
         }
-        let volume = match &batch.volume {
-            VolumeColumn::Int(array) if !array.is_null(row) => check_volume(array.value(row)),
-            VolumeColumn::Float(array) if !array.is_null(row) => whole_volume(array.value(row)),
-            _ => Ok(0),
-        }
-        .map_err(|message| (Column::Volume, message))?;
-        let [open, high, low, close] = prices;
-        let bar = Bar { ts, open, high, low, close, volume };
-        check_bar(&bar)?;
+        let raw_volume = match &batch.volume {
+            VolumeColumn::Int(array) if !array.is_null(row) => RawVolume::Int(array.value(row)),
+            VolumeColumn::Float(array) if !array.is_null(row) => RawVolume::Float(array.value(row)),
+            _ => RawVolume::Missing,
+        };
+        let volume = volume::resolve(raw_volume, self.volume).map_err(|message| (Column::Volume, message))?;
         let timeframe = match (&batch.timeframe, self.defaults.timeframe) {
             (Some(array), _) if array.is_null(row) => return Err(null(Column::Timeframe)),
             (Some(array), _) => {
@@ -291,7 +323,59 @@ impl ParquetRows {
             (None, Some(symbol)) => symbol.clone(),
             (None, None) => unreachable!("ColumnIndex::check requires a symbol column or default"),
         };
-        Ok(BarRecord { symbol, timeframe, bar })
+        let given_zone = self.timestamps.zone();
+        let (parsed, zone) = match &batch.ts {
+            TimestampColumn::Instants(array, _) | TimestampColumn::Naive(array) if array.is_null(row) => {
+                return Err(null(Column::Timestamp));
+            }
+            TimestampColumn::Instants(array, zone) => {
+                (Parsed { utc: array.value(row), wall: None }, given_zone.unwrap_or(*zone))
+            }
+            TimestampColumn::Naive(array) => {
+                let local = chrono::DateTime::from_timestamp_micros(array.value(row))
+                    .ok_or_else(|| (Column::Timestamp, "out of range".to_owned()))?
+                    .naive_utc();
+                (self.timestamps.naive(local).map_err(|message| (Column::Timestamp, message))?, Zone::Utc)
+            }
+            TimestampColumn::Epoch(array) if array.is_null(row) => return Err(null(Column::Timestamp)),
+            TimestampColumn::Epoch(array) => {
+                let value = array.value(row);
+                let parsed = self
+                    .timestamps
+                    .epoch(value, None, location)
+                    .map_err(|message| (Column::Timestamp, message))?;
+                (parsed, given_zone.unwrap_or(Zone::Utc))
+            }
+            TimestampColumn::Text(array) if array.is_null(row) => return Err(null(Column::Timestamp)),
+            TimestampColumn::Text(array) => {
+                let parsed = self
+                    .timestamps
+                    .parse(array.value(row).trim(), location)
+                    .map_err(|message| (Column::Timestamp, message))?;
+                (parsed, given_zone.unwrap_or(Zone::Utc))
+            }
+            TimestampColumn::DateTime(date, _) if date.is_null(row) => return Err(null(Column::Date)),
+            TimestampColumn::DateTime(date, time) => {
+                let mut text = date.value(row).trim().to_owned();
+                if let Some(time) = time.as_ref().filter(|t| !t.is_null(row)) {
+                    text.push(' ');
+                    text.push_str(time.value(row).trim());
+                }
+                let parsed =
+                    self.timestamps.parse(&text, location).map_err(|message| (Column::Date, message))?;
+                (parsed, given_zone.unwrap_or(Zone::Utc))
+            }
+        };
+        let ts = bar_start(parsed, timeframe, zone).map_err(|message| (Column::Timestamp, message))?;
+        let [open, high, low, close] = prices;
+        let bar = Bar { ts: Timestamp::from_micros(ts), open, high, low, close, volume: volume.value };
+        check_bar(&bar)?;
+        Ok(Row {
+            record: BarRecord { symbol, timeframe, bar },
+            location,
+            volume_missing: volume.missing,
+            volume_rounded: volume.rounded,
+        })
     }
 }
 

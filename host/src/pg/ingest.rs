@@ -5,6 +5,10 @@
 //! transaction rolls back, and nothing of that file is written. The last write wins, `created_at`
 //! keeps the first insert's time, and rows whose values did not change are not rewritten, so
 //! ingesting the same file twice leaves the table as it was.
+//!
+//! Missing is not zero: a row whose file gave no volume (no column, an empty field, a null) is
+//! staged with a null volume. Before the merge those take the stored row's volume, so a re-ingest
+//! never erases a known volume; a row that is new gets 0, as in the replaced system.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -14,7 +18,7 @@ use postgres::types::Type;
 use postgres::{Client, Transaction};
 use thiserror::Error;
 
-use crate::bars_file::{self, BarFileError, FileDefaults};
+use crate::bars_file::{self, BarFileError, Column, FileDefaults, Location, ReadOptions};
 use crate::pg::PgTimestamp;
 
 /// What ingesting one file did.
@@ -25,6 +29,23 @@ pub struct IngestReport {
     pub rows: u64,
     /// Rows inserted or changed; the rest were already stored with the same values.
     pub written: u64,
+    /// Rows without a volume in the file whose stored volume was kept.
+    pub volumes_kept: u64,
+    /// Rows whose volume `--volume-round` rounded.
+    pub volumes_rounded: u64,
+    /// Rows set aside by `--skip-bad-rows`, in file order.
+    pub skipped: Vec<SkippedRow>,
+    /// What the reader detected (a delimiter, an epoch unit) or changed (ticks moved).
+    pub notes: Vec<String>,
+}
+
+/// A row `--skip-bad-rows` left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    pub location: Location,
+    /// The field at fault; `None` when the row as a whole is (its number of fields).
+    pub field: Option<Column>,
+    pub reason: String,
 }
 
 #[derive(Debug, Error)]
@@ -48,6 +69,15 @@ const STAGING_DDL: &str = "CREATE TEMPORARY TABLE candlewick_staging (\
      symbol text, timeframe text, \"timestamp\" timestamptz, open_price float8, high_price float8, \
      low_price float8, close_price float8, volume int8) ON COMMIT DROP";
 
+/// Staged rows without a volume take the stored row's, found by one primary-key probe each (a
+/// join could pick a scan of `market_data`: the staging table has no statistics). Answers the
+/// number of volumes kept.
+const KEEP_VOLUMES: &str = "WITH kept AS (UPDATE candlewick_staging AS s SET volume = \
+     (SELECT m.volume FROM market_data AS m WHERE m.symbol = s.symbol AND m.timeframe = s.timeframe \
+      AND m.\"timestamp\" = s.\"timestamp\") \
+     WHERE s.volume IS NULL RETURNING s.volume) \
+     SELECT count(*) FROM kept WHERE volume IS NOT NULL";
+
 const STAGING_TYPES: [Type; 8] = [
     Type::TEXT,
     Type::TEXT,
@@ -63,7 +93,7 @@ const STAGING_TYPES: [Type; 8] = [
 /// rewrites nor bloats the table.
 const MERGE: &str = "INSERT INTO market_data AS m \
      (symbol, timeframe, \"timestamp\", open_price, high_price, low_price, close_price, volume) \
-     SELECT symbol, timeframe, \"timestamp\", open_price, high_price, low_price, close_price, volume \
+     SELECT symbol, timeframe, \"timestamp\", open_price, high_price, low_price, close_price, coalesce(volume, 0) \
      FROM candlewick_staging \
      ON CONFLICT (symbol, timeframe, \"timestamp\") DO UPDATE SET \
      open_price = EXCLUDED.open_price, high_price = EXCLUDED.high_price, low_price = EXCLUDED.low_price, \
@@ -77,7 +107,18 @@ pub fn ingest_file(
     path: &Path,
     defaults: &FileDefaults,
 ) -> Result<IngestReport, IngestError> {
-    let records = bars_file::read(path, defaults)?;
+    ingest_file_with(client, path, defaults, &ReadOptions::default())
+}
+
+/// [`ingest_file`] with reading options (`ingest`'s flags). With `skip_bad_rows` the file's valid
+/// rows are written and the others listed in the report; without it a bad row writes nothing.
+pub fn ingest_file_with(
+    client: &mut Client,
+    path: &Path,
+    defaults: &FileDefaults,
+    options: &ReadOptions,
+) -> Result<IngestReport, IngestError> {
+    let mut records = bars_file::read_with(path, defaults, options)?;
     let db = |source| IngestError::Database { path: path.to_owned(), source };
     // Before the file is read: a role or session that cannot write fails at once, by name.
     let row = client
@@ -104,30 +145,63 @@ pub fn ingest_file(
     let started = Instant::now();
     let mut transaction = client.transaction().map_err(db)?;
     transaction.batch_execute(STAGING_DDL).map_err(db)?;
-    let rows = copy_to_staging(&mut transaction, records, db)?;
-    if rows == 0 {
+    let counts = copy_to_staging(&mut transaction, &mut records, db)?;
+    if counts.rows == 0 {
         return Err(IngestError::Empty { path: path.to_owned() });
     }
     let copied = started.elapsed();
+    let volumes_kept = if counts.volumes_missing > 0 {
+        let kept: i64 = transaction.query_one(KEEP_VOLUMES, &[]).map_err(db)?.get(0);
+        kept as u64
+    } else {
+        0
+    };
     let written = transaction.execute(MERGE, &[]).map_err(db)?;
     transaction.commit().map_err(db)?;
+    let rows = counts.rows;
     tracing::debug!(path = %path.display(), rows, written, ?copied, merged = ?started.elapsed() - copied, "ingested");
-    Ok(IngestReport { path: path.to_owned(), rows, written })
+    let skipped = records
+        .skipped()
+        .iter()
+        .filter_map(BarFileError::row_parts)
+        .map(|(location, field, reason)| SkippedRow { location, field, reason: reason.to_owned() })
+        .collect();
+    Ok(IngestReport {
+        path: path.to_owned(),
+        rows,
+        written,
+        volumes_kept,
+        volumes_rounded: counts.volumes_rounded,
+        skipped,
+        notes: records.notes(),
+    })
+}
+
+/// Rows staged, and how many of them had no volume or a rounded one.
+#[derive(Debug, Default)]
+struct StagedCounts {
+    rows: u64,
+    volumes_missing: u64,
+    volumes_rounded: u64,
 }
 
 /// Streams validated records into the staging table; returns the row count. On a bad record the
 /// writer is dropped unfinished, which aborts the `COPY`.
 fn copy_to_staging(
     transaction: &mut Transaction<'_>,
-    records: bars_file::BarRecords,
+    records: &mut bars_file::BarRecords,
     db: impl Fn(postgres::Error) -> IngestError,
-) -> Result<u64, IngestError> {
+) -> Result<StagedCounts, IngestError> {
     let sink = transaction.copy_in("COPY candlewick_staging FROM STDIN (FORMAT binary)").map_err(&db)?;
     let mut writer = BinaryCopyInWriter::new(sink, &STAGING_TYPES);
-    let mut rows = 0;
-    for record in records {
-        let record = record?;
+    let mut counts = StagedCounts::default();
+    while let Some(row) = records.next_row() {
+        let row = row?;
+        let record = &row.record;
         let bar = &record.bar;
+        let volume = (!row.volume_missing).then_some(bar.volume);
+        counts.volumes_missing += u64::from(row.volume_missing);
+        counts.volumes_rounded += u64::from(row.volume_rounded);
         writer
             .write(&[
                 &record.symbol.as_str(),
@@ -137,11 +211,11 @@ fn copy_to_staging(
                 &bar.high,
                 &bar.low,
                 &bar.close,
-                &bar.volume,
+                &volume,
             ])
             .map_err(&db)?;
-        rows += 1;
+        counts.rows += 1;
     }
     writer.finish().map_err(db)?;
-    Ok(rows)
+    Ok(counts)
 }
