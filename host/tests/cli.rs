@@ -41,6 +41,7 @@ fn availability_and_latest_print_tables_and_json_from_postgres() {
             "open": 1.14567, "high": 1.14687, "low": 1.145605, "close": 1.14657, "volume": 0 }]),
         "GBPUSD has no data and is left out"
     );
+    assert_eq!(stderr(&output), "not found: GBPUSD (no 1h bars stored)\n", "and said to be missing");
     let table =
         stdout(&run(&["latest", "--symbols", "EURUSD", "--timeframe", "1h", "--database-url", db.url()]));
     assert!(table.contains("2018-12-31T21:00:00Z") && table.contains("1.14657"), "{table}");

@@ -67,8 +67,16 @@ struct JobRun {
 }
 
 impl JobRun {
+    /// The summary, with each failure named by its plugin: every entry here has a `name:` of its
+    /// own (see [`hostile`]), which a failure puts first (`panic-3 (plugin panic) on EURUSD: …`).
     fn stdout(&self) -> String {
         stdout(&self.output)
+            .lines()
+            .map(|line| match line.strip_prefix("  FAILED ").and_then(|rest| rest.split_once(" (plugin ")) {
+                Some((_, rest)) => format!("  FAILED plugin {rest}\n").replacen(") on ", " on ", 1),
+                None => format!("{line}\n"),
+            })
+            .collect()
     }
 
     fn stderr(&self) -> String {

@@ -203,8 +203,86 @@ fn window_start() -> String {
 fn a_failing_unit_fails_alone_and_the_job_exits_2() {
     let dir = TempDir::new().unwrap();
     let fixture = talib_csv(dir.path());
+    // TALIBX has no bars: its unit fails, TALIB's is written.
+    let job = write_job(
+        dir.path(),
+        &format!("fixture: {}", fixture.display()),
+        "TALIB, TALIBX",
+        "1d",
+        talib_window(),
+        &format!("{}    name: sma30\n", indicators_entry("")),
+    );
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let summary = stdout(&output);
+    assert!(summary.starts_with("units: 1 ok, 1 failed;"), "{summary}");
+    // The failure names the entry by its `name:`, and the plugin.
+    assert!(
+        summary.contains("FAILED sma30 (plugin indicators) on TALIBX: no 1d bars of TALIBX"),
+        "{summary}"
+    );
+    assert_eq!(
+        read_parquet(&dir.path().join("out/sma30/TALIB.parquet")).ts.len(),
+        252,
+        "the other unit completed"
+    );
+    assert!(!dir.path().join("out/sma30/TALIBX.parquet").exists(), "nothing written for the failed unit");
+}
+
+/// A unit whose window holds no bar fails, saying the series, the window and what is stored for
+/// the symbol: a typo in a symbol, a wrong timeframe and a window outside the data read as such.
+#[test]
+fn a_unit_without_bars_fails_saying_what_is_stored() {
+    let dir = TempDir::new().unwrap();
+    let fixture = talib_csv(dir.path());
+    let source = format!("fixture: {}", fixture.display());
+    let stored = "stored for TALIB: 1d: 252 bars 2000-01-03T00:00:00Z ..= 2000-09-10T00:00:00Z";
+    for (symbol, timeframe, window, expected) in [
+        ("TALBI", "1d", talib_window(), "no 1d bars of TALBI in 2000-01-03T00:00:00Z ..= 2000-09-10T00:00:00Z (stored for TALBI: nothing)".to_owned()),
+        ("TALIB", "1h", talib_window(), format!("no 1h bars of TALIB in 2000-01-03T00:00:00Z ..= 2000-09-10T00:00:00Z ({stored})")),
+        ("TALIB", "1d", ("1999-01-01".to_owned(), "1999-12-31".to_owned()), format!("no 1d bars of TALIB in 1999-01-01T00:00:00Z ..= 1999-12-31T00:00:00Z ({stored})")),
+    ] {
+        let job = write_job(dir.path(), &source, symbol, timeframe, window, &indicators_entry(""));
+        let output = run(&["run", job.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let summary = stdout(&output);
+        assert!(summary.starts_with("units: 0 ok, 1 failed; rows in 0, rows out 0;"), "{summary}");
+        assert!(summary.contains(&format!("FAILED plugin indicators on {symbol}: {expected}; `allow_empty: true`")), "{summary}");
+        assert!(!dir.path().join("out/indicators").exists(), "nothing written");
+    }
+}
+
+/// With `allow_empty: true` a unit without bars succeeds and writes nothing: an earlier file with
+/// rows is kept as it was, never replaced by an empty one.
+#[test]
+fn an_allowed_empty_unit_writes_nothing_and_keeps_the_earlier_file() {
+    let dir = TempDir::new().unwrap();
+    let fixture = talib_csv(dir.path());
+    let source = format!("fixture: {}\nallow_empty: true", fixture.display());
+    let job = write_job(dir.path(), &source, "TALIB", "1d", talib_window(), &indicators_entry(""));
+    assert_eq!(run(&["run", job.to_str().unwrap()]).status.code(), Some(0));
+    let file = dir.path().join("out/indicators/TALIB.parquet");
+    let before = std::fs::read(&file).unwrap();
+    assert_eq!(read_parquet(&file).ts.len(), 252);
+
+    let window = ("1999-01-01".to_owned(), "1999-12-31".to_owned());
+    let job = write_job(dir.path(), &source, "TALIB", "1d", window, &indicators_entry(""));
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary = stdout(&output);
+    assert!(summary.starts_with("units: 1 ok (1 empty), 0 failed; rows in 0, rows out 0;"), "{summary}");
+    assert!(summary.contains("  indicators TALIB: no rows, nothing written"), "{summary}");
+    assert_eq!(std::fs::read(&file).unwrap(), before, "the file with rows is untouched");
+}
+
+/// Parameters a plugin refuses (`invalid-params`) stop the job before any unit runs, once, rather
+/// than failing every unit one by one.
+#[test]
+fn parameters_out_of_range_stop_the_job_before_any_unit_runs() {
+    let dir = TempDir::new().unwrap();
+    let fixture = talib_csv(dir.path());
     let plugins = format!(
-        "{}  - path: {}\n    params: {{ to: 1h }}\n",
+        "{}  - path: {}\n    name: hourly\n    params: {{ to: 1h }}\n",
         indicators_entry(""),
         plugin_wasm("resample").display()
     );
@@ -217,16 +295,69 @@ fn a_failing_unit_fails_alone_and_the_job_exits_2() {
         &plugins,
     );
     let output = run(&["run", job.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let summary = stdout(&output);
-    assert!(summary.starts_with("units: 1 ok, 1 failed;"), "{summary}");
-    assert!(summary.contains("FAILED plugin resample on TALIB: invalid parameters:"), "{summary}");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
     assert_eq!(
-        read_parquet(&dir.path().join("out/indicators/TALIB.parquet")).ts.len(),
-        252,
-        "the other unit completed"
+        line,
+        "error: plugins[1] (hourly (plugin resample)): invalid parameters: parameter \"to\" must be a timeframe \
+         higher than the unit's 1d, got \"1h\" (checked before any unit ran)"
     );
-    assert!(!dir.path().join("out/resample").exists(), "nothing written for the failed unit");
+    assert_eq!(stdout(&output), "", "no unit ran, no summary");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+
+    let job = write_job(
+        dir.path(),
+        "",
+        "EURUSD",
+        "1h",
+        (window_start(), "2018-02-01".into()),
+        &indicators_entry(", macd_fast: 0"),
+    );
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("macd_fast"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("(checked before any unit ran)"), "{}", stderr(&output));
+}
+
+/// A new user, at a terminal, is told that the first run compiles each plugin before anything
+/// else appears, and that later runs use the cache. (`script` gives the run a terminal.)
+#[test]
+fn the_first_run_says_it_compiles_each_plugin_and_later_runs_do_not() {
+    let dir = TempDir::new().unwrap();
+    let plugins = format!("{}  - path: {}\n", indicators_entry(""), plugin_wasm("events").display());
+    let job = write_job(dir.path(), "", "EURUSD", "1h", (window_start(), "2018-02-01".into()), &plugins);
+    let at_a_terminal = || {
+        let command = format!("{} run {}", env!("CARGO_BIN_EXE_candlewick"), job.display());
+        let output = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("script (util-linux) runs");
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        stdout(&output)
+    };
+    let first = at_a_terminal();
+    let mut at = 0;
+    for plugin in ["indicators", "events"] {
+        let note = format!(
+            "compiling plugin {} (first run; cached afterwards in {})",
+            plugin_wasm(plugin).display(),
+            dir.path().join("cache").display()
+        );
+        let found = first[at..].find(&note).unwrap_or_else(|| panic!("{note} after byte {at} of {first}"));
+        at += found + note.len();
+    }
+    assert!(first[..at].find("units").is_none(), "the notes come before any unit: {first}");
+    let again = at_a_terminal();
+    assert!(!again.contains("compiling"), "{again}");
+    assert!(again.contains("units: 2 ok, 0 failed;"), "{again}");
+
+    // Without a terminal the notes are in the log at `info`, and stderr stays quiet.
+    let dir = TempDir::new().unwrap();
+    let job = write_job(dir.path(), "", "EURUSD", "1h", (window_start(), "2018-02-01".into()), &plugins);
+    let piped = run(&["run", job.to_str().unwrap()]);
+    assert!(!stderr(&piped).contains("compil"), "{}", stderr(&piped));
 }
 
 #[test]

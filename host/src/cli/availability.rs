@@ -47,6 +47,12 @@ pub fn availability(args: &AvailabilityArgs, out: &mut dyn Write) -> anyhow::Res
 pub fn latest(args: &LatestArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let symbols = SymbolSet::parse(&args.symbols)?;
     let bars = args.source.reader()?.latest(&symbols, args.timeframe, Timestamp::MAX)?;
+    // Said on stderr, so that stdout stays the table or the JSON a script reads.
+    let missing: Vec<&str> =
+        symbols.iter().filter(|s| !bars.iter().any(|b| &b.symbol == *s)).map(|s| s.as_str()).collect();
+    if !missing.is_empty() {
+        eprintln!("not found: {} (no {} bars stored)", missing.join(", "), args.timeframe);
+    }
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&latest_json(&bars, args.timeframe))?)?;
     } else {
@@ -75,7 +81,8 @@ fn availability_json(entries: &[AvailabilityEntry]) -> serde_json::Value {
 }
 
 fn availability_table(entries: &[AvailabilityEntry]) -> Table {
-    let mut table = new_table(&["symbol", "timeframe", "bars", "earliest", "latest"]);
+    // The JSON's names: `count`, not `bars`.
+    let mut table = new_table(&["symbol", "timeframe", "count", "earliest", "latest"]);
     for e in entries {
         table.add_row(vec![
             e.symbol.to_string(),

@@ -15,6 +15,7 @@
 //! end: 2018-12-31T23:00:00Z
 //! as_of: 2018-12-31T23:00:00Z   # default: end
 //! output: out/eurusd
+//! allow_empty: false        # a unit whose window holds no bar fails (true: it writes nothing)
 //! limits:                   # every plugin's, each key with its unit; defaults in comments
 //!   memory_mb: 2048         # linear memory
 //!   call_timeout_secs: 300  # CPU limit: wall time of one call, host calls included
@@ -69,6 +70,8 @@ struct JobFile {
     cache_dir: Option<PathBuf>,
     #[serde(default)]
     fail_fast: bool,
+    #[serde(default)]
+    allow_empty: bool,
     workers: Option<usize>,
 }
 
@@ -199,6 +202,8 @@ pub struct Job {
     pub statement_timeout: Duration,
     pub cache_dir: Option<PathBuf>,
     pub fail_fast: bool,
+    /// A unit whose window holds no bar succeeds with nothing written, instead of failing.
+    pub allow_empty: bool,
     /// Units run at once; default: the machine's cores.
     pub workers: usize,
 }
@@ -367,6 +372,7 @@ impl JobFile {
             statement_timeout,
             cache_dir: self.cache_dir.map(|p| resolve(&p)),
             fail_fast: self.fail_fast,
+            allow_empty: self.allow_empty,
             workers,
         })
     }

@@ -2,9 +2,10 @@
 //! work per plugin and symbol, one Parquet file per unit.
 
 mod config;
+mod coverage;
 mod interpolate;
 mod run;
 
 pub use config::{Job, JobError, PluginJob, Source};
 pub use interpolate::interpolate;
-pub use run::{JobSummary, UnitReport, UnitWritten, run_job};
+pub use run::{JobSummary, UnitOutcome, UnitReport, UnitWritten, run_job};

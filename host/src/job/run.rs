@@ -1,7 +1,7 @@
 //! Running a job: open the source, load the plugins, run every unit, write every table.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -9,22 +9,52 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::config::{Job, Source};
+use sha2::Digest;
+
+use super::config::{Job, PluginJob, Source};
+use super::coverage;
 use crate::bars_file::FileDefaults;
 use crate::domain::{ParamValue, PluginKind, Symbol, UnitOfWork};
 use crate::output::{OutputName, ParquetWriter, Provenance};
 use crate::pg::ConnectionSettings;
-use crate::reader::{MarketDataReader, MemoryMarketDataReader, PgMarketDataReader, PgReaderConfig};
-use crate::runtime::{self, Plugin, PluginRuntime, RuntimeLimits};
+use crate::reader::{MarketDataReader, MemoryMarketDataReader, NoBars, PgMarketDataReader, PgReaderConfig};
+use crate::runtime::{self, Plugin, PluginRuntime, RuntimeLimits, UnitFailure};
 use crate::unit;
 
 /// How one unit ended.
 #[derive(Debug)]
 pub struct UnitReport {
+    /// The entry's output name.
     pub plugin: String,
     pub symbol: Symbol,
-    /// What the unit wrote, or why it failed.
-    pub outcome: Result<UnitWritten, String>,
+    pub outcome: UnitOutcome,
+}
+
+/// What a unit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitOutcome {
+    /// It wrote its file.
+    Written(UnitWritten),
+    /// Its table had no rows (a window without bars, under `allow_empty`, or a sampler that found
+    /// nothing): no file is written, so an earlier file with rows is never replaced by an empty one.
+    Empty { rows_in: u64 },
+    /// Why it failed.
+    Failed(String),
+}
+
+impl UnitOutcome {
+    pub fn is_failed(&self) -> bool {
+        matches!(self, UnitOutcome::Failed(_))
+    }
+
+    /// Bars read and rows written.
+    fn rows(&self) -> (u64, usize) {
+        match self {
+            UnitOutcome::Written(w) => (w.rows_in, w.rows_out),
+            UnitOutcome::Empty { rows_in } => (*rows_in, 0),
+            UnitOutcome::Failed(_) => (0, 0),
+        }
+    }
 }
 
 /// What a unit that succeeded wrote.
@@ -47,27 +77,34 @@ pub struct JobSummary {
 
 impl JobSummary {
     pub fn failed(&self) -> impl Iterator<Item = &UnitReport> {
-        self.units.iter().filter(|u| u.outcome.is_err())
+        self.units.iter().filter(|u| u.outcome.is_failed())
     }
 
     /// The closing summary: units, rows, time, files and failures.
     pub fn render(&self, output: &std::path::Path) -> String {
-        let ok = self.units.iter().filter(|u| u.outcome.is_ok()).count();
+        let failed = self.failed().count();
+        let empty = self.units.iter().filter(|u| matches!(u.outcome, UnitOutcome::Empty { .. })).count();
         let (rows_in, rows_out) = self
             .units
             .iter()
-            .filter_map(|u| u.outcome.as_ref().ok())
-            .fold((0u64, 0usize), |(i, o), unit| (i + unit.rows_in, o + unit.rows_out));
+            .map(|u| u.outcome.rows())
+            .fold((0u64, 0usize), |(i, o), (unit_in, unit_out)| (i + unit_in, o + unit_out));
+        let empty = if empty > 0 { format!(" ({empty} empty)") } else { String::new() };
         let mut text = format!(
-            "units: {ok} ok, {} failed; rows in {rows_in}, rows out {rows_out}; {:.2} s\noutput: {}\n",
-            self.units.len() - ok,
+            "units: {} ok{empty}, {failed} failed; rows in {rows_in}, rows out {rows_out}; {:.2} s\noutput: {}\n",
+            self.units.len() - failed,
             self.elapsed.as_secs_f64(),
             output.display()
         );
         for unit in &self.units {
             match &unit.outcome {
-                Ok(unit) => text.push_str(&format!("  {} ({} rows)\n", unit.path.display(), unit.rows_out)),
-                Err(err) => text.push_str(&format!("  FAILED {err}\n")),
+                UnitOutcome::Written(w) => {
+                    text.push_str(&format!("  {} ({} rows)\n", w.path.display(), w.rows_out))
+                }
+                UnitOutcome::Empty { .. } => {
+                    text.push_str(&format!("  {} {}: no rows, nothing written\n", unit.plugin, unit.symbol))
+                }
+                UnitOutcome::Failed(err) => text.push_str(&format!("  FAILED {err}\n")),
             }
         }
         text
@@ -99,6 +136,28 @@ struct LoadedPlugin {
     name: OutputName,
     params: Vec<(String, ParamValue)>,
     warm_up_bars: u32,
+}
+
+impl LoadedPlugin {
+    /// How messages name the entry: `plugin indicators`, or `sma30 (plugin indicators)` when the
+    /// job gives it a `name:` of its own.
+    fn who(&self) -> String {
+        let plugin = &self.plugin.info().name;
+        if self.name.as_str() == plugin {
+            format!("plugin {plugin}")
+        } else {
+            format!("{} (plugin {plugin})", self.name)
+        }
+    }
+
+    /// A runtime message (`plugin indicators on EURUSD: …`) naming the entry as [`who`](Self::who).
+    fn named(&self, message: String) -> String {
+        let prefix = format!("plugin {} ", self.plugin.info().name);
+        match message.strip_prefix(&prefix) {
+            Some(rest) if self.name.as_str() != self.plugin.info().name => format!("{} {rest}", self.who()),
+            _ => message,
+        }
+    }
 }
 
 /// Each entry's output name, refusing a plugin name that cannot name a folder and two entries
@@ -143,8 +202,8 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
     let loaded = job
         .plugins
         .iter()
-        .map(|p| runtime.load_with_limits(&p.path, p.limits.clone()))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| load_plugin(&runtime, p, cache_dir.as_deref()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let names = output_names(job, &loaded)?;
     let plugins = job
         .plugins
@@ -158,6 +217,9 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
             Ok(LoadedPlugin { plugin, name, params, warm_up_bars })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    for (i, loaded) in plugins.iter().enumerate() {
+        check_params(job, loaded).map_err(|err| anyhow::anyhow!("plugins[{i}] ({}): {err}", loaded.who()))?;
+    }
     tracing::info!(plugins = plugins.len(), elapsed = ?started.elapsed(), "plugins loaded");
 
     let writer = ParquetWriter::new(&job.output);
@@ -182,19 +244,26 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
                     let (loaded, symbol) = work[index];
                     let name = loaded.name.to_string();
                     progress.set_message(format!("{name} {symbol}"));
-                    let outcome = run_unit(job, &reader, loaded, symbol, &writer);
+                    let outcome = match run_unit(job, &reader, loaded, symbol, &writer) {
+                        Ok(outcome) => outcome,
+                        Err(err) => UnitOutcome::Failed(err),
+                    };
                     match &outcome {
-                        Ok(unit) => log_unit(
+                        UnitOutcome::Written(unit) => log_unit(
                             &progress,
                             format!(
                                 "{name} {symbol}: ok, {} bars in, {} rows out",
                                 unit.rows_in, unit.rows_out
                             ),
                         ),
-                        Err(err) => log_unit(&progress, err.clone()),
+                        UnitOutcome::Empty { rows_in } => log_unit(
+                            &progress,
+                            format!("{name} {symbol}: ok, {rows_in} bars in, no rows (nothing written)"),
+                        ),
+                        UnitOutcome::Failed(err) => log_unit(&progress, err.clone()),
                     }
                     progress.inc(1);
-                    if outcome.is_err() && job.fail_fast {
+                    if outcome.is_failed() && job.fail_fast {
                         stop.store(true, Ordering::Relaxed);
                     }
                     let report = UnitReport { plugin: name, symbol: symbol.clone(), outcome };
@@ -214,8 +283,14 @@ fn run_unit(
     loaded: &LoadedPlugin,
     symbol: &Symbol,
     writer: &ParquetWriter,
-) -> Result<UnitWritten, String> {
-    let info = loaded.plugin.info();
+) -> Result<UnitOutcome, String> {
+    let who = loaded.who();
+    // The summary gets the port's message; the log gets its whole chain (the server's words).
+    let read_failed = |doing: &str, err: crate::domain::ReadError| {
+        let chain = crate::domain::error_chain(&err);
+        tracing::error!(plugin = %who, %symbol, error = %chain, "{doing} failed");
+        format!("{who} on {symbol}: {doing}: {err}")
+    };
     let unit = unit::unit_of_work(
         &**reader,
         symbol,
@@ -225,20 +300,112 @@ fn run_unit(
         loaded.warm_up_bars,
         loaded.params.clone(),
     )
-    .map_err(|err| {
-        // The summary gets the port's message; the log gets its whole chain (the server's words).
-        let chain = crate::domain::error_chain(&err);
-        tracing::error!(plugin = %info.name, %symbol, error = %chain, "finding the warm-up start failed");
-        format!("plugin {} on {symbol}: finding the warm-up start: {err}", info.name)
-    })?;
-    let output = loaded.plugin.run(Arc::clone(reader), &unit).map_err(|err| err.to_string())?;
-    let provenance = provenance(job, &loaded.plugin, &unit);
+    .map_err(|err| read_failed("finding the warm-up start", err))?;
+    let run = loaded.plugin.run(Arc::clone(reader), &unit).map_err(|err| loaded.named(err.to_string()));
+    // A unit with no rows, or one that failed, may have had no bars to work on: then that is what
+    // it says, with what is stored for the symbol. (Asked afterwards, so that a plugin meets the
+    // reader's own errors first.)
+    if !run.as_ref().is_ok_and(|output| !output.table.ts.is_empty()) {
+        match coverage::window_has_bars(&**reader, symbol, job.timeframe, job.window) {
+            Ok(true) => {}
+            Ok(false) if job.allow_empty && run.is_ok() => return Ok(UnitOutcome::Empty { rows_in: 0 }),
+            Ok(false) => {
+                let message = coverage::no_bars_message(&**reader, symbol, job.timeframe, job.window);
+                return Err(format!("{who} on {symbol}: {message}"));
+            }
+            // The unit's own failure says more.
+            Err(err) if run.is_err() => {
+                let _ = read_failed("looking for the window's bars", err);
+            }
+            Err(err) => return Err(read_failed("looking for the window's bars", err)),
+        }
+    }
+    let output = run?;
     let rows_out = output.table.ts.len();
+    if rows_out == 0 {
+        return Ok(UnitOutcome::Empty { rows_in: output.rows_read });
+    }
+    let provenance = provenance(job, &loaded.plugin, &unit);
     let path = writer
         .write(&loaded.name, symbol, output.table, &provenance)
-        .map_err(|err| format!("plugin {} on {symbol}: {:#}", info.name, anyhow::Error::from(err)))?;
-    Ok(UnitWritten { path, rows_in: output.rows_read, rows_out })
+        .map_err(|err| format!("{who} on {symbol}: {:#}", anyhow::Error::from(err)))?;
+    Ok(UnitOutcome::Written(UnitWritten { path, rows_in: output.rows_read, rows_out }))
 }
+
+/// Compiles (or loads from the cache) one entry's plugin, saying so first when this host has not
+/// compiled it before: the first run of a large component takes seconds to a minute.
+fn load_plugin(
+    runtime: &PluginRuntime,
+    entry: &PluginJob,
+    cache_dir: Option<&Path>,
+) -> anyhow::Result<Plugin> {
+    let bytes =
+        std::fs::read(&entry.path).with_context(|| format!("reading plugin {}", entry.path.display()))?;
+    let sha256 = format!("{:x}", sha2::Sha256::digest(&bytes));
+    // A file that is not a component fails to load at once, with its own one-line error.
+    let component = bytes.starts_with(COMPONENT_HEADER);
+    drop(bytes);
+    // A marker per host version and component, beside the engine's cache: wasmtime's cache does
+    // not say whether it holds a component, and the marker is enough to tell a first run.
+    let marker =
+        cache_dir.map(|dir| dir.join("compiled").join(format!("{}-{sha256}", env!("CARGO_PKG_VERSION"))));
+    let first = component && marker.as_ref().is_none_or(|m| !m.exists());
+    let cache = match cache_dir {
+        Some(dir) => format!("first run; cached afterwards in {}", dir.display()),
+        None => "no cache directory: every run compiles".to_owned(),
+    };
+    // Said on a terminal, where a user waits for it; a log (CI, a pipe) has it at `info`, so that
+    // a plugin that fails to load is one line of error there.
+    let terminal = std::io::stderr().is_terminal();
+    if first && terminal {
+        eprintln!("compiling plugin {} ({cache})", entry.path.display());
+    }
+    let started = Instant::now();
+    let plugin = runtime.load_with_limits(&entry.path, entry.limits.clone())?;
+    if first {
+        let seconds = started.elapsed().as_secs_f64();
+        if terminal {
+            eprintln!("compiled {} in {seconds:.1} s", entry.path.display());
+        }
+        tracing::info!(plugin = %entry.path.display(), seconds, "compiled ({cache})");
+        if let Some(marker) = marker {
+            // Only a note for the next run: a marker that cannot be written costs a message.
+            let _ = marker
+                .parent()
+                .map(std::fs::create_dir_all)
+                .transpose()
+                .and_then(|_| std::fs::write(&marker, b""));
+        }
+    }
+    Ok(plugin)
+}
+
+/// The first bytes of a Wasm component: the magic `\0asm`, then the component's version and layer.
+const COMPONENT_HEADER: &[u8] = b"\0asm\x0d\0\x01\0";
+
+/// Parameters are checked before any unit runs: the plugin is called once over a unit that can
+/// read nothing, and an `invalid-params` answer stops the job (a plugin checks its parameters
+/// before it reads). Any other outcome of that call is left to the real units.
+fn check_params(job: &Job, loaded: &LoadedPlugin) -> Result<(), String> {
+    let Some(symbol) = job.symbols.iter().next() else { return Ok(()) };
+    let probe = UnitOfWork {
+        symbol: symbol.clone(),
+        timeframe: job.timeframe,
+        window: job.window,
+        warm_up_from: job.window.start(),
+        as_of: job.as_of,
+        params: loaded.params.clone(),
+    };
+    match loaded.plugin.run(Arc::new(NoBars), &probe) {
+        Err(UnitFailure::Plugin { message, .. }) if message.starts_with(INVALID_PARAMS) => {
+            Err(format!("{message} (checked before any unit ran)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How the runtime words a plugin's `invalid-params` error.
+const INVALID_PARAMS: &str = "invalid parameters";
 
 /// The `candlewick.*` metadata of an output file. Never a credential: the source is its kind.
 /// `params` is JSON, with NaN and infinities as strings (`unit::params_json`).
