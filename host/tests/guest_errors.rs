@@ -69,7 +69,7 @@ fn a_python_plugins_failures_are_shown_in_its_own_words() {
     let wasm = component("python", "pyerrors", |dir, out| {
         let venv = tool("target/toolchains/python");
         let mut command = Command::new(venv.join("bin/componentize-py"));
-        command.env("VIRTUAL_ENV", &venv).args(["-d", "wit", "-w", "sampler", "componentize", "-p"]);
+        command.env("VIRTUAL_ENV", &venv).args(["-d", "wit/0.1.0", "-w", "sampler", "componentize", "-p"]);
         command.arg(dir).arg("pyerrors").arg("-o").arg(out);
         command
     });
@@ -102,7 +102,16 @@ fn a_javascript_plugins_failures_are_shown_in_its_own_words() {
         let mut command = Command::new(tool("plugins/js/swings/node_modules/.bin/jco"));
         command.arg("componentize").arg(dir.join("jserrors.js"));
         // scripts/lib/guest-toolchains.sh's flags: every WASI feature but stdio disabled.
-        command.args(["--wit", "wit", "--world-name", "sampler", "--disable", "clocks", "http", "random"]);
+        command.args([
+            "--wit",
+            "wit/0.1.0",
+            "--world-name",
+            "sampler",
+            "--disable",
+            "clocks",
+            "http",
+            "random",
+        ]);
         command.args(["fetch-event", "-o"]).arg(out);
         command
     });

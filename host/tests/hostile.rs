@@ -840,13 +840,15 @@ fn inspect_shows_a_plugins_text_escaped() {
     let output = support::candlewick().args(["inspect"]).arg(hostile_wasm("forge")).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    let lines: Vec<&str> = text.lines().take(5).collect();
+    let lines: Vec<&str> = text.lines().take(7).collect();
     assert_eq!(
         lines,
         [
-            r"forge 0.1.0\u{1b}[31m (sampler)",
+            r"forge 0.1.0\u{1b}[31m (sampler, candlewick:market-data@0.1.0)",
             r"forges\u{1b}[2J the host's output\nunits: 9 ok, 0 failed",
             "warm-up: 0 bars",
+            "reads (default parameters):",
+            "  the unit's series [open high low close volume], warm-up 0 bars",
             "params:",
             r#"  case (text, default "ok"): escape, huge, column, chatter or ok\u{7}"#,
         ]

@@ -387,11 +387,11 @@ fn inspect_prints_what_the_plugin_describes() {
     assert_eq!(info["name"], "indicators");
     assert_eq!(info["kind"], "feature-builder");
     assert!(
-        info["params"].as_array().unwrap().iter().any(|p| p["name"] == "sma_period" && p["default"] == "20")
+        info["params"].as_array().unwrap().iter().any(|p| p["name"] == "sma_period" && p["default"] == 20)
     );
     assert!(info["outputs"].as_array().unwrap().iter().any(|o| o == "macd_signal"));
     let output = run(&["inspect", plugin_wasm("resample").to_str().unwrap()]);
-    assert!(stdout(&output).contains("(sampler)"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("(sampler, candlewick:market-data@0.1.0)"), "{}", stdout(&output));
 }
 
 /// The host resolves the plugin's warm-up (bars) to a start time before the window: look-back

@@ -26,7 +26,8 @@ use candlewick::reader::MemoryMarketDataReader;
 use candlewick::runtime::{Plugin, PluginRuntime, RuntimeLimits};
 
 pub use candlewick::domain::{
-    Bar, ColumnValues, ParamValue, PluginInfo, PluginKind, Symbol, Table, Timeframe, Timestamp,
+    Bar, ColumnValues, Fields, Input, ParamValue, Plan, PluginInfo, PluginKind, Symbol, SymbolSelector,
+    Table, Timeframe, Timestamp,
 };
 
 /// The component of the package this test belongs to, built for wasm32-wasip2.
@@ -87,6 +88,15 @@ impl Component {
 
     pub fn kind(&self) -> PluginKind {
         self.plugin.kind()
+    }
+
+    /// What the plugin reads with `params` (by name; the rest at their defaults), as a job asks
+    /// it: a 0.2 plugin's `plan`, a 0.1 plugin's own series with its described warm-up. The error
+    /// is the host's.
+    pub fn plan(&self, params: &[(&str, ParamValue)]) -> Result<Plan, String> {
+        let given = params.iter().map(|(name, value)| ((*name).to_owned(), param_to_yaml(value))).collect();
+        let resolved = candlewick::unit::resolve_params(self.plugin.info(), &given)?;
+        self.plugin.plan(&resolved).map_err(|err| err.to_string())
     }
 
     /// A run over `bars`: by default their only series, all of them as the window, the plugin's
@@ -153,13 +163,7 @@ pub struct Run<'a> {
 impl Run<'_> {
     /// Sets a parameter; checked against the plugin's declared type when the run starts.
     pub fn param(mut self, name: &str, value: impl Into<ParamValue>) -> Self {
-        let value = match value.into() {
-            ParamValue::Int(v) => serde_norway::Value::from(v),
-            ParamValue::Float(v) => serde_norway::Value::from(v),
-            ParamValue::Text(v) => serde_norway::Value::from(v),
-            ParamValue::Boolean(v) => serde_norway::Value::from(v),
-        };
-        self.request.params.insert(name.to_owned(), value);
+        self.request.params.insert(name.to_owned(), param_to_yaml(&value.into()));
         self
     }
 
@@ -271,4 +275,14 @@ fn newest(dir: &Path) -> Option<SystemTime> {
             if path.is_dir() { newest(&path) } else { modified(&path) }
         })
         .max()
+}
+
+/// A parameter as a job file spells it.
+fn param_to_yaml(value: &ParamValue) -> serde_norway::Value {
+    match value {
+        ParamValue::Int(v) => serde_norway::Value::from(*v),
+        ParamValue::Float(v) => serde_norway::Value::from(*v),
+        ParamValue::Text(v) => serde_norway::Value::from(v.as_str()),
+        ParamValue::Boolean(v) => serde_norway::Value::from(*v),
+    }
 }

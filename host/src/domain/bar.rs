@@ -32,6 +32,11 @@ impl Fields {
         Fields(self.0 | other.0)
     }
 
+    /// The fields of `self` that are not in `other`.
+    pub const fn difference(self, other: Fields) -> Fields {
+        Fields(self.0 & !other.0)
+    }
+
     pub const fn contains(self, other: Fields) -> bool {
         self.0 & other.0 == other.0
     }

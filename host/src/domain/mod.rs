@@ -3,6 +3,7 @@
 mod availability;
 mod bar;
 mod error;
+mod plan;
 mod plugin;
 mod symbol;
 mod time;
@@ -11,7 +12,11 @@ mod timeframe;
 pub use availability::{Availability, AvailabilityEntry, LatestBar};
 pub use bar::{Bar, BarColumns, Fields};
 pub use error::{InvalidArgument, ReadError, error_chain, quoted};
-pub use plugin::{ColumnValues, ParamSpec, ParamValue, PluginInfo, PluginKind, Table, UnitOfWork};
+pub use plan::{FieldNames, Input, Plan, ScopedInput, SymbolSelector};
+pub use plugin::{
+    ColumnValues, Contract, CrossSectionUnit, ParamSpec, ParamValue, PluginInfo, PluginKind, Table,
+    UnitOfWork,
+};
 pub use symbol::{MAX_SYMBOL_CHARS, Symbol, SymbolSet};
 pub use time::{TimeRange, Timestamp};
 pub use timeframe::{Timeframe, UnknownTimeframe};

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{Symbol, TimeRange, Timeframe, Timestamp};
+use super::{ScopedInput, Symbol, TimeRange, Timeframe, Timestamp};
 
 /// A parameter value; its case is its type.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +87,8 @@ pub enum PluginKind {
     FeatureBuilder,
     /// Returns a series of its own timestamps.
     Sampler,
+    /// Returns, for a window over all of a job's symbols, a row per (symbol, bar).
+    CrossSection,
 }
 
 impl fmt::Display for PluginKind {
@@ -94,6 +96,26 @@ impl fmt::Display for PluginKind {
         f.write_str(match self {
             PluginKind::FeatureBuilder => "feature-builder",
             PluginKind::Sampler => "sampler",
+            PluginKind::CrossSection => "cross-section",
+        })
+    }
+}
+
+/// The contract version a plugin was built against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Contract {
+    /// `candlewick:market-data@0.1.0`: a fixed warm-up, the unit's own series only.
+    V0_1,
+    /// `candlewick:market-data@0.2.0`: a plan per parameter set, several inputs, the aligned read,
+    /// the cross-section world.
+    V0_2,
+}
+
+impl fmt::Display for Contract {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Contract::V0_1 => "candlewick:market-data@0.1.0",
+            Contract::V0_2 => "candlewick:market-data@0.2.0",
         })
     }
 }
@@ -106,7 +128,6 @@ pub struct PluginInfo {
     pub description: String,
     pub params: Vec<ParamSpec>,
     pub outputs: Vec<String>,
-    pub warm_up_bars: u32,
 }
 
 /// One unit of work: a plugin over one symbol and window.
@@ -116,10 +137,29 @@ pub struct UnitOfWork {
     pub timeframe: Timeframe,
     /// The window output is produced for.
     pub window: TimeRange,
-    /// The earliest instant the plugin may read (the window's start less the warm-up).
+    /// The earliest instant the plugin may read of its own series (the window's start less the
+    /// warm-up), where a sampler's rows may start.
     pub warm_up_from: Timestamp,
     /// The latest instant the plugin may read.
     pub as_of: Timestamp,
+    /// What it may read: its plan's inputs, scoped to this unit, in the plan's order.
+    pub inputs: Vec<ScopedInput>,
+    /// Every parameter, defaults filled in.
+    pub params: Vec<(String, ParamValue)>,
+}
+
+/// One unit of work of a cross-section plugin: a window over all of a job's symbols.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrossSectionUnit {
+    /// The job's symbols, in byte order.
+    pub symbols: Vec<Symbol>,
+    /// The rows' timeframe.
+    pub timeframe: Timeframe,
+    pub window: TimeRange,
+    /// The latest instant the plugin may read: the window's end.
+    pub as_of: Timestamp,
+    /// What it may read: its plan's inputs, scoped to this unit, in the plan's order.
+    pub inputs: Vec<ScopedInput>,
     /// Every parameter, defaults filled in.
     pub params: Vec<(String, ParamValue)>,
 }
@@ -141,6 +181,24 @@ impl ColumnValues {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// An empty column of the same type.
+    pub fn empty_like(&self) -> ColumnValues {
+        match self {
+            ColumnValues::Float(_) => ColumnValues::Float(Vec::new()),
+            ColumnValues::Int(_) => ColumnValues::Int(Vec::new()),
+        }
+    }
+
+    /// Appends `from`'s value at `row`; a column of the other type is left as it is (callers pair
+    /// columns made by [`empty_like`](Self::empty_like)).
+    pub fn push_from(&mut self, from: &ColumnValues, row: usize) {
+        match (self, from) {
+            (ColumnValues::Float(to), ColumnValues::Float(from)) => to.push(from[row]),
+            (ColumnValues::Int(to), ColumnValues::Int(from)) => to.push(from[row]),
+            _ => {}
+        }
     }
 }
 

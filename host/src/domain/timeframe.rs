@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+use super::Timestamp;
+
 /// A bar timeframe. The declaration order is the canonical order: every list of timeframes the
 /// reader returns is sorted by it (so `Ord` follows it too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,6 +64,23 @@ impl Timeframe {
             Timeframe::Day1 => 1_440 * MINUTE,
             Timeframe::Week1 => 7 * 1_440 * MINUTE,
         })
+    }
+
+    /// The close time of the bar that opens at `open`: its open plus one bar — a calendar month
+    /// for `1M` (the bar of 2024-01-01 closes 2024-02-01; a bar opening on the 31st closes on the
+    /// next month's last day when it is shorter, as chrono's `checked_add_months`), nothing for a
+    /// tick, which closes when it happens. Saturates at [`Timestamp::MAX`].
+    pub fn close_of(self, open: Timestamp) -> Timestamp {
+        if let Some(step) = self.step_micros() {
+            return Timestamp::from_micros(open.as_micros().saturating_add(step));
+        }
+        match self {
+            Timeframe::Month1 => open
+                .to_datetime()
+                .and_then(|at| at.checked_add_months(chrono::Months::new(1)))
+                .map_or(Timestamp::MAX, Timestamp::from),
+            _ => open,
+        }
     }
 
     /// The string stored in the `timeframe` column.
@@ -132,5 +151,20 @@ mod tests {
         let mut shuffled = vec![Timeframe::Month1, Timeframe::Tick, Timeframe::Hour1, Timeframe::Minute1];
         shuffled.sort();
         assert_eq!(shuffled, [Timeframe::Tick, Timeframe::Minute1, Timeframe::Hour1, Timeframe::Month1]);
+    }
+
+    #[test]
+    fn a_bar_closes_one_timeframe_after_it_opens_months_by_the_calendar() {
+        let at = |text: &str| Timestamp::parse(text).unwrap();
+        assert_eq!(Timeframe::Hour1.close_of(at("2024-01-05T23:00:00Z")), at("2024-01-06T00:00:00Z"));
+        assert_eq!(Timeframe::Day1.close_of(at("2024-01-05")), at("2024-01-06"));
+        assert_eq!(Timeframe::Week1.close_of(at("2024-01-01")), at("2024-01-08"), "Monday to Monday");
+        assert_eq!(Timeframe::Month1.close_of(at("2024-02-01")), at("2024-03-01"), "29 days in 2024");
+        assert_eq!(Timeframe::Month1.close_of(at("2023-02-01")), at("2023-03-01"), "28 days in 2023");
+        assert_eq!(
+            Timeframe::Tick.close_of(at("2024-01-05T10:00:00.000001Z")),
+            at("2024-01-05T10:00:00.000001Z")
+        );
+        assert_eq!(Timeframe::Day1.close_of(Timestamp::MAX), Timestamp::MAX);
     }
 }

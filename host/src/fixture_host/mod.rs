@@ -16,7 +16,9 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::bars_file::{BarFileError, FileDefaults};
-use crate::domain::{AvailabilityEntry, ReadError, Symbol, TimeRange, Timeframe, Timestamp, UnitOfWork};
+use crate::domain::{
+    AvailabilityEntry, Plan, PluginKind, ReadError, Symbol, TimeRange, Timeframe, Timestamp, UnitOfWork,
+};
 use crate::reader::{MarketDataReader, MemoryMarketDataReader};
 use crate::runtime::{Plugin, UnitFailure, UnitOutput};
 use crate::unit;
@@ -91,21 +93,70 @@ impl FixtureHost {
         let info = plugin.info();
         let params = unit::resolve_params(info, &request.params)
             .map_err(|err| FixtureError::Request(format!("plugin {}: {err}", info.name)))?;
+        let plan = self.plan(plugin, &params, series.timeframe)?;
         Ok(unit::unit_of_work(
             &*self.reader,
             &series.symbol,
+            &self.symbols_at(series.timeframe)?,
             series.timeframe,
             window,
             as_of,
-            info.warm_up_bars,
+            &plan,
             params,
         )?)
     }
 
-    /// Runs `plugin` over the unit `request` names, in a fresh store, as a job would.
+    /// Runs `plugin` over the unit `request` names, in a fresh store, as a job would. A
+    /// cross-section plugin runs over every symbol the fixture holds at the unit's timeframe, and
+    /// the requested symbol's rows are its output.
     pub fn run(&self, plugin: &Plugin, request: &FixtureRequest) -> Result<UnitOutput, FixtureError> {
         let unit = self.unit(plugin, request)?;
-        Ok(plugin.run(Arc::clone(&self.reader) as Arc<dyn MarketDataReader>, &unit)?)
+        let reader = Arc::clone(&self.reader) as Arc<dyn MarketDataReader>;
+        if plugin.kind() != PluginKind::CrossSection {
+            return Ok(plugin.run(reader, &unit)?);
+        }
+        let symbols = self.symbols_at(unit.timeframe)?;
+        let plan = self.plan(plugin, &unit.params, unit.timeframe)?;
+        let cross_section = unit::cross_section_unit(
+            &*self.reader,
+            &symbols,
+            unit.timeframe,
+            unit.window,
+            &plan,
+            unit.params,
+        )?;
+        let output = plugin.run_cross_section(reader, &cross_section)?;
+        let table = output
+            .tables
+            .into_iter()
+            .find(|(symbol, _)| *symbol == unit.symbol)
+            .map(|(_, table)| table)
+            .unwrap_or_default();
+        Ok(UnitOutput { table, rows_read: output.rows_read })
+    }
+
+    /// The plugin's plan for `params`, checked against the fixture as a job checks it.
+    fn plan(
+        &self,
+        plugin: &Plugin,
+        params: &[(String, crate::domain::ParamValue)],
+        timeframe: Timeframe,
+    ) -> Result<Plan, FixtureError> {
+        let plan = plugin.plan(params).map_err(|err| FixtureError::Request(err.to_string()))?;
+        unit::check_plan(&*self.reader, &plan, timeframe, plugin.limits().warm_up_bars)
+            .map_err(|err| FixtureError::Request(format!("plugin {}: {err}", plugin.info().name)))?;
+        Ok(plan)
+    }
+
+    /// The fixture's symbols with bars at `timeframe`: a fixture run's "every symbol of the job".
+    fn symbols_at(&self, timeframe: Timeframe) -> Result<Vec<Symbol>, FixtureError> {
+        Ok(self
+            .reader
+            .summary()?
+            .into_iter()
+            .filter(|e| e.timeframe == timeframe)
+            .map(|e| e.symbol)
+            .collect())
     }
 
     /// The one series of the fixture that matches the request.

@@ -30,6 +30,7 @@
 //!   reader_calls_per_unit: 10000  # reader calls (a cursor batch is one) one unit of work may make
 //!   open_cursors: 1000      # cursors one unit of work may hold open at once
 //!   batch_rows: 16384       # the largest cursor batch
+//!   warm_up_bars: 100000    # bars of warm-up one input of a plugin's plan may declare
 //!   statement_timeout_ms: 30000  # every SQL statement of the reader (job-wide only)
 //! plugins:
 //!   - path: target/plugins/indicators.wasm
@@ -116,6 +117,7 @@ struct LimitsSection {
     reader_calls_per_unit: Option<u64>,
     open_cursors: Option<u64>,
     batch_rows: Option<u64>,
+    warm_up_bars: Option<u64>,
     /// The reader's, so the job's only.
     statement_timeout_ms: Option<u64>,
 }
@@ -156,6 +158,12 @@ impl LimitsSection {
                 .unwrap_or(base.reader_calls_per_unit),
             open_cursors: size("open_cursors", self.open_cursors, 1, base.open_cursors)?,
             batch_rows: size("batch_rows", self.batch_rows, 1, base.batch_rows)?,
+            warm_up_bars: match value("warm_up_bars", self.warm_up_bars, 1)? {
+                None => base.warm_up_bars,
+                Some(bars) => u32::try_from(bars).map_err(|_| {
+                    format!("{field}.warm_up_bars: {bars} is too large (expected at most {})", u32::MAX)
+                })?,
+            },
             max_instances: base.max_instances,
         })
     }

@@ -14,7 +14,7 @@ use sha2::Digest;
 use super::config::{Job, PluginJob, Source};
 use super::coverage;
 use crate::bars_file::FileDefaults;
-use crate::domain::{ParamValue, PluginKind, Symbol, UnitOfWork};
+use crate::domain::{Contract, ParamValue, Plan, PluginKind, Symbol, UnitOfWork};
 use crate::output::{OutputName, ParquetWriter, Provenance};
 use crate::pg::ConnectionSettings;
 use crate::reader::{MarketDataReader, MemoryMarketDataReader, NoBars, PgMarketDataReader, PgReaderConfig};
@@ -135,7 +135,8 @@ struct LoadedPlugin {
     /// Its output folder's name: the entry's `name:` or the plugin's own.
     name: OutputName,
     params: Vec<(String, ParamValue)>,
-    warm_up_bars: u32,
+    /// What it reads with these parameters, checked against the source.
+    plan: Plan,
 }
 
 impl LoadedPlugin {
@@ -210,11 +211,12 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
         .iter()
         .zip(loaded)
         .zip(names)
-        .map(|((p, plugin), name)| {
+        .enumerate()
+        .map(|(i, ((p, plugin), name))| {
             let params = unit::resolve_params(plugin.info(), &p.params)
                 .map_err(|err| anyhow::anyhow!("plugin {}: {err}", p.path.display()))?;
-            let warm_up_bars = p.warm_up_bars.unwrap_or(plugin.info().warm_up_bars);
-            Ok(LoadedPlugin { plugin, name, params, warm_up_bars })
+            let plan = plan(&*reader, job, i, &plugin, &params)?;
+            Ok(LoadedPlugin { plugin, name, params, plan })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     for (i, loaded) in plugins.iter().enumerate() {
@@ -223,16 +225,22 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
     tracing::info!(plugins = plugins.len(), elapsed = ?started.elapsed(), "plugins loaded");
 
     let writer = ParquetWriter::new(&job.output);
-    let total = plugins.len() * job.symbols.len();
-    let progress = progress_bar(total);
     // Units run on `workers` threads: while one waits on PostgreSQL another computes, so the
     // database's core and the host's are both busy (job benchmark, 2M bars on 2 cores: from
-    // 0.49x to 0.58x of the COPY drain). Reports keep the order plugin, then symbol.
-    let work: Vec<(&LoadedPlugin, &Symbol)> =
-        plugins.iter().flat_map(|p| job.symbols.iter().map(move |s| (p, s))).collect();
+    // 0.49x to 0.58x of the COPY drain). Reports keep the order plugin, then symbol. A
+    // cross-section plugin has one unit over every symbol (`None`).
+    let work: Vec<(&LoadedPlugin, Option<&Symbol>)> = plugins
+        .iter()
+        .flat_map(|p| match p.plugin.kind() {
+            PluginKind::CrossSection => vec![(p, None)],
+            _ => job.symbols.iter().map(|s| (p, Some(s))).collect(),
+        })
+        .collect();
+    let total = work.len();
+    let progress = progress_bar(total);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let reports: Mutex<Vec<Option<UnitReport>>> = Mutex::new((0..total).map(|_| None).collect());
+    let reports: Mutex<Vec<Vec<UnitReport>>> = Mutex::new((0..total).map(|_| Vec::new()).collect());
     std::thread::scope(|scope| {
         for _ in 0..job.workers.clamp(1, total.max(1)) {
             scope.spawn(|| {
@@ -243,6 +251,28 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
                     }
                     let (loaded, symbol) = work[index];
                     let name = loaded.name.to_string();
+                    let Some(symbol) = symbol else {
+                        progress.set_message(format!("{name} cross-section"));
+                        let unit_reports = run_cross_section_unit(job, &reader, loaded, &writer);
+                        for report in &unit_reports {
+                            match &report.outcome {
+                                UnitOutcome::Written(unit) => log_unit(
+                                    &progress,
+                                    format!("{name} {}: ok, {} rows out", report.symbol, unit.rows_out),
+                                ),
+                                UnitOutcome::Empty { .. } => {
+                                    log_unit(&progress, format!("{name} {}: ok, no rows", report.symbol))
+                                }
+                                UnitOutcome::Failed(err) => log_unit(&progress, err.clone()),
+                            }
+                        }
+                        progress.inc(1);
+                        if unit_reports.iter().any(|r| r.outcome.is_failed()) && job.fail_fast {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        reports.lock().expect("no worker panics holding the lock")[index] = unit_reports;
+                        continue;
+                    };
                     progress.set_message(format!("{name} {symbol}"));
                     let outcome = match run_unit(job, &reader, loaded, symbol, &writer) {
                         Ok(outcome) => outcome,
@@ -267,7 +297,7 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
                         stop.store(true, Ordering::Relaxed);
                     }
                     let report = UnitReport { plugin: name, symbol: symbol.clone(), outcome };
-                    reports.lock().expect("no worker panics holding the lock")[index] = Some(report);
+                    reports.lock().expect("no worker panics holding the lock")[index] = vec![report];
                 }
             });
         }
@@ -294,10 +324,11 @@ fn run_unit(
     let unit = unit::unit_of_work(
         &**reader,
         symbol,
+        job.symbols.as_slice(),
         job.timeframe,
         job.window,
         job.as_of,
-        loaded.warm_up_bars,
+        &loaded.plan,
         loaded.params.clone(),
     )
     .map_err(|err| read_failed("finding the warm-up start", err))?;
@@ -388,13 +419,17 @@ const COMPONENT_HEADER: &[u8] = b"\0asm\x0d\0\x01\0";
 /// before it reads). Any other outcome of that call is left to the real units.
 fn check_params(job: &Job, loaded: &LoadedPlugin) -> Result<(), String> {
     let Some(symbol) = job.symbols.iter().next() else { return Ok(()) };
-    let probe = UnitOfWork {
-        symbol: symbol.clone(),
-        timeframe: job.timeframe,
-        window: job.window,
-        warm_up_from: job.window.start(),
-        as_of: job.as_of,
-        params: loaded.params.clone(),
+    let Ok(probe) = unit::unit_of_work(
+        &NoBars,
+        symbol,
+        job.symbols.as_slice(),
+        job.timeframe,
+        job.window,
+        job.as_of,
+        &loaded.plan,
+        loaded.params.clone(),
+    ) else {
+        return Ok(());
     };
     match loaded.plugin.run(Arc::new(NoBars), &probe) {
         Err(UnitFailure::Plugin { message, .. }) if message.starts_with(INVALID_PARAMS) => {
@@ -406,6 +441,109 @@ fn check_params(job: &Job, loaded: &LoadedPlugin) -> Result<(), String> {
 
 /// How the runtime words a plugin's `invalid-params` error.
 const INVALID_PARAMS: &str = "invalid parameters";
+
+/// `plugins[index]`'s plan for `params`, checked against the source before any unit runs. A 0.1
+/// plugin's warm-up may be set by the job (`warm_up_bars:`); a 0.2 plugin's plan declares its own.
+fn plan(
+    reader: &dyn MarketDataReader,
+    job: &Job,
+    index: usize,
+    plugin: &Plugin,
+    params: &[(String, ParamValue)],
+) -> anyhow::Result<Plan> {
+    let entry = &job.plugins[index];
+    let plan = match (entry.warm_up_bars, plugin.contract()) {
+        (Some(bars), Contract::V0_1) => Plan::own_series(bars),
+        (Some(_), Contract::V0_2) => anyhow::bail!(
+            "plugins[{index}] ({}): `warm_up_bars` sets a 0.1 plugin's warm-up; this plugin is {} and its plan \
+             declares the warm-up for its parameters (expected no `warm_up_bars`)",
+            entry.path.display(),
+            plugin.contract()
+        ),
+        (None, _) => plugin
+            .plan(params)
+            .map_err(|err| anyhow::anyhow!("plugins[{index}] ({}): {err}", entry.path.display()))?,
+    };
+    unit::check_plan(reader, &plan, job.timeframe, entry.limits.warm_up_bars).map_err(|err| {
+        anyhow::anyhow!("plugins[{index}] ({}): plugin {}: {err}", entry.path.display(), plugin.info().name)
+    })?;
+    Ok(plan)
+}
+
+/// Runs a cross-section plugin's one unit, over every symbol of the job, and writes each symbol's
+/// rows as that symbol's file. Reports one per symbol; the unit's reads are counted on the
+/// first symbol's report.
+fn run_cross_section_unit(
+    job: &Job,
+    reader: &Arc<dyn MarketDataReader>,
+    loaded: &LoadedPlugin,
+    writer: &ParquetWriter,
+) -> Vec<UnitReport> {
+    let name = loaded.name.to_string();
+    let info = loaded.plugin.info();
+    let failed_all = |message: String| {
+        job.symbols
+            .iter()
+            .map(|symbol| UnitReport {
+                plugin: name.clone(),
+                symbol: symbol.clone(),
+                outcome: UnitOutcome::Failed(message.clone()),
+            })
+            .collect()
+    };
+    let unit = match unit::cross_section_unit(
+        &**reader,
+        job.symbols.as_slice(),
+        job.timeframe,
+        job.window,
+        &loaded.plan,
+        loaded.params.clone(),
+    ) {
+        Ok(unit) => unit,
+        Err(err) => {
+            return failed_all(format!(
+                "plugin {} on the cross-section: finding the warm-up start: {err}",
+                info.name
+            ));
+        }
+    };
+    let output = match loaded.plugin.run_cross_section(Arc::clone(reader), &unit) {
+        Ok(output) => output,
+        Err(err) => return failed_all(err.to_string()),
+    };
+    let warm_up_from = unit.inputs.iter().map(|i| i.warm_up_from).min().unwrap_or(unit.window.start());
+    let mut rows_in = output.rows_read;
+    output
+        .tables
+        .into_iter()
+        .map(|(symbol, table)| {
+            let facts = UnitOfWork {
+                symbol: symbol.clone(),
+                timeframe: unit.timeframe,
+                window: unit.window,
+                warm_up_from,
+                as_of: unit.as_of,
+                inputs: unit.inputs.clone(),
+                params: unit.params.clone(),
+            };
+            let provenance = provenance(job, &loaded.plugin, &facts);
+            let rows_out = table.ts.len();
+            let outcome = match writer.write(&loaded.name, &symbol, table, &provenance) {
+                Ok(path) => UnitOutcome::Written(UnitWritten {
+                    path,
+                    rows_in: std::mem::take(&mut rows_in),
+                    rows_out,
+                }),
+                Err(err) => UnitOutcome::Failed(format!(
+                    "plugin {} on {symbol}: {:#}",
+                    info.name,
+                    anyhow::Error::from(err)
+                )),
+            };
+            UnitReport { plugin: name.clone(), symbol, outcome }
+        })
+        .collect()
+}
 
 /// The `candlewick.*` metadata of an output file. Never a credential: the source is its kind.
 /// `params` is JSON, with NaN and infinities as strings (`unit::params_json`).
@@ -430,12 +568,14 @@ fn provenance(job: &Job, plugin: &Plugin, unit: &UnitOfWork) -> Provenance {
             (
                 "as_of",
                 match plugin.kind() {
-                    PluginKind::FeatureBuilder => unit.window.end(),
+                    PluginKind::FeatureBuilder | PluginKind::CrossSection => unit.window.end(),
                     PluginKind::Sampler => unit.as_of,
                 }
                 .to_string(),
             ),
             ("warm_up_from", unit.warm_up_from.to_string()),
+            // What it could read: each input of its plan, as scoped for the unit.
+            ("inputs", unit.inputs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
             ("source", source),
             ("host_version", env!("CARGO_PKG_VERSION").to_owned()),
         ],

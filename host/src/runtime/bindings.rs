@@ -1,33 +1,85 @@
-//! Generated bindings for the two plugin worlds. They stay private to the runtime: the rest of
-//! the host sees only domain types.
+//! Generated bindings for the plugin worlds of both contract versions. They stay private to the
+//! runtime (this module is private; its items are `pub` so that one version's bindings can
+//! re-export another's): the rest of the host sees only domain types.
 //!
-//! Both worlds import the same interfaces; the sampler's bindings reuse the feature builder's
-//! (`with`), so one `Host` implementation and one linker serve both.
+//! - `v0_1`: `candlewick:market-data@0.1.0` (`wit/0.1.0/`), worlds `feature-builder` and `sampler`;
+//! - `v0_2`: `candlewick:market-data@0.2.0` (`wit/`), the same two worlds with `plan`, and
+//!   `cross-section`.
+//!
+//! Within a version, the worlds reuse the feature builder's interfaces (`with`), so one `Host`
+//! implementation serves them all. 0.2's `types` interface is 0.1's unchanged, so it reuses 0.1's
+//! generated types too: the two readers differ only in what 0.2 adds.
 
-pub(super) mod feature_builder {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "feature-builder",
-        // A host function returns `wasmtime::Result`: `Err` is a host bug and traps the guest;
-        // a plugin's mistake is the WIT `error` value inside `Ok`.
-        imports: { default: trappable },
-        with: {
-            "candlewick:market-data/reader.range-cursor": crate::reader::RangeCursor,
-        },
-    });
+pub mod v0_1 {
+    pub mod feature_builder {
+        wasmtime::component::bindgen!({
+            path: "../wit/0.1.0",
+            world: "feature-builder",
+            // A host function returns `wasmtime::Result`: `Err` is a host bug and traps the guest;
+            // a plugin's mistake is the WIT `error` value inside `Ok`.
+            imports: { default: trappable },
+            with: {
+                "candlewick:market-data/reader.range-cursor": crate::reader::RangeCursor,
+            },
+        });
+    }
+
+    pub mod sampler {
+        wasmtime::component::bindgen!({
+            path: "../wit/0.1.0",
+            world: "sampler",
+            imports: { default: trappable },
+            with: {
+                "candlewick:market-data/types": super::feature_builder::candlewick::market_data::types,
+                "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
+                "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
+            },
+        });
+    }
+
+    pub use feature_builder::candlewick::market_data::{plugin, reader, types};
 }
 
-pub(super) mod sampler {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "sampler",
-        imports: { default: trappable },
-        with: {
-            "candlewick:market-data/types": super::feature_builder::candlewick::market_data::types,
-            "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
-            "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
-        },
-    });
+pub mod v0_2 {
+    pub mod feature_builder {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "feature-builder",
+            imports: { default: trappable },
+            with: {
+                "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
+                "candlewick:market-data/reader.range-cursor": crate::reader::RangeCursor,
+            },
+        });
+    }
+
+    pub mod sampler {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "sampler",
+            imports: { default: trappable },
+            with: {
+                "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
+                "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
+                "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
+            },
+        });
+    }
+
+    pub mod cross_section {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "cross-section",
+            imports: { default: trappable },
+            with: {
+                "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
+                "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
+                "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
+            },
+        });
+    }
+
+    pub use feature_builder::candlewick::market_data::{plugin, reader};
 }
 
-pub(super) use feature_builder::candlewick::market_data::{plugin, reader, types};
+pub use v0_1::types;

@@ -10,10 +10,9 @@ use wasmtime::Trap;
 use super::last_words::last_words;
 use super::limits::{LimitExceeded, RuntimeLimits};
 use super::untrusted::{InvalidDescription, MAX_TEXT_BYTES, escape};
-use crate::domain::Symbol;
 
 /// What a plugin may import: everything else fails at load, naming the import.
-pub const PROVIDED_IMPORTS: &str = "a plugin may import only candlewick:market-data/reader and the \
+pub const PROVIDED_IMPORTS: &str = "a plugin may import only candlewick:market-data/reader (0.1.0 or 0.2.0) and the \
     WASI 0.2 interfaces wasi:cli, wasi:clocks, wasi:filesystem, wasi:io, wasi:random and wasi:sockets, which \
     grant it nothing";
 
@@ -23,7 +22,11 @@ pub enum LoadError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("{} is not a Wasm component (expected a component built for wasm32-wasip2)", path.display())]
     Compile { path: PathBuf, source: wasmtime::Error },
-    #[error("{} exports neither `build` (feature-builder) nor `sample` (sampler)", path.display())]
+    #[error(
+        "{} exports none of `build` (feature-builder), `sample` (sampler) or `cross-section` (expected a \
+         world of candlewick:market-data@0.1.0 or @0.2.0)",
+        path.display()
+    )]
     UnknownWorld { path: PathBuf },
     /// The plugin imports a function, resource or interface the host does not define.
     #[error("plugin {} imports {import}, which the host does not provide ({PROVIDED_IMPORTS})", path.display())]
@@ -51,19 +54,31 @@ impl LoadError {
     }
 }
 
-/// Why one unit of work failed. The message names the plugin, the symbol and the cause.
+/// Why a 0.2 plugin's `plan` gave no plan for a set of parameters.
+#[derive(Debug, Error)]
+pub enum PlanFailure {
+    /// The plugin trapped or passed a limit in `plan`.
+    #[error("plugin {plugin}: plan: {cause}")]
+    Stopped { plugin: String, cause: Cause },
+    /// The plugin refused the parameters, or returned a plan that is not one.
+    #[error("plugin {plugin}: plan: {message}")]
+    Refused { plugin: String, message: String },
+}
+
+/// Why one unit of work failed. The message names the plugin, the unit (its symbol, or a
+/// cross-section's window) and the cause.
 #[derive(Debug, Error)]
 pub enum UnitFailure {
     /// The plugin trapped (a panic, a stack overflow, its memory or CPU limit) or returned a
     /// table past its output limit; its store was discarded.
-    #[error("plugin {plugin} on {symbol}: {cause}")]
-    Stopped { plugin: String, symbol: Symbol, cause: Cause },
+    #[error("plugin {plugin} on {unit}: {cause}")]
+    Stopped { plugin: String, unit: String, cause: Cause },
     /// The plugin returned an error.
-    #[error("plugin {plugin} on {symbol}: {message}")]
-    Plugin { plugin: String, symbol: Symbol, message: String },
+    #[error("plugin {plugin} on {unit}: {message}")]
+    Plugin { plugin: String, unit: String, message: String },
     /// The plugin returned a table of the wrong shape.
-    #[error("plugin {plugin} on {symbol}: invalid output: {message}")]
-    Output { plugin: String, symbol: Symbol, message: String },
+    #[error("plugin {plugin} on {unit}: invalid output: {message}")]
+    Output { plugin: String, unit: String, message: String },
 }
 
 impl UnitFailure {

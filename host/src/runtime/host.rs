@@ -5,17 +5,17 @@ use std::sync::Arc;
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::{plugin, reader, types as wit};
+use super::bindings::{types as wit, v0_1, v0_2};
 use super::calls::CallCounter;
 use super::convert::{
-    availability_to_wit, columns_to_wit, entry_to_wit, error_to_wit, fields_from_wit, latest_to_wit,
-    range_from_wit, timeframe_from_wit,
+    aligned_to_wit, availability_to_wit, columns_to_wit, entry_to_wit, error_to_wit, fields_from_wit,
+    latest_to_wit, range_from_wit, timeframe_from_wit,
 };
 use super::limits::UnitLimiter;
 use super::scope::UnitScope;
 use super::tail_pipe::TailPipe;
 use super::window::WindowReads;
-use crate::domain::{BarColumns, ReadError, TimeRange, Timestamp};
+use crate::domain::{BarColumns, ReadError, Symbol, TimeRange, Timeframe, Timestamp};
 use crate::reader::{MarketDataReader, RangeCursor};
 
 /// Everything one store holds: the unit's reader and scope, its open cursors, and the WASI
@@ -66,17 +66,21 @@ impl UnitState {
 }
 
 impl UnitState {
-    /// Records the window's timestamps among bars on their way to the plugin, all of `whole`'s
-    /// stored bars (the scope counts them against its limits).
-    fn served(&mut self, whole: Option<TimeRange>, bars: &BarColumns) {
-        self.window.served(whole, bars);
+    /// Records the window's timestamps among bars of the unit's own series on their way to the
+    /// plugin, all of `whole`'s stored bars (the scope counts them against its limits). Bars of
+    /// another input say nothing about the unit's rows.
+    fn served(&mut self, symbol: &str, timeframe: Timeframe, whole: Option<TimeRange>, bars: &BarColumns) {
+        if timeframe == self.scope.timeframe && symbol == self.scope.symbol.as_str() {
+            self.window.served(whole, bars);
+        }
     }
 }
 
 impl wit::Host for UnitState {}
-impl plugin::Host for UnitState {}
+impl v0_1::plugin::Host for UnitState {}
+impl v0_2::plugin::Host for UnitState {}
 
-impl reader::Host for UnitState {
+impl v0_1::reader::Host for UnitState {
     fn range(
         &mut self,
         symbol: String,
@@ -95,7 +99,7 @@ impl reader::Host for UnitState {
             )
         });
         if let (Ok(bars), Ok(range)) = (&result, range_from_wit(range)) {
-            self.served(Some(range), bars);
+            self.served(&symbol, timeframe_from_wit(timeframe), Some(range), bars);
         }
         Ok(self.answer("range", result, columns_to_wit))
     }
@@ -119,7 +123,8 @@ impl reader::Host for UnitState {
         });
         if let Ok(all) = &result {
             let whole = range_from_wit(range).ok();
-            all.iter().for_each(|(_, bars)| self.served(whole, bars));
+            let timeframe = timeframe_from_wit(timeframe);
+            all.iter().for_each(|(symbol, bars)| self.served(symbol.as_str(), timeframe, whole, bars));
         }
         Ok(self.answer("multi-range", result, |all| {
             all.into_iter()
@@ -194,7 +199,7 @@ impl reader::Host for UnitState {
     }
 }
 
-impl reader::HostRangeCursor for UnitState {
+impl v0_1::reader::HostRangeCursor for UnitState {
     fn next_batch(
         &mut self,
         cursor: Resource<RangeCursor>,
@@ -204,6 +209,8 @@ impl reader::HostRangeCursor for UnitState {
         let cursor = self.table.get_mut(&cursor)?;
         let result = self.scope.next_batch(&*self.reader, cursor);
         // A cursor has served everything from its start up to what it has not read yet.
+        let (symbol, timeframe): (Symbol, Timeframe) =
+            (cursor.request().symbol.clone(), cursor.request().timeframe);
         let request = cursor.request().range;
         let whole = match cursor.unread() {
             None => Some(request),
@@ -214,7 +221,7 @@ impl reader::HostRangeCursor for UnitState {
                 .and_then(|last| TimeRange::new(request.start(), Timestamp::from_micros(last)).ok()),
         };
         if let Ok(Some(batch)) = &result {
-            self.served(whole, batch);
+            self.served(symbol.as_str(), timeframe, whole, batch);
         }
         Ok(self.answer("next-batch", result, |batch| batch.map(columns_to_wit)))
     }
@@ -223,5 +230,98 @@ impl reader::HostRangeCursor for UnitState {
         self.table.delete(cursor)?;
         self.calls.close_cursor();
         Ok(())
+    }
+}
+
+/// 0.2's reader is 0.1's with the aligned read added: the calls they share are 0.1's, unchanged.
+impl v0_2::reader::Host for UnitState {
+    fn range(
+        &mut self,
+        symbol: String,
+        timeframe: wit::Timeframe,
+        range: wit::TimeRange,
+        fields: wit::Fields,
+    ) -> wasmtime::Result<Result<wit::BarColumns, wit::Error>> {
+        v0_1::reader::Host::range(self, symbol, timeframe, range, fields)
+    }
+
+    fn multi_range(
+        &mut self,
+        symbols: Vec<String>,
+        timeframe: wit::Timeframe,
+        range: wit::TimeRange,
+        fields: wit::Fields,
+    ) -> wasmtime::Result<Result<Vec<wit::SymbolBars>, wit::Error>> {
+        v0_1::reader::Host::multi_range(self, symbols, timeframe, range, fields)
+    }
+
+    fn latest(
+        &mut self,
+        symbols: Vec<String>,
+        timeframe: wit::Timeframe,
+    ) -> wasmtime::Result<Result<Vec<wit::LatestBar>, wit::Error>> {
+        v0_1::reader::Host::latest(self, symbols, timeframe)
+    }
+
+    fn availability(
+        &mut self,
+        symbol: String,
+        timeframe: wit::Timeframe,
+    ) -> wasmtime::Result<Result<wit::AvailabilityInfo, wit::Error>> {
+        v0_1::reader::Host::availability(self, symbol, timeframe)
+    }
+
+    fn timeframes(&mut self, symbol: String) -> wasmtime::Result<Result<Vec<wit::Timeframe>, wit::Error>> {
+        v0_1::reader::Host::timeframes(self, symbol)
+    }
+
+    fn summary(&mut self) -> wasmtime::Result<Result<Vec<wit::AvailabilityEntry>, wit::Error>> {
+        v0_1::reader::Host::summary(self)
+    }
+
+    fn open_range(
+        &mut self,
+        symbol: String,
+        timeframe: wit::Timeframe,
+        range: wit::TimeRange,
+        fields: wit::Fields,
+        batch_rows: u32,
+    ) -> wasmtime::Result<Result<Resource<RangeCursor>, wit::Error>> {
+        v0_1::reader::Host::open_range(self, symbol, timeframe, range, fields, batch_rows)
+    }
+
+    fn aligned(
+        &mut self,
+        row_symbol: String,
+        symbol: String,
+        timeframe: wit::Timeframe,
+        range: wit::TimeRange,
+        fields: wit::Fields,
+    ) -> wasmtime::Result<Result<v0_2::reader::AlignedBars, wit::Error>> {
+        self.calls.call()?;
+        let result = range_from_wit(range).and_then(|range| {
+            self.scope.aligned(
+                &*self.reader,
+                &row_symbol,
+                &symbol,
+                timeframe_from_wit(timeframe),
+                range,
+                fields_from_wit(fields),
+            )
+        });
+        Ok(self.answer("aligned", result, aligned_to_wit))
+    }
+}
+
+impl v0_2::reader::HostRangeCursor for UnitState {
+    fn next_batch(
+        &mut self,
+        cursor: Resource<RangeCursor>,
+    ) -> wasmtime::Result<Result<Option<wit::BarColumns>, wit::Error>> {
+        v0_1::reader::HostRangeCursor::next_batch(self, cursor)
+    }
+
+    fn drop(&mut self, cursor: Resource<RangeCursor>) -> wasmtime::Result<()> {
+        v0_1::reader::HostRangeCursor::drop(self, cursor)
     }
 }

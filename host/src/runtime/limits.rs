@@ -68,6 +68,12 @@ pub const DEFAULT_READER_CALLS_PER_UNIT: u64 = 10_000;
 /// (`store handle limit exceeded`): this is 1% of it.
 pub const DEFAULT_OPEN_CURSORS: usize = 1_000;
 
+/// Bars of warm-up one input of a plan may declare: 100,000. Enough for any recursive indicator
+/// to forget its seed to 1e-12 (an EMA of period n needs about 14·n bars, Wilder smoothing about
+/// 28·n: RSI(14) 373 bars, EMA(200) 2,750), or for a year of 1-minute bars of FX; a plan that asks
+/// more is refused before any unit runs, as a parameter that asks the impossible usually is.
+pub const DEFAULT_WARM_UP_BARS: u32 = 100_000;
+
 /// Columns a unit's output table may have: 10,000. Converting and writing a table costs more than
 /// linearly in its columns: 125 rows of 10,000 columns took 0.22 s and 124 MB at peak, 20,000
 /// 0.79 s, 40,000 2.6 s and 342 MB, 100,000 14.6 s and 776 MB (release build); 140,000 were past
@@ -87,7 +93,7 @@ const WASMTIME_HOSTCALL_FUEL: usize = 128 * MIB;
 
 /// What wasmtime counts against the hostcall fuel for each column of a table besides its name
 /// and values: the lifted struct.
-const LIFTED_COLUMN_BYTES: usize = size_of::<super::bindings::plugin::Column>();
+const LIFTED_COLUMN_BYTES: usize = size_of::<super::bindings::v0_1::plugin::Column>();
 
 /// A plugin's linear memory: 2 GiB.
 pub const DEFAULT_MEMORY_BYTES: usize = 2 << 30;
@@ -126,6 +132,8 @@ pub struct RuntimeLimits {
     pub open_cursors: usize,
     /// Bars one cursor batch may hold: a cap on what plugins ask for.
     pub batch_rows: usize,
+    /// Bars of warm-up one input of a plan may declare.
+    pub warm_up_bars: u32,
     /// Plugin instances alive at once (units in flight plus `describe` calls): the size of the
     /// instance pool. An engine setting: the same for every plugin of a runtime.
     pub max_instances: u32,
@@ -147,6 +155,7 @@ impl Default for RuntimeLimits {
             reader_calls_per_unit: DEFAULT_READER_CALLS_PER_UNIT,
             open_cursors: DEFAULT_OPEN_CURSORS,
             batch_rows: crate::reader::DEFAULT_BATCH_ROWS,
+            warm_up_bars: DEFAULT_WARM_UP_BARS,
             max_instances: 16,
         }
     }

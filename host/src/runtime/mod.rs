@@ -42,15 +42,15 @@ use wasmtime::{
 };
 
 pub use budget::{ReadBudget, ReadLimits};
-pub use failure::{Cause, LoadError, PROVIDED_IMPORTS, UnitFailure};
+pub use failure::{Cause, LoadError, PROVIDED_IMPORTS, PlanFailure, UnitFailure};
 pub use limits::{
     DEFAULT_BYTES_PER_CALL, DEFAULT_BYTES_PER_UNIT, DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_BYTES,
     DEFAULT_NAME_BYTES, DEFAULT_OPEN_CURSORS, DEFAULT_OUTPUT_BYTES, DEFAULT_OUTPUT_COLUMNS,
-    DEFAULT_OUTPUT_ROWS, DEFAULT_READER_CALLS_PER_UNIT, DEFAULT_ROWS_PER_UNIT, LimitExceeded,
-    MAX_ROWS_PER_CALL, MIB, RuntimeLimits,
+    DEFAULT_OUTPUT_ROWS, DEFAULT_READER_CALLS_PER_UNIT, DEFAULT_ROWS_PER_UNIT, DEFAULT_WARM_UP_BARS,
+    LimitExceeded, MAX_ROWS_PER_CALL, MIB, RuntimeLimits,
 };
-pub use plugin::{Plugin, UnitOutput};
-pub use scope::UnitScope;
+pub use plugin::{CrossSectionOutput, Plugin, UnitOutput};
+pub use scope::{AlignedBars, UnitScope};
 pub use untrusted::{
     BadName, InvalidDescription, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_VERSION_BYTES, NAME_RULE, check_name,
     escape, quote,
@@ -130,7 +130,10 @@ impl PluginRuntime {
         // WASI is linked so that components built by standard toolchains instantiate; the
         // context each store gets (see `plugin.rs`) grants no capability.
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(RuntimeError::Engine)?;
-        bindings::reader::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
+        // Both contract versions: a 0.1 plugin imports 0.1's reader, a 0.2 plugin 0.2's.
+        bindings::v0_1::reader::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
+            .map_err(RuntimeError::Engine)?;
+        bindings::v0_2::reader::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
             .map_err(RuntimeError::Engine)?;
         spawn_epoch_ticker(&engine);
         Ok(PluginRuntime { engine, linker, limits })

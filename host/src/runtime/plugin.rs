@@ -1,5 +1,5 @@
-//! A loaded plugin: its compiled component, what it says about itself, and how one unit of
-//! work runs through it.
+//! A loaded plugin: its compiled component, what it says about itself, what it plans to read,
+//! and how one unit of work runs through it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,11 +9,11 @@ use wasmtime::Store;
 use wasmtime::component::{Component, ResourceTable, types::ComponentItem};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtxBuilder};
 
-use super::bindings::{feature_builder::FeatureBuilderPre, sampler::SamplerPre};
+use super::bindings::{v0_1, v0_2};
 use super::budget::ReadLimits;
 use super::calls::CallCounter;
-use super::convert::{info_from_wit, plugin_error_text, table_from_wit, unit_to_wit};
-use super::failure::{Cause, LoadError, UnitFailure};
+use super::convert;
+use super::failure::{Cause, LoadError, PlanFailure, UnitFailure};
 use super::host::UnitState;
 use super::limits::{DEFAULT_NAME_BYTES, LimitExceeded, RuntimeLimits, UnitLimiter};
 use super::scope::UnitScope;
@@ -22,7 +22,8 @@ use super::untrusted::{MAX_TEXT_BYTES, check_column_names, check_info, escape};
 use super::window::WindowReads;
 use super::{EPOCH_TICK, PluginRuntime};
 use crate::domain::{
-    Fields, PluginInfo, PluginKind, Symbol, Table, TimeRange, Timeframe, Timestamp, UnitOfWork,
+    Contract, CrossSectionUnit, Fields, ParamValue, Plan, PluginInfo, PluginKind, Symbol, Table, TimeRange,
+    Timeframe, Timestamp, UnitOfWork,
 };
 use crate::reader::{MarketDataReader, NoBars, RangeRequest};
 
@@ -38,9 +39,20 @@ pub struct UnitOutput {
     pub rows_read: u64,
 }
 
+/// What one cross-section unit produced: a table per symbol of the unit, in the unit's order.
+#[derive(Debug, Clone)]
+pub struct CrossSectionOutput {
+    pub tables: Vec<(Symbol, Table)>,
+    /// Bars the plugin read through the reader.
+    pub rows_read: u64,
+}
+
 enum Pre {
-    FeatureBuilder(FeatureBuilderPre<UnitState>),
-    Sampler(SamplerPre<UnitState>),
+    FeatureBuilder(v0_1::feature_builder::FeatureBuilderPre<UnitState>),
+    Sampler(v0_1::sampler::SamplerPre<UnitState>),
+    FeatureBuilder2(v0_2::feature_builder::FeatureBuilderPre<UnitState>),
+    Sampler2(v0_2::sampler::SamplerPre<UnitState>),
+    CrossSection(v0_2::cross_section::CrossSectionPre<UnitState>),
 }
 
 /// A compiled, linked plugin, ready to run units of work.
@@ -48,7 +60,10 @@ pub struct Plugin {
     path: PathBuf,
     sha256: String,
     kind: PluginKind,
+    contract: Contract,
     info: PluginInfo,
+    /// A 0.1 plugin's described warm-up; 0 for a 0.2 plugin, whose plan says.
+    described_warm_up: u32,
     pre: Pre,
     runtime: RuntimeHandle,
 }
@@ -66,6 +81,7 @@ impl std::fmt::Debug for Plugin {
         f.debug_struct("Plugin")
             .field("path", &self.path)
             .field("kind", &self.kind)
+            .field("contract", &self.contract)
             .field("info", &self.info)
             .finish()
     }
@@ -92,6 +108,22 @@ impl HostMonotonicClock for FrozenClock {
     }
 }
 
+/// The contract and world a component's exports say it implements.
+fn world_of(exports: &[String]) -> Option<(Contract, PluginKind)> {
+    let has = |name: &str| exports.iter().any(|e| e == name);
+    let contract = if has("plan") { Contract::V0_2 } else { Contract::V0_1 };
+    let kind = if has("build") {
+        PluginKind::FeatureBuilder
+    } else if has("sample") {
+        PluginKind::Sampler
+    } else if has("cross-section") && contract == Contract::V0_2 {
+        PluginKind::CrossSection
+    } else {
+        return None;
+    };
+    Some((contract, kind))
+}
+
 impl Plugin {
     pub(super) fn load(
         runtime: &PluginRuntime,
@@ -110,16 +142,23 @@ impl Plugin {
             .map(|(name, _)| name.to_owned())
             .collect();
         let link = |source| LoadError::link(path.to_owned(), source);
+        let (contract, kind) =
+            world_of(&exports).ok_or_else(|| LoadError::UnknownWorld { path: path.to_owned() })?;
         let instance_pre = runtime.linker.instantiate_pre(&component).map_err(link)?;
-        let (kind, pre) = if exports.iter().any(|e| e == "build") {
-            (
-                PluginKind::FeatureBuilder,
-                Pre::FeatureBuilder(FeatureBuilderPre::new(instance_pre).map_err(link)?),
-            )
-        } else if exports.iter().any(|e| e == "sample") {
-            (PluginKind::Sampler, Pre::Sampler(SamplerPre::new(instance_pre).map_err(link)?))
-        } else {
-            return Err(LoadError::UnknownWorld { path: path.to_owned() });
+        let pre = match (contract, kind) {
+            (Contract::V0_1, PluginKind::FeatureBuilder) => Pre::FeatureBuilder(
+                v0_1::feature_builder::FeatureBuilderPre::new(instance_pre).map_err(link)?,
+            ),
+            (Contract::V0_1, _) => Pre::Sampler(v0_1::sampler::SamplerPre::new(instance_pre).map_err(link)?),
+            (Contract::V0_2, PluginKind::FeatureBuilder) => Pre::FeatureBuilder2(
+                v0_2::feature_builder::FeatureBuilderPre::new(instance_pre).map_err(link)?,
+            ),
+            (Contract::V0_2, PluginKind::Sampler) => {
+                Pre::Sampler2(v0_2::sampler::SamplerPre::new(instance_pre).map_err(link)?)
+            }
+            (Contract::V0_2, PluginKind::CrossSection) => {
+                Pre::CrossSection(v0_2::cross_section::CrossSectionPre::new(instance_pre).map_err(link)?)
+            }
         };
         // The instance pool's slots are as large as the runtime's memory limit: no plugin's can
         // be larger.
@@ -130,24 +169,27 @@ impl Plugin {
             path: path.to_owned(),
             sha256,
             kind,
+            contract,
             info: PluginInfo {
                 name: String::new(),
                 version: String::new(),
                 description: String::new(),
                 params: Vec::new(),
                 outputs: Vec::new(),
-                warm_up_bars: 0,
             },
+            described_warm_up: 0,
             pre,
             runtime,
         };
-        let info = plugin.describe().map_err(|cause| LoadError::Describe { path: path.to_owned(), cause })?;
+        let (info, described_warm_up) =
+            plugin.describe().map_err(|cause| LoadError::Describe { path: path.to_owned(), cause })?;
         // Output names are bounded by the name limit, but never below its default here: a job that
         // lowers the limit refuses the units that return such a column, as for any output limit,
         // rather than the plugin.
         let output_name_bytes = plugin.runtime.limits.name_bytes.max(DEFAULT_NAME_BYTES);
         plugin.info = check_info(info, output_name_bytes)
             .map_err(|problem| LoadError::InvalidDescription { path: path.to_owned(), problem })?;
+        plugin.described_warm_up = described_warm_up;
         Ok(plugin)
     }
 
@@ -162,6 +204,11 @@ impl Plugin {
 
     pub fn kind(&self) -> PluginKind {
         self.kind
+    }
+
+    /// The contract version it was built against.
+    pub fn contract(&self) -> Contract {
+        self.contract
     }
 
     pub fn info(&self) -> &PluginInfo {
@@ -219,24 +266,75 @@ impl Plugin {
         store
     }
 
-    fn describe(&self) -> Result<PluginInfo, Cause> {
-        let name = self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        // Describing reads nothing: an empty reader, a scope of nothing.
-        let scope = UnitScope::new(
+    /// A store for a call that reads nothing (`describe`, `plan`): an empty reader, a scope of
+    /// nothing.
+    fn store_without_data(&self, name: &str) -> Store<UnitState> {
+        let nothing = TimeRange::new(Timestamp::MIN, Timestamp::MIN).expect("an empty window");
+        let scope = UnitScope::single(
             Symbol::new("DESCRIBE").expect("a valid symbol"),
             Timeframe::Tick,
-            TimeRange::new(Timestamp::MIN, Timestamp::MIN).expect("an empty window"),
+            nothing,
             ReadLimits::NONE,
         );
-        let window = scope.readable;
-        let mut store = self.store(&name, Arc::new(NoBars), scope, window);
+        self.store(name, Arc::new(NoBars), scope, nothing)
+    }
+
+    /// `describe`'s answer, and a 0.1 plugin's described warm-up.
+    fn describe(&self) -> Result<(PluginInfo, u32), Cause> {
+        let name = self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut store = self.store_without_data(&name);
         let info = match &self.pre {
-            Pre::FeatureBuilder(pre) => pre.instantiate(&mut store).and_then(|i| i.call_describe(&mut store)),
-            Pre::Sampler(pre) => pre.instantiate(&mut store).and_then(|i| i.call_describe(&mut store)),
+            Pre::FeatureBuilder(pre) => pre
+                .instantiate(&mut store)
+                .and_then(|i| i.call_describe(&mut store))
+                .map(convert::v0_1::info_from_wit),
+            Pre::Sampler(pre) => pre
+                .instantiate(&mut store)
+                .and_then(|i| i.call_describe(&mut store))
+                .map(convert::v0_1::info_from_wit),
+            Pre::FeatureBuilder2(pre) => pre
+                .instantiate(&mut store)
+                .and_then(|i| i.call_describe(&mut store))
+                .map(|info| (convert::v0_2::info_from_wit(info), 0)),
+            Pre::Sampler2(pre) => pre
+                .instantiate(&mut store)
+                .and_then(|i| i.call_describe(&mut store))
+                .map(|info| (convert::v0_2::info_from_wit(info), 0)),
+            Pre::CrossSection(pre) => pre
+                .instantiate(&mut store)
+                .and_then(|i| i.call_describe(&mut store))
+                .map(|info| (convert::v0_2::info_from_wit(info), 0)),
         };
         log_output(&name, &store);
-        let info = info.map_err(|err| self.cause(&err, &store))?;
-        Ok(info_from_wit(info))
+        info.map_err(|err| self.cause(&err, &store))
+    }
+
+    /// What the plugin reads with `params` (resolved, defaults filled in): a 0.2 plugin's `plan`,
+    /// or a 0.1 plugin's own series with its described warm-up. Reads nothing.
+    pub fn plan(&self, params: &[(String, ParamValue)]) -> Result<Plan, PlanFailure> {
+        let plugin = self.info.name.clone();
+        let mut store = self.store_without_data(&plugin);
+        let wit_params = convert::v0_2::params_to_wit(params);
+        let answer = match &self.pre {
+            Pre::FeatureBuilder(_) | Pre::Sampler(_) => return Ok(Plan::own_series(self.described_warm_up)),
+            Pre::FeatureBuilder2(pre) => {
+                pre.instantiate(&mut store).and_then(|i| i.call_plan(&mut store, &wit_params))
+            }
+            Pre::Sampler2(pre) => {
+                pre.instantiate(&mut store).and_then(|i| i.call_plan(&mut store, &wit_params))
+            }
+            Pre::CrossSection(pre) => {
+                pre.instantiate(&mut store).and_then(|i| i.call_plan(&mut store, &wit_params))
+            }
+        };
+        log_output(&plugin, &store);
+        let answer = answer.map_err(|err| PlanFailure::Stopped {
+            plugin: plugin.clone(),
+            cause: self.cause(&err, &store),
+        })?;
+        let refused = |message| PlanFailure::Refused { plugin: plugin.clone(), message };
+        let plan = answer.map_err(|err| refused(convert::v0_2::plugin_error_text(err)))?;
+        convert::v0_2::plan_from_wit(plan).map_err(refused)
     }
 
     /// Runs one unit of work in a fresh store. A trap, a limit, a plugin error or a malformed
@@ -260,70 +358,161 @@ impl Plugin {
             _ => unit,
         };
         let plugin = self.info.name.clone();
-        let readable = TimeRange::new(unit.warm_up_from, unit.as_of).map_err(|err| UnitFailure::Plugin {
-            plugin: plugin.clone(),
-            symbol: unit.symbol.clone(),
-            message: err.to_string(),
-        })?;
+        let on = unit.symbol.to_string();
+        let readable =
+            TimeRange::new(unit.warm_up_from.min(unit.as_of), unit.as_of).expect("start at or before end");
         let scope = UnitScope::new(
             unit.symbol.clone(),
             unit.timeframe,
-            readable,
+            unit.inputs.clone(),
+            unit.as_of,
             ReadLimits::from(&self.runtime.limits),
         );
         let started = std::time::Instant::now();
         let mut store = self.store(&plugin, Arc::clone(&reader), scope, unit.window);
-        let wit_unit = unit_to_wit(unit);
         let outcome = match &self.pre {
             Pre::FeatureBuilder(pre) => {
-                pre.instantiate(&mut store).and_then(|i| i.call_build(&mut store, &wit_unit))
+                let wit_unit = convert::v0_1::unit_to_wit(unit);
+                pre.instantiate(&mut store).and_then(|i| i.call_build(&mut store, &wit_unit)).map(|answer| {
+                    answer.map(convert::v0_1::table_from_wit).map_err(convert::v0_1::plugin_error_text)
+                })
             }
             Pre::Sampler(pre) => {
-                pre.instantiate(&mut store).and_then(|i| i.call_sample(&mut store, &wit_unit))
+                let wit_unit = convert::v0_1::unit_to_wit(unit);
+                pre.instantiate(&mut store).and_then(|i| i.call_sample(&mut store, &wit_unit)).map(|answer| {
+                    answer.map(convert::v0_1::table_from_wit).map_err(convert::v0_1::plugin_error_text)
+                })
+            }
+            Pre::FeatureBuilder2(pre) => {
+                let wit_unit = convert::v0_2::unit_to_wit(unit);
+                pre.instantiate(&mut store).and_then(|i| i.call_build(&mut store, &wit_unit)).map(|answer| {
+                    answer.map(convert::v0_2::table_from_wit).map_err(convert::v0_2::plugin_error_text)
+                })
+            }
+            Pre::Sampler2(pre) => {
+                let wit_unit = convert::v0_2::unit_to_wit(unit);
+                pre.instantiate(&mut store).and_then(|i| i.call_sample(&mut store, &wit_unit)).map(|answer| {
+                    answer.map(convert::v0_2::table_from_wit).map_err(convert::v0_2::plugin_error_text)
+                })
+            }
+            Pre::CrossSection(_) => {
+                return Err(UnitFailure::Plugin {
+                    plugin,
+                    unit: on,
+                    message:
+                        "a cross-section plugin runs over all of a job's symbols at once, not one symbol"
+                            .to_owned(),
+                });
             }
         };
         let called = started.elapsed();
         log_output(&plugin, &store);
-        let trap = |err: wasmtime::Error| {
-            tracing::debug!(plugin, symbol = %unit.symbol, error = ?err, "unit trapped");
-            UnitFailure::Stopped {
-                plugin: plugin.clone(),
-                symbol: unit.symbol.clone(),
-                cause: self.cause(&err, &store),
-            }
-        };
-        let table = match outcome.map_err(trap)? {
-            Ok(table) => table_from_wit(table),
-            Err(err) => {
-                return Err(UnitFailure::Plugin {
-                    plugin: plugin.clone(),
-                    symbol: unit.symbol.clone(),
-                    message: plugin_error_text(err),
-                });
-            }
-        };
-        self.runtime.limits.check_output(&table).map_err(|limit| UnitFailure::Stopped {
-            plugin: plugin.clone(),
-            symbol: unit.symbol.clone(),
-            cause: limit.into(),
-        })?;
-        let invalid =
-            |message| UnitFailure::Output { plugin: plugin.clone(), symbol: unit.symbol.clone(), message };
-        check_column_names(&table).map_err(invalid)?;
+        let table = self.answer(outcome, &plugin, &on, &store)?;
+        let invalid = |message| UnitFailure::Output { plugin: plugin.clone(), unit: on.clone(), message };
         table.check_shape().map_err(invalid)?;
-        self.check_columns(&table).map_err(invalid)?;
         match self.kind {
             // Usually the plugin read its whole window, in order: its rows must be those bars.
             // Otherwise ask the reader for the window's timestamps.
             PluginKind::FeatureBuilder => {
                 if store.data().window.complete() != Some(&table.ts[..]) {
-                    self.check_aligned(&*reader, unit, &table).map_err(invalid)?;
+                    check_rows_are_bars(&*reader, &unit.symbol, unit.timeframe, unit.window, &table.ts)
+                        .map_err(invalid)?;
                 }
             }
-            PluginKind::Sampler => check_within(&table, readable).map_err(invalid)?,
+            PluginKind::Sampler | PluginKind::CrossSection => {
+                check_within(&table, readable).map_err(invalid)?
+            }
         }
         tracing::debug!(plugin, symbol = %unit.symbol, ?called, checked = ?(started.elapsed() - called), "unit ran");
         Ok(UnitOutput { table, rows_read: store.data().scope.rows_served() })
+    }
+
+    /// Runs one cross-section unit: every symbol of the job over one window. Its rows must be the
+    /// (symbol, ts) pairs of the symbols' bars in the window, ascending by time, then by symbol;
+    /// they come back split by symbol.
+    pub fn run_cross_section(
+        &self,
+        reader: Arc<dyn MarketDataReader>,
+        unit: &CrossSectionUnit,
+    ) -> Result<CrossSectionOutput, UnitFailure> {
+        let plugin = self.info.name.clone();
+        let on = format!(
+            "the cross-section of {} symbols from {} to {}",
+            unit.symbols.len(),
+            unit.window.start(),
+            unit.window.end()
+        );
+        let Pre::CrossSection(pre) = &self.pre else {
+            return Err(UnitFailure::Plugin {
+                plugin,
+                unit: on,
+                message: format!("a {} runs over one symbol at a time, not a cross-section", self.kind),
+            });
+        };
+        let first = unit.symbols.first().cloned().ok_or_else(|| UnitFailure::Plugin {
+            plugin: plugin.clone(),
+            unit: on.clone(),
+            message: "the job has no symbols".to_owned(),
+        })?;
+        let scope = UnitScope::new(
+            first,
+            unit.timeframe,
+            unit.inputs.clone(),
+            unit.as_of,
+            ReadLimits::from(&self.runtime.limits),
+        );
+        let mut store = self.store(&plugin, Arc::clone(&reader), scope, unit.window);
+        let wit_unit = convert::v0_2::cross_section_unit_to_wit(unit);
+        let outcome = pre
+            .instantiate(&mut store)
+            .and_then(|i| i.call_cross_section(&mut store, &wit_unit))
+            .map(|answer| {
+                answer.map(convert::v0_2::long_table_from_wit).map_err(convert::v0_2::plugin_error_text)
+            });
+        log_output(&plugin, &store);
+        let (symbol_index, table) = self.answer(outcome, &plugin, &on, &store)?;
+        let invalid = |message| UnitFailure::Output { plugin: plugin.clone(), unit: on.clone(), message };
+        let tables = split_long_table(&unit.symbols, &symbol_index, table).map_err(invalid)?;
+        for (symbol, table) in &tables {
+            check_rows_are_bars(&*reader, symbol, unit.timeframe, unit.window, &table.ts)
+                .map_err(|problem| invalid(format!("symbol {symbol}: {problem}")))?;
+        }
+        Ok(CrossSectionOutput { tables, rows_read: store.data().scope.rows_served() })
+    }
+
+    /// A unit's answer as a table, or why the unit failed: a trap, an error of the plugin's, or
+    /// a table past a limit, with columns other than described or badly named.
+    fn answer<T: AsTable>(
+        &self,
+        outcome: wasmtime::Result<Result<T, String>>,
+        plugin: &str,
+        on: &str,
+        store: &Store<UnitState>,
+    ) -> Result<T, UnitFailure> {
+        let answer = outcome.map_err(|err| {
+            tracing::debug!(plugin, unit = on, error = ?err, "unit trapped");
+            UnitFailure::Stopped {
+                plugin: plugin.to_owned(),
+                unit: on.to_owned(),
+                cause: self.cause(&err, store),
+            }
+        })?;
+        let answer = answer.map_err(|message| UnitFailure::Plugin {
+            plugin: plugin.to_owned(),
+            unit: on.to_owned(),
+            message,
+        })?;
+        let table = answer.table();
+        self.runtime.limits.check_output(table).map_err(|limit| UnitFailure::Stopped {
+            plugin: plugin.to_owned(),
+            unit: on.to_owned(),
+            cause: limit.into(),
+        })?;
+        let invalid =
+            |message| UnitFailure::Output { plugin: plugin.to_owned(), unit: on.to_owned(), message };
+        check_column_names(table).map_err(invalid)?;
+        self.check_columns(table).map_err(invalid)?;
+        Ok(answer)
     }
 
     /// What stopped a call, given its store: the limits it ran under, the plugin's stderr.
@@ -344,38 +533,105 @@ impl Plugin {
             list(self.info.outputs.iter().map(String::as_str).collect())
         ))
     }
+}
 
-    /// A feature builder's rows are the unit's bars in the window, one for one.
-    fn check_aligned(
-        &self,
-        reader: &dyn MarketDataReader,
-        unit: &UnitOfWork,
-        table: &Table,
-    ) -> Result<(), String> {
-        let request = RangeRequest {
-            symbol: unit.symbol.clone(),
-            timeframe: unit.timeframe,
-            range: unit.window,
-            fields: Fields::NONE,
-        };
-        let bars = reader
-            .range(&request)
-            .map_err(|err| format!("reading the window's timestamps to check alignment: {err}"))?;
-        if bars.ts != table.ts {
-            let first = bars
-                .ts
-                .iter()
-                .zip(&table.ts)
-                .position(|(a, b)| a != b)
-                .unwrap_or(bars.ts.len().min(table.ts.len()));
+/// What a unit returns that holds a table: a feature builder's or sampler's table, or a
+/// cross-section's symbol indices and table.
+trait AsTable {
+    fn table(&self) -> &Table;
+}
+
+impl AsTable for Table {
+    fn table(&self) -> &Table {
+        self
+    }
+}
+
+impl AsTable for (Vec<u32>, Table) {
+    fn table(&self) -> &Table {
+        &self.1
+    }
+}
+
+/// Rows at `rows` are `symbol`'s bars in `window` at `timeframe`, one for one.
+fn check_rows_are_bars(
+    reader: &dyn MarketDataReader,
+    symbol: &Symbol,
+    timeframe: Timeframe,
+    window: TimeRange,
+    rows: &[i64],
+) -> Result<(), String> {
+    let request = RangeRequest { symbol: symbol.clone(), timeframe, range: window, fields: Fields::NONE };
+    let bars = reader
+        .range(&request)
+        .map_err(|err| format!("reading the window's timestamps to check alignment: {err}"))?;
+    if bars.ts != rows {
+        let first =
+            bars.ts.iter().zip(rows).position(|(a, b)| a != b).unwrap_or(bars.ts.len().min(rows.len()));
+        return Err(format!(
+            "{} rows where the window has {} bars; first difference at row {first} (expected the bars' timestamps)",
+            rows.len(),
+            bars.ts.len()
+        ));
+    }
+    Ok(())
+}
+
+/// A long table split by symbol: checks that its columns have one value per row, that every
+/// symbol index names one of `symbols`, and that rows ascend by time, then by symbol.
+fn split_long_table(
+    symbols: &[Symbol],
+    symbol_index: &[u32],
+    table: Table,
+) -> Result<Vec<(Symbol, Table)>, String> {
+    let rows = table.ts.len();
+    if symbol_index.len() != rows {
+        return Err(format!("{} symbol indices for {rows} rows (expected one per row)", symbol_index.len()));
+    }
+    for (name, values) in &table.columns {
+        if values.len() != rows {
             return Err(format!(
-                "{} rows where the window has {} bars; first difference at row {first} (expected the bars' timestamps)",
-                table.ts.len(),
-                bars.ts.len()
+                "column {name:?} has {} values (expected {rows}, one per row)",
+                values.len()
             ));
         }
-        Ok(())
     }
+    if let Some(row) = symbol_index.iter().position(|&i| i as usize >= symbols.len()) {
+        return Err(format!(
+            "row {row} names symbol index {} (expected below {}, the unit's symbol count)",
+            symbol_index[row],
+            symbols.len()
+        ));
+    }
+    let key = |row: usize| (table.ts[row], symbol_index[row]);
+    if let Some(row) = (1..rows).find(|&row| key(row - 1) >= key(row)) {
+        return Err(format!(
+            "rows not strictly ascending by time, then symbol, at row {row} ({} {} then {} {})",
+            Timestamp::from_micros(table.ts[row - 1]),
+            symbols[symbol_index[row - 1] as usize],
+            Timestamp::from_micros(table.ts[row]),
+            symbols[symbol_index[row] as usize]
+        ));
+    }
+    let mut split: Vec<(Symbol, Table)> = symbols
+        .iter()
+        .map(|symbol| {
+            let columns = table
+                .columns
+                .iter()
+                .map(|(name, values)| (name.clone(), crate::domain::ColumnValues::empty_like(values)))
+                .collect();
+            (symbol.clone(), Table { ts: Vec::new(), columns })
+        })
+        .collect();
+    for row in 0..rows {
+        let (_, part) = &mut split[symbol_index[row] as usize];
+        part.ts.push(table.ts[row]);
+        for ((_, from), (_, to)) in table.columns.iter().zip(&mut part.columns) {
+            to.push_from(from, row);
+        }
+    }
+    Ok(split)
 }
 
 /// A sampler's rows lie within what its unit may read, from the warm-up start to as-of; never at

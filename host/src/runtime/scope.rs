@@ -1,8 +1,10 @@
-//! What one unit of work may read: its symbol and timeframe, from its warm-up start to the job's
-//! as-of time, within its read limits. Everything else is out of scope or too large.
+//! What one unit of work may read: the inputs its plan declared (for a 0.1 plugin, its own
+//! series), each from its warm-up start to the unit's as-of time, only the fields declared, within
+//! its read limits. Everything else is out of scope or too large.
 //!
 //! This is the look-ahead guard: a feature builder cannot see a bar after the as-of time, not
-//! even through `latest`, `availability` or `summary`.
+//! even through `latest`, `availability` or `summary`; and the aligned read shows a bar of another
+//! series at a row only once it has closed by the row's close.
 //!
 //! Read limits (`budget.rs`) are checked before the answer exists: a range read is counted first
 //! when its span could hold more bars than allowed, and is fetched with a cap of one bar past the
@@ -13,24 +15,69 @@ use std::num::NonZeroUsize;
 
 use super::budget::{ReadBudget, ReadLimits, most_bars_in};
 use crate::domain::{
-    Availability, AvailabilityEntry, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet, TimeRange,
-    Timeframe, Timestamp,
+    Availability, AvailabilityEntry, BarColumns, FieldNames, Fields, LatestBar, ReadError, ScopedInput,
+    Symbol, SymbolSet, TimeRange, Timeframe, Timestamp,
 };
 use crate::reader::{MarketDataReader, RangeCursor, RangeRequest};
 
 /// The readable part of the data for one unit of work, and what the unit has read so far.
 #[derive(Debug, Clone)]
 pub struct UnitScope {
+    /// The unit's symbol, as logs name it (a cross-section unit's first).
     pub symbol: Symbol,
+    /// The unit's own timeframe: the rows' of an aligned read.
     pub timeframe: Timeframe,
-    /// `warm_up_from ..= as_of`.
-    pub readable: TimeRange,
+    as_of: Timestamp,
+    inputs: Vec<ScopedInput>,
     budget: ReadBudget,
 }
 
+/// What may be read of one series: the union of the fields of the inputs that hold it, from the
+/// earliest of their warm-up starts.
+#[derive(Debug, Clone, Copy)]
+struct Readable {
+    fields: Fields,
+    from: Timestamp,
+}
+
+/// Another series' bars aligned to a unit's rows (the WIT `aligned-bars`): row `i` holds the last
+/// bar that had closed by row `i`'s close, if any. Value columns not asked for stay empty.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlignedBars {
+    /// The rows' open times.
+    pub ts: Vec<i64>,
+    /// Per row, the aligned bar's open time.
+    pub source_ts: Vec<Option<i64>>,
+    pub open: Vec<f64>,
+    pub high: Vec<f64>,
+    pub low: Vec<f64>,
+    pub close: Vec<f64>,
+    pub volume: Vec<Option<i64>>,
+}
+
 impl UnitScope {
-    pub fn new(symbol: Symbol, timeframe: Timeframe, readable: TimeRange, limits: ReadLimits) -> Self {
-        UnitScope { symbol, timeframe, readable, budget: ReadBudget::new(limits) }
+    /// A scope over `inputs`, each readable up to `as_of`, for a unit named by `symbol` whose rows
+    /// are at `timeframe`.
+    pub fn new(
+        symbol: Symbol,
+        timeframe: Timeframe,
+        inputs: Vec<ScopedInput>,
+        as_of: Timestamp,
+        limits: ReadLimits,
+    ) -> Self {
+        UnitScope { symbol, timeframe, as_of, inputs, budget: ReadBudget::new(limits) }
+    }
+
+    /// A scope of one series, every field, over `readable` (`warm_up_from ..= as_of`): a 0.1
+    /// unit's.
+    pub fn single(symbol: Symbol, timeframe: Timeframe, readable: TimeRange, limits: ReadLimits) -> Self {
+        let input = ScopedInput {
+            symbols: vec![symbol.clone()],
+            timeframe,
+            fields: Fields::ALL,
+            warm_up_from: readable.start(),
+        };
+        Self::new(symbol, timeframe, vec![input], readable.end(), limits)
     }
 
     /// Bars served so far.
@@ -38,33 +85,79 @@ impl UnitScope {
         self.budget.rows_served()
     }
 
-    fn check_series(&self, symbol: &str, timeframe: Timeframe) -> Result<Symbol, ReadError> {
-        let symbol = Symbol::new(symbol)?;
-        if symbol != self.symbol || timeframe != self.timeframe {
-            return Err(ReadError::OutOfScope(format!(
-                "{symbol} {timeframe} (this unit reads {} {} only)",
-                self.symbol, self.timeframe
-            )));
-        }
-        Ok(symbol)
+    pub fn as_of(&self) -> Timestamp {
+        self.as_of
     }
 
-    fn check_range(&self, range: TimeRange) -> Result<(), ReadError> {
-        if range.start() < self.readable.start() {
+    /// What the inputs declare, for an out-of-scope message.
+    fn declared(&self) -> String {
+        match &self.inputs[..] {
+            [only] if only.symbols.len() == 1 && only.fields == Fields::ALL => {
+                format!("this unit reads {} {} only", only.symbols[0], only.timeframe)
+            }
+            inputs => {
+                let list: Vec<String> = inputs.iter().map(ToString::to_string).collect();
+                format!("this unit's inputs: {}", list.join("; "))
+            }
+        }
+    }
+
+    fn readable(&self, symbol: &Symbol, timeframe: Timeframe) -> Option<Readable> {
+        self.inputs
+            .iter()
+            .filter(|i| i.timeframe == timeframe && i.symbols.contains(symbol))
+            .map(|i| Readable { fields: i.fields, from: i.warm_up_from })
+            .reduce(|a, b| Readable { fields: a.fields | b.fields, from: a.from.min(b.from) })
+    }
+
+    fn check_series(&self, symbol: &str, timeframe: Timeframe) -> Result<(Symbol, Readable), ReadError> {
+        let symbol = Symbol::new(symbol)?;
+        match self.readable(&symbol, timeframe) {
+            Some(readable) => Ok((symbol, readable)),
+            None => Err(ReadError::OutOfScope(format!("{symbol} {timeframe} ({})", self.declared()))),
+        }
+    }
+
+    /// A series' readable span: its warm-up start to as-of (never after as-of: the warm-up start
+    /// is at or before the window's start).
+    fn span(&self, readable: Readable) -> TimeRange {
+        TimeRange::new(readable.from.min(self.as_of), self.as_of).expect("start at or before end")
+    }
+
+    fn check_range(&self, readable: Readable, range: TimeRange) -> Result<(), ReadError> {
+        if range.start() < readable.from {
             return Err(ReadError::OutOfScope(format!(
                 "start {} is before the warm-up start {}",
                 range.start(),
-                self.readable.start()
+                readable.from
             )));
         }
-        if range.end() > self.readable.end() {
+        if range.end() > self.as_of {
             return Err(ReadError::OutOfScope(format!(
                 "end {} is after the as-of time {}",
                 range.end(),
-                self.readable.end()
+                self.as_of
             )));
         }
         Ok(())
+    }
+
+    fn check_fields(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        readable: Readable,
+        fields: Fields,
+    ) -> Result<(), ReadError> {
+        let undeclared = fields.difference(readable.fields);
+        if undeclared == Fields::NONE {
+            return Ok(());
+        }
+        Err(ReadError::OutOfScope(format!(
+            "fields {} of {symbol} {timeframe} (declared: {})",
+            FieldNames(undeclared),
+            FieldNames(readable.fields)
+        )))
     }
 
     fn request(
@@ -74,8 +167,9 @@ impl UnitScope {
         range: TimeRange,
         fields: Fields,
     ) -> Result<RangeRequest, ReadError> {
-        let symbol = self.check_series(symbol, timeframe)?;
-        self.check_range(range)?;
+        let (symbol, readable) = self.check_series(symbol, timeframe)?;
+        self.check_fields(&symbol, timeframe, readable, fields)?;
+        self.check_range(readable, range)?;
         Ok(RangeRequest { symbol, timeframe, range, fields })
     }
 
@@ -89,6 +183,15 @@ impl UnitScope {
         fields: Fields,
     ) -> Result<BarColumns, ReadError> {
         let request = self.request(symbol, timeframe, range, fields)?;
+        self.fetch(reader, &request)
+    }
+
+    fn fetch(
+        &mut self,
+        reader: &dyn MarketDataReader,
+        request: &RangeRequest,
+    ) -> Result<BarColumns, ReadError> {
+        let (range, timeframe, fields) = (request.range, request.timeframe, request.fields);
         let allowed = self.budget.allowance(fields);
         if most_bars_in(range, timeframe) > allowed.rows as u64 {
             let count = reader.availability(&request.symbol, timeframe, range)?.count;
@@ -99,7 +202,7 @@ impl UnitScope {
         // One bar past the allowance tells a read too large (stored bars closer together than
         // their timeframe, or a series that grew since the count) without fetching all of it.
         let cap = NonZeroUsize::new(allowed.rows.saturating_add(1)).unwrap_or(NonZeroUsize::MIN);
-        let bars = reader.page(&request, None, cap)?;
+        let bars = reader.page(request, None, cap)?;
         if bars.len() > allowed.rows {
             return Err(allowed.exceeded());
         }
@@ -107,7 +210,7 @@ impl UnitScope {
         Ok(bars)
     }
 
-    /// The range of each symbol: only the unit's own symbol is in scope.
+    /// The range of each symbol, each checked against the inputs.
     pub fn multi_range(
         &mut self,
         reader: &dyn MarketDataReader,
@@ -117,12 +220,15 @@ impl UnitScope {
         fields: Fields,
     ) -> Result<Vec<(Symbol, BarColumns)>, ReadError> {
         let set = SymbolSet::parse(symbols)?;
-        for symbol in set.iter() {
-            self.check_series(symbol.as_str(), timeframe)?;
-        }
-        set.iter()
-            .map(|symbol| {
-                Ok((symbol.clone(), self.range(reader, symbol.as_str(), timeframe, range, fields)?))
+        let requests = set
+            .iter()
+            .map(|symbol| self.request(symbol.as_str(), timeframe, range, fields))
+            .collect::<Result<Vec<_>, _>>()?;
+        requests
+            .into_iter()
+            .map(|request| {
+                let bars = self.fetch(reader, &request)?;
+                Ok((request.symbol, bars))
             })
             .collect()
     }
@@ -134,12 +240,16 @@ impl UnitScope {
         timeframe: Timeframe,
     ) -> Result<Vec<LatestBar>, ReadError> {
         let set = SymbolSet::parse(symbols)?;
+        let mut from = Vec::with_capacity(set.len());
         for symbol in set.iter() {
-            self.check_series(symbol.as_str(), timeframe)?;
+            from.push((symbol.clone(), self.check_series(symbol.as_str(), timeframe)?.1.from));
         }
-        let latest = reader.latest(&set, timeframe, self.readable.end())?;
-        // A latest bar before the warm-up start is outside the readable window too.
-        Ok(latest.into_iter().filter(|l| l.bar.ts >= self.readable.start()).collect())
+        let latest = reader.latest(&set, timeframe, self.as_of)?;
+        // A latest bar before its series' warm-up start is outside what may be read too.
+        Ok(latest
+            .into_iter()
+            .filter(|l| from.iter().any(|(symbol, from)| *symbol == l.symbol && l.bar.ts >= *from))
+            .collect())
     }
 
     pub fn availability(
@@ -148,28 +258,47 @@ impl UnitScope {
         symbol: &str,
         timeframe: Timeframe,
     ) -> Result<Availability, ReadError> {
-        let symbol = self.check_series(symbol, timeframe)?;
-        reader.availability(&symbol, timeframe, self.readable)
+        let (symbol, readable) = self.check_series(symbol, timeframe)?;
+        reader.availability(&symbol, timeframe, self.span(readable))
     }
 
-    /// The unit's timeframe, when it has bars in scope: the others are not readable.
+    /// The declared timeframes of `symbol` that hold bars in scope: the others are not readable.
     pub fn timeframes(
         &self,
         reader: &dyn MarketDataReader,
         symbol: &str,
     ) -> Result<Vec<Timeframe>, ReadError> {
-        let available = self.availability(reader, symbol, self.timeframe)?;
-        Ok(if available.count > 0 { vec![self.timeframe] } else { Vec::new() })
+        let symbol = Symbol::new(symbol)?;
+        let mut timeframes: Vec<Timeframe> =
+            self.inputs.iter().filter(|i| i.symbols.contains(&symbol)).map(|i| i.timeframe).collect();
+        timeframes.sort();
+        timeframes.dedup();
+        let mut held = Vec::with_capacity(timeframes.len());
+        for timeframe in timeframes {
+            if self.availability(reader, symbol.as_str(), timeframe)?.count > 0 {
+                held.push(timeframe);
+            }
+        }
+        Ok(held)
     }
 
-    /// The unit's own series, as the rest is not readable.
+    /// The declared series that hold bars in scope, as the rest is not readable.
     pub fn summary(&self, reader: &dyn MarketDataReader) -> Result<Vec<AvailabilityEntry>, ReadError> {
-        let availability = reader.availability(&self.symbol, self.timeframe, self.readable)?;
-        Ok(if availability.count > 0 {
-            vec![AvailabilityEntry { symbol: self.symbol.clone(), timeframe: self.timeframe, availability }]
-        } else {
-            Vec::new()
-        })
+        let mut series: Vec<(Symbol, Timeframe)> = self
+            .inputs
+            .iter()
+            .flat_map(|i| i.symbols.iter().map(move |s| (s.clone(), i.timeframe)))
+            .collect();
+        series.sort();
+        series.dedup();
+        let mut entries = Vec::with_capacity(series.len());
+        for (symbol, timeframe) in series {
+            let availability = self.availability(reader, symbol.as_str(), timeframe)?;
+            if availability.count > 0 {
+                entries.push(AvailabilityEntry { symbol, timeframe, availability });
+            }
+        }
+        Ok(entries)
     }
 
     /// A cursor whose batches stay within the per-call limits, whatever batch size the plugin
@@ -211,8 +340,63 @@ impl UnitScope {
         Ok(batch)
     }
 
-    pub fn as_of(&self) -> Timestamp {
-        self.readable.end()
+    /// The point-in-time join: for each bar of `row_symbol` at the unit's timeframe with open
+    /// time in `range`, the last bar of `symbol` at `timeframe` whose close
+    /// ([`Timeframe::close_of`]) is at or before the row's close. Reads the rows' timestamps and
+    /// the other series from its warm-up start up to the last row's close (never past as-of),
+    /// both counted against the unit's limits.
+    pub fn aligned(
+        &mut self,
+        reader: &dyn MarketDataReader,
+        row_symbol: &str,
+        symbol: &str,
+        timeframe: Timeframe,
+        range: TimeRange,
+        fields: Fields,
+    ) -> Result<AlignedBars, ReadError> {
+        let rows_request = self.request(row_symbol, self.timeframe, range, Fields::NONE)?;
+        let (other_symbol, readable) = self.check_series(symbol, timeframe)?;
+        self.check_fields(&other_symbol, timeframe, readable, fields)?;
+        let rows = self.fetch(reader, &rows_request)?.ts;
+        let mut aligned = AlignedBars::default();
+        let Some(&last) = rows.last() else {
+            return Ok(aligned);
+        };
+        // Nothing that closes after the last row's close can be aligned to a row.
+        let last_close = self.timeframe.close_of(Timestamp::from_micros(last)).min(self.as_of);
+        let other = match TimeRange::new(readable.from, last_close) {
+            Ok(span) => self.range(reader, symbol, timeframe, span, fields)?,
+            Err(_) => BarColumns::default(),
+        };
+        let closes: Vec<i64> =
+            other.ts.iter().map(|&ts| timeframe.close_of(Timestamp::from_micros(ts)).as_micros()).collect();
+        let mut next = 0;
+        let picks: Vec<Option<usize>> = rows
+            .iter()
+            .map(|&row| {
+                let row_close = self.timeframe.close_of(Timestamp::from_micros(row)).as_micros();
+                while next < closes.len() && closes[next] <= row_close {
+                    next += 1;
+                }
+                next.checked_sub(1)
+            })
+            .collect();
+        let floats = |column: &[f64], field: Fields| -> Vec<f64> {
+            if !fields.contains(field) {
+                return Vec::new();
+            }
+            picks.iter().map(|pick| pick.map_or(f64::NAN, |j| column[j])).collect()
+        };
+        aligned.open = floats(&other.open, Fields::OPEN);
+        aligned.high = floats(&other.high, Fields::HIGH);
+        aligned.low = floats(&other.low, Fields::LOW);
+        aligned.close = floats(&other.close, Fields::CLOSE);
+        if fields.contains(Fields::VOLUME) {
+            aligned.volume = picks.iter().map(|pick| pick.map(|j| other.volume[j])).collect();
+        }
+        aligned.source_ts = picks.iter().map(|pick| pick.map(|j| other.ts[j])).collect();
+        aligned.ts = rows;
+        Ok(aligned)
     }
 }
 
@@ -234,7 +418,7 @@ mod tests {
 
     fn scope_with(limits: ReadLimits) -> UnitScope {
         let readable = TimeRange::new(Timestamp::from_micros(H), Timestamp::from_micros(3 * H)).unwrap();
-        UnitScope::new(Symbol::new("AAA").unwrap(), Timeframe::Hour1, readable, limits)
+        UnitScope::single(Symbol::new("AAA").unwrap(), Timeframe::Hour1, readable, limits)
     }
 
     fn scope() -> UnitScope {

@@ -164,7 +164,7 @@ impl InvalidDescription {
 
 /// What a plugin describes, checked as a whole and made safe to show: every name follows the
 /// rule (plugin and parameter names within [`MAX_NAME_BYTES`], outputs within
-/// `output_name_bytes`), parameter and output names are unique and no output is `ts`; a text
+/// `output_name_bytes`), parameter and output names are unique and no output is `ts` or `symbol`; a text
 /// default is at most [`MAX_TEXT_BYTES`] (it is a value, passed back unchanged, so never cut);
 /// the version and the descriptions are escaped and bounded. The first problem is the error.
 /// Linear in the number of names: a plugin may describe millions.
@@ -207,6 +207,13 @@ pub fn check_info(mut info: PluginInfo, output_name_bytes: usize) -> Result<Plug
         }
         if output == "ts" {
             return Err(InvalidDescription::name(field, output, "reserved for the timestamp column"));
+        }
+        if output == "symbol" {
+            return Err(InvalidDescription::name(
+                field,
+                output,
+                "reserved for the symbol column of datasets",
+            ));
         }
     }
     info.version = escape(&info.version, MAX_VERSION_BYTES);
@@ -283,7 +290,6 @@ mod tests {
             description: "a plugin".into(),
             params: vec![spec("period", ParamValue::Int(20)), spec("how", ParamValue::Text("x".into()))],
             outputs: vec!["sma".into(), "ema".into()],
-            warm_up_bars: 0,
         }
     }
 

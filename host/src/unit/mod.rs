@@ -2,7 +2,7 @@
 //! job (`job/`) and the fixture host (`fixture_host/`) are siblings that both build their units
 //! here, so a plugin sees the same unit in a test as in a job, and each rule has one message.
 //!
-//! - this module: the as-of rule and the warm-up start;
+//! - this module: the as-of rule, the warm-up start, and a plan's inputs checked and scoped;
 //! - `params.rs`: a job's parameters checked against what the plugin declares, and as JSON.
 
 mod params;
@@ -11,7 +11,10 @@ use std::num::NonZeroUsize;
 
 use thiserror::Error;
 
-use crate::domain::{ParamValue, ReadError, Symbol, TimeRange, Timeframe, Timestamp, UnitOfWork};
+use crate::domain::{
+    CrossSectionUnit, Input, ParamValue, Plan, ReadError, ScopedInput, Symbol, SymbolSelector, TimeRange,
+    Timeframe, Timestamp, UnitOfWork,
+};
 use crate::reader::MarketDataReader;
 
 pub use params::{resolve as resolve_params, to_json as params_json};
@@ -54,20 +57,129 @@ pub fn warm_up_start(
     }
 }
 
-/// One unit of work: `symbol` over `window`, readable from `warm_up_bars` bars before the window's
-/// start (see [`warm_up_start`]) up to `as_of` (see [`as_of`]), with `params` resolved by
+/// A plan that cannot be served: the input, as declared, and what was expected of it.
+#[derive(Debug, Error)]
+pub enum PlanError {
+    #[error("the plan declares no inputs (expected at least one series to read)")]
+    NoInputs,
+    #[error("plan input [{index}] ({input}): {problem}")]
+    Input { index: usize, input: Input, problem: String },
+    /// Reading what the source stores failed; its message, not a source, so it is shown once.
+    #[error("checking the plan's inputs: {0}")]
+    Read(ReadError),
+}
+
+/// Checks `plan` before any unit runs: at least one input, warm-ups within `max_warm_up_bars`,
+/// and every fixed symbol stored at its input's timeframe (`own_timeframe` where the input
+/// names none).
+pub fn check_plan(
+    reader: &dyn MarketDataReader,
+    plan: &Plan,
+    own_timeframe: Timeframe,
+    max_warm_up_bars: u32,
+) -> Result<(), PlanError> {
+    if plan.inputs.is_empty() {
+        return Err(PlanError::NoInputs);
+    }
+    for (index, input) in plan.inputs.iter().enumerate() {
+        let refuse = |problem: String| PlanError::Input { index, input: input.clone(), problem };
+        if input.warm_up_bars > max_warm_up_bars {
+            return Err(refuse(format!(
+                "a warm-up of {} bars is above the job's limit of {max_warm_up_bars} (expected at most \
+                 {max_warm_up_bars}: lower the parameter that sets it, or raise `limits.warm_up_bars`)",
+                input.warm_up_bars
+            )));
+        }
+        if let SymbolSelector::Fixed(symbol) = &input.symbols {
+            let timeframe = input.timeframe.unwrap_or(own_timeframe);
+            let stored = reader.timeframes(symbol).map_err(PlanError::Read)?;
+            if !stored.contains(&timeframe) {
+                let held = if stored.is_empty() {
+                    format!("no bars of {symbol} are stored")
+                } else {
+                    let list: Vec<&str> = stored.iter().map(|t| t.as_str()).collect();
+                    format!("{symbol} is stored at {}", list.join(", "))
+                };
+                return Err(refuse(format!("no {symbol} {timeframe} bars to read ({held})")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `plan`'s inputs scoped to a unit whose own symbols are `own` (one, or a cross-section's all)
+/// at `own_timeframe`, of a job over `job_symbols`, with a window starting at `start`: each
+/// input's symbols resolved, and its warm-up start the earliest of theirs (see
+/// [`warm_up_start`]). Inputs over the same symbols and timeframe stay separate, as declared.
+pub fn scope_inputs(
+    reader: &dyn MarketDataReader,
+    plan: &Plan,
+    own: &[Symbol],
+    job_symbols: &[Symbol],
+    own_timeframe: Timeframe,
+    start: Timestamp,
+) -> Result<Vec<ScopedInput>, ReadError> {
+    plan.inputs
+        .iter()
+        .map(|input| {
+            let mut symbols = match &input.symbols {
+                SymbolSelector::Own => own.to_vec(),
+                SymbolSelector::Fixed(symbol) => vec![symbol.clone()],
+                SymbolSelector::Every => job_symbols.to_vec(),
+            };
+            symbols.sort();
+            symbols.dedup();
+            let timeframe = input.timeframe.unwrap_or(own_timeframe);
+            let mut warm_up_from = start;
+            for symbol in &symbols {
+                warm_up_from =
+                    warm_up_from.min(warm_up_start(reader, symbol, timeframe, start, input.warm_up_bars)?);
+            }
+            Ok(ScopedInput { symbols, timeframe, fields: input.fields, warm_up_from })
+        })
+        .collect()
+}
+
+/// One unit of work: `symbol` over `window`, in a job over `job_symbols`, reading `plan`'s inputs
+/// (see [`scope_inputs`]) up to `as_of` (see [`as_of`]), with `params` resolved by
 /// [`resolve_params`].
+#[allow(clippy::too_many_arguments, reason = "the unit's parts, each named at the call")]
 pub fn unit_of_work(
     reader: &dyn MarketDataReader,
     symbol: &Symbol,
+    job_symbols: &[Symbol],
     timeframe: Timeframe,
     window: TimeRange,
     as_of: Timestamp,
-    warm_up_bars: u32,
+    plan: &Plan,
     params: Vec<(String, ParamValue)>,
 ) -> Result<UnitOfWork, ReadError> {
-    let warm_up_from = warm_up_start(reader, symbol, timeframe, window.start(), warm_up_bars)?;
-    Ok(UnitOfWork { symbol: symbol.clone(), timeframe, window, warm_up_from, as_of, params })
+    let inputs =
+        scope_inputs(reader, plan, std::slice::from_ref(symbol), job_symbols, timeframe, window.start())?;
+    let warm_up_from = inputs
+        .iter()
+        .filter(|i| i.timeframe == timeframe && i.symbols.contains(symbol))
+        .map(|i| i.warm_up_from)
+        .min()
+        .unwrap_or(window.start());
+    Ok(UnitOfWork { symbol: symbol.clone(), timeframe, window, warm_up_from, as_of, inputs, params })
+}
+
+/// One cross-section unit: every one of `symbols` over `window`, reading `plan`'s inputs up to
+/// the window's end.
+pub fn cross_section_unit(
+    reader: &dyn MarketDataReader,
+    symbols: &[Symbol],
+    timeframe: Timeframe,
+    window: TimeRange,
+    plan: &Plan,
+    params: Vec<(String, ParamValue)>,
+) -> Result<CrossSectionUnit, ReadError> {
+    let mut symbols = symbols.to_vec();
+    symbols.sort();
+    symbols.dedup();
+    let inputs = scope_inputs(reader, plan, &symbols, &symbols, timeframe, window.start())?;
+    Ok(CrossSectionUnit { symbols, timeframe, window, as_of: window.end(), inputs, params })
 }
 
 #[cfg(test)]

@@ -75,7 +75,6 @@ mod tests {
             description: String::new(),
             params: vec![spec("period", ParamValue::Int(20)), spec("k", ParamValue::Float(2.0))],
             outputs: vec![],
-            warm_up_bars: 0,
         }
     }
 

@@ -15,7 +15,7 @@ use crate::bindings::candlewick::market_data::types::{Fields, TimeRange};
 // The generated glue behind `sample` takes the unit of work lowered to nine canonical-ABI values.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "sampler", path: "../../wit" });
+    wit_bindgen::generate!({ world: "sampler", path: "../../wit/0.1.0" });
 }
 
 /// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.

@@ -9,7 +9,7 @@ use guest_support::{Column, ParamSpec, ParamValue, Table, join};
 // The generated glue behind `sample` takes the unit of work lowered to nine canonical-ABI values.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "sampler", path: "../../wit" });
+    wit_bindgen::generate!({ world: "sampler", path: "../../wit/0.1.0" });
 }
 
 #[allow(dead_code, reason = "`read_batches` opens a cursor through the reader import: a component's to call")]

@@ -26,7 +26,7 @@ pub mod table;
 // become several each); clippy's limit of seven is for code people write.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "feature-builder", path: "../../wit" });
+    wit_bindgen::generate!({ world: "feature-builder", path: "../../wit/0.1.0" });
 }
 
 /// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.

@@ -70,7 +70,7 @@ fn the_window_is_warmed_up_from_the_bars_before_it() {
 fn describe_and_parameter_errors() {
     let plugin = this_plugin!();
     assert_eq!(plugin.kind(), PluginKind::FeatureBuilder);
-    assert_eq!(plugin.info().warm_up_bars, 33);
+    assert_eq!(plugin.plan(&[]).unwrap().own_warm_up_bars(), 33);
     let err = plugin.run(&talib_bars()).param("sma_period", 0).call().unwrap_err();
     assert!(err.starts_with("plugin indicators on TALIB: "), "{err}");
     assert!(err.contains("sma_period"), "{err}");

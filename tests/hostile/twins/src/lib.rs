@@ -4,7 +4,7 @@
 // A generated canonical-ABI shim takes more flattened arguments than clippy's limit of seven.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "feature-builder", path: "../../../wit" });
+    wit_bindgen::generate!({ world: "feature-builder", path: "../../../wit/0.1.0" });
 }
 
 use bindings::candlewick::market_data::plugin::{

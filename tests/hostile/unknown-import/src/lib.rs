@@ -8,7 +8,7 @@ mod bindings {
     wit_bindgen::generate!({
         world: "evil:net/feature-builder-with-socket",
         // The contract first: the socket world includes its feature-builder world.
-        path: ["../../../wit", "wit"],
+        path: ["../../../wit/0.1.0", "wit"],
         // Bindings for the contract's interfaces too, not only the socket's.
         generate_all,
     });
