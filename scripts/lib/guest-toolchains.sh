@@ -137,7 +137,7 @@ candlewick_build_python_plugins() {
     world=$(candlewick__world "$dir") || return 1
     [[ -f $dir/$module.py ]] || candlewick__fail "$dir: no $module.py (the entry module, defining class WitWorld)" || return 1
     out=$out_dir/$name.wasm
-    if candlewick__up_to_date "$out" "$dir" "$repo_root/wit" "$repo_root/plugins/python/requirements.txt" \
+    if candlewick__up_to_date "$out" "$dir" "$repo_root/wit/0.1.0" "$repo_root/plugins/python/requirements.txt" \
       "${BASH_SOURCE[0]}"; then
       continue
     fi
@@ -146,7 +146,7 @@ candlewick_build_python_plugins() {
     # without it, it would take the site-packages of whatever python3 is first on PATH. Ours holds
     # only the toolchain, which the plugin does not import, so nothing of it is bundled.
     # The output is written beside and moved, so that a failed build never looks up to date.
-    (cd "$repo_root" && VIRTUAL_ENV=$venv "$venv/bin/componentize-py" -d wit -w "$world" \
+    (cd "$repo_root" && VIRTUAL_ENV=$venv "$venv/bin/componentize-py" -d wit/0.1.0 -w "$world" \
       componentize -p "$dir" "$module" -o "$out.partial" >/dev/null) ||
       candlewick__fail "componentize-py failed for plugins/python/$name" || return 1
     mv -f "$out.partial" "$out"
@@ -189,14 +189,14 @@ candlewick_build_js_plugins() {
     [[ -n $main && -f $dir/$main ]] ||
       candlewick__fail "$dir/package.json: \"main\" must name the entry module (got \"$main\")" || return 1
     out=$out_dir/$name.wasm
-    if candlewick__up_to_date "$out" "$dir" "$repo_root/wit" "${BASH_SOURCE[0]}"; then
+    if candlewick__up_to_date "$out" "$dir" "$repo_root/wit/0.1.0" "${BASH_SOURCE[0]}"; then
       continue
     fi
     printf 'building %s (JavaScript, world %s)\n' "${out#"$repo_root"/}" "$world" >&2
     # Every WASI feature but stdio disabled (random, clocks, http, fetch-event), so the component
     # imports the candlewick interfaces and stdout/stderr only. Stdio is kept because the host
     # quotes the end of stderr when a unit crashes: an uncaught error prints its message there.
-    (cd "$dir" && ./node_modules/.bin/jco componentize "$main" --wit ../../../wit --world-name "$world" \
+    (cd "$dir" && ./node_modules/.bin/jco componentize "$main" --wit ../../../wit/0.1.0 --world-name "$world" \
       --disable clocks http random fetch-event -o "$out.partial" >/dev/null) ||
       candlewick__fail "jco componentize failed for plugins/js/$name" || return 1
     mv -f "$out.partial" "$out"
