@@ -633,4 +633,167 @@ mod tests {
         assert_eq!(scope.summary(&reader).unwrap().len(), 1);
         assert!(scope.latest(&reader, &["BBB".into()], Timeframe::Hour1).is_err());
     }
+
+    const D: i64 = 24 * H;
+
+    /// AAA hourly bars over three days (Thursday 2024-01-04 to Saturday morning), closes 0, 1, 2, …;
+    /// AAA daily bars for 01-03 to 01-05, closes 103, 104, 105; SPX daily for 01-04 only.
+    fn two_timeframes() -> MemoryMarketDataReader {
+        let day0 = Timestamp::parse("2024-01-03").unwrap().as_micros();
+        let bar = |t: i64, close: f64| Bar {
+            ts: Timestamp::from_micros(t),
+            open: close,
+            high: close + 0.5,
+            low: close - 0.5,
+            close,
+            volume: close as i64,
+        };
+        let hourly = (0..54).map(|h| ("AAA", "1h", bar(day0 + D + h * H, h as f64)));
+        let daily = (0..3).map(|d| ("AAA", "1d", bar(day0 + d * D, 103.0 + d as f64)));
+        MemoryMarketDataReader::from_stored_rows(hourly.chain(daily).chain([(
+            "SPX",
+            "1d",
+            bar(day0 + D, 7.0),
+        )]))
+    }
+
+    fn input(symbols: &[&str], timeframe: Timeframe, fields: Fields, from: &str) -> ScopedInput {
+        ScopedInput {
+            symbols: symbols.iter().map(|s| Symbol::new(*s).unwrap()).collect(),
+            timeframe,
+            fields,
+            warm_up_from: Timestamp::parse(from).unwrap(),
+        }
+    }
+
+    /// An hourly unit of AAA reading its own close and AAA's daily close, as of `as_of`.
+    fn hourly_with_daily(as_of: &str) -> UnitScope {
+        UnitScope::new(
+            Symbol::new("AAA").unwrap(),
+            Timeframe::Hour1,
+            vec![
+                input(&["AAA"], Timeframe::Hour1, Fields::CLOSE, "2024-01-04"),
+                input(&["AAA"], Timeframe::Day1, Fields::CLOSE, "2024-01-03"),
+            ],
+            Timestamp::parse(as_of).unwrap(),
+            LIMITS_LARGE,
+        )
+    }
+
+    const LIMITS_LARGE: ReadLimits = ReadLimits { rows_per_call: 1_000, batch_rows: 1_000, ..LIMITS };
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn span(start: &str, end: &str) -> TimeRange {
+        TimeRange::new(at(start), at(end)).unwrap()
+    }
+
+    #[test]
+    fn only_declared_series_and_fields_are_in_scope_and_the_error_lists_them() {
+        let (mut scope, reader) = (hourly_with_daily("2024-01-05T23:00:00Z"), two_timeframes());
+        let err = scope
+            .range(&reader, "SPX", Timeframe::Day1, span("2024-01-04", "2024-01-04"), Fields::CLOSE)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "out of scope: SPX 1d (this unit's inputs: AAA 1h [close] from 2024-01-04T00:00:00Z; AAA 1d [close] \
+             from 2024-01-03T00:00:00Z)"
+        );
+        let err = scope
+            .range(
+                &reader,
+                "AAA",
+                Timeframe::Day1,
+                span("2024-01-04", "2024-01-04"),
+                Fields::CLOSE | Fields::HIGH,
+            )
+            .unwrap_err();
+        assert_eq!(err.to_string(), "out of scope: fields [high] of AAA 1d (declared: [close])");
+        let err = scope
+            .range(&reader, "AAA", Timeframe::Day1, span("2024-01-02", "2024-01-04"), Fields::CLOSE)
+            .unwrap_err();
+        assert!(err.to_string().contains("before the warm-up start 2024-01-03T00:00:00Z"), "{err}");
+        let daily = scope
+            .range(&reader, "AAA", Timeframe::Day1, span("2024-01-03", "2024-01-05"), Fields::CLOSE)
+            .unwrap();
+        assert_eq!(daily.close, [103.0, 104.0, 105.0]);
+        assert_eq!(scope.timeframes(&reader, "AAA").unwrap(), [Timeframe::Hour1, Timeframe::Day1]);
+        assert_eq!(scope.summary(&reader).unwrap().len(), 2, "the declared series, not SPX");
+    }
+
+    /// The point-in-time join: a daily bar appears at the hourly row whose close is the daily
+    /// close (23:00, closing at midnight), never at its own day's earlier rows.
+    #[test]
+    fn an_aligned_read_shows_another_series_bar_only_once_it_has_closed() {
+        let (mut scope, reader) = (hourly_with_daily("2024-01-05T23:00:00Z"), two_timeframes());
+        let aligned = scope
+            .aligned(
+                &reader,
+                "AAA",
+                "AAA",
+                Timeframe::Day1,
+                span("2024-01-04", "2024-01-05T23:00:00Z"),
+                Fields::CLOSE,
+            )
+            .unwrap();
+        assert_eq!(aligned.ts.len(), 48);
+        let row = |text: &str| aligned.ts.iter().position(|&t| t == at(text).as_micros()).unwrap();
+        let day = |text: &str| Some(at(text).as_micros());
+        // 2024-01-04 00:00 closes 01:00: the last daily bar closed by then is 01-03's (closed at 00:00).
+        assert_eq!(
+            (aligned.source_ts[row("2024-01-04T00:00:00Z")], aligned.close[0]),
+            (day("2024-01-03"), 103.0)
+        );
+        // 22:00 closes 23:00: 01-04's daily bar is still open.
+        assert_eq!(aligned.close[row("2024-01-04T22:00:00Z")], 103.0);
+        // 23:00 closes at midnight, exactly when 01-04's daily bar closes: it is visible.
+        assert_eq!(aligned.source_ts[row("2024-01-04T23:00:00Z")], day("2024-01-04"));
+        assert_eq!(aligned.close[row("2024-01-04T23:00:00Z")], 104.0);
+        assert_eq!(aligned.close[row("2024-01-05T22:00:00Z")], 104.0);
+        // The window's last row closes at 01-06 00:00, when 01-05's bar closes — read though its
+        // open (01-05) is the as-of day: its open is at or before as-of.
+        assert_eq!(aligned.close[row("2024-01-05T23:00:00Z")], 105.0);
+        assert!(aligned.open.is_empty() && aligned.volume.is_empty(), "only the fields asked for");
+    }
+
+    #[test]
+    fn an_aligned_read_is_empty_before_the_first_closed_bar_and_refuses_undeclared_series() {
+        let reader = two_timeframes();
+        let mut scope = UnitScope::new(
+            Symbol::new("AAA").unwrap(),
+            Timeframe::Hour1,
+            vec![
+                input(&["AAA"], Timeframe::Hour1, Fields::NONE, "2024-01-04"),
+                input(&["SPX"], Timeframe::Day1, Fields::CLOSE | Fields::VOLUME, "2024-01-04"),
+            ],
+            at("2024-01-05T23:00:00Z"),
+            LIMITS_LARGE,
+        );
+        let aligned = scope
+            .aligned(
+                &reader,
+                "AAA",
+                "SPX",
+                Timeframe::Day1,
+                span("2024-01-04", "2024-01-05T01:00:00Z"),
+                Fields::ALL.difference(Fields::OPEN | Fields::HIGH | Fields::LOW),
+            )
+            .unwrap();
+        // SPX's only bar (01-04) closes at 01-05 00:00: none before the 23:00 row.
+        assert_eq!(aligned.source_ts[22], None);
+        assert!(aligned.close[22].is_nan());
+        assert_eq!(aligned.volume[22], None);
+        assert_eq!((aligned.close[23], aligned.volume[23]), (7.0, Some(7)));
+        assert_eq!(aligned.close[25], 7.0, "the last closed bar carries forward");
+        let err = scope
+            .aligned(&reader, "AAA", "AAA", Timeframe::Day1, span("2024-01-04", "2024-01-05"), Fields::CLOSE)
+            .unwrap_err();
+        assert!(matches!(err, ReadError::OutOfScope(_)), "{err}");
+        let err = scope
+            .aligned(&reader, "AAA", "SPX", Timeframe::Day1, span("2024-01-04", "2024-01-06"), Fields::CLOSE)
+            .unwrap_err();
+        assert!(err.to_string().contains("after the as-of time"), "{err}");
+    }
 }

@@ -205,4 +205,83 @@ mod tests {
             err.to_string().starts_with("as-of time 1970-01-01T00:00:00.000099Z is before the window's end")
         );
     }
+
+    fn memory(rows: &[(&str, &str, i64)]) -> crate::reader::MemoryMarketDataReader {
+        let bar = |t: i64| crate::domain::Bar {
+            ts: Timestamp::from_micros(t),
+            open: 1.0,
+            high: 1.0,
+            low: 1.0,
+            close: 1.0,
+            volume: 0,
+        };
+        crate::reader::MemoryMarketDataReader::from_stored_rows(
+            rows.iter().map(|&(s, tf, t)| (s, tf, bar(t))),
+        )
+    }
+
+    fn fixed(symbol: &str, timeframe: Option<Timeframe>, warm_up_bars: u32) -> Input {
+        Input {
+            timeframe,
+            symbols: SymbolSelector::Fixed(Symbol::new(symbol).unwrap()),
+            fields: crate::domain::Fields::CLOSE,
+            warm_up_bars,
+        }
+    }
+
+    #[test]
+    fn a_plan_is_refused_naming_the_input_and_what_was_expected() {
+        let reader = memory(&[("EURUSD", "1h", 0), ("SPX", "1d", 0)]);
+        let check = |inputs: Vec<Input>| check_plan(&reader, &Plan { inputs }, Timeframe::Hour1, 500);
+        assert!(matches!(check(vec![]), Err(PlanError::NoInputs)));
+        assert!(check(vec![fixed("SPX", Some(Timeframe::Day1), 500)]).is_ok());
+        let err =
+            check(vec![Plan::own_series(0).inputs[0].clone(), fixed("SPX", Some(Timeframe::Day1), 501)])
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "plan input [1] (SPX 1d [close], warm-up 501 bars): a warm-up of 501 bars is above the job's limit of \
+             500 (expected at most 500: lower the parameter that sets it, or raise `limits.warm_up_bars`)"
+        );
+        let err = check(vec![fixed("SPX", None, 0)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "plan input [0] (SPX at the unit's timeframe [close], warm-up 0 bars): no SPX 1h bars to read (SPX is \
+             stored at 1d)"
+        );
+        let err = check(vec![fixed("SPY", Some(Timeframe::Day1), 0)]).unwrap_err();
+        assert!(err.to_string().ends_with("no SPY 1d bars to read (no bars of SPY are stored)"), "{err}");
+    }
+
+    #[test]
+    fn inputs_resolve_their_symbols_and_start_at_the_earliest_warm_up() {
+        const H: i64 = 3_600_000_000;
+        let reader =
+            memory(&[("AAA", "1h", 0), ("AAA", "1h", H), ("AAA", "1h", 2 * H), ("BBB", "1h", 2 * H)]);
+        let symbols = [Symbol::new("BBB").unwrap(), Symbol::new("AAA").unwrap()];
+        let every = Input {
+            timeframe: None,
+            symbols: SymbolSelector::Every,
+            fields: crate::domain::Fields::CLOSE,
+            warm_up_bars: 1,
+        };
+        let plan = Plan { inputs: vec![Plan::own_series(0).inputs[0].clone(), every] };
+        let unit = unit_of_work(
+            &reader,
+            &symbols[1],
+            &symbols,
+            Timeframe::Hour1,
+            window(2 * H, 2 * H),
+            Timestamp::from_micros(2 * H),
+            &plan,
+            Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(unit.inputs[0].symbols, [symbols[1].clone()]);
+        assert_eq!(unit.inputs[0].warm_up_from, Timestamp::from_micros(2 * H), "no warm-up");
+        assert_eq!(unit.inputs[1].symbols, [symbols[1].clone(), symbols[0].clone()], "in byte order");
+        // AAA's bar before 2H is at H; BBB has none before it (its whole history): the earliest wins.
+        assert_eq!(unit.inputs[1].warm_up_from, Timestamp::MIN);
+        assert_eq!(unit.warm_up_from, Timestamp::MIN, "the own series' earliest start over its inputs");
+    }
 }
