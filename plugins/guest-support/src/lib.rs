@@ -2,9 +2,10 @@
 //! `candlewick new --lang rust` makes) builds on: parameters, output tables, streamed reads.
 //!
 //! Nothing here knows the WIT bindings: wit-bindgen generates types per crate. Each plugin
-//! expands [`plugin_glue!`] against its own bindings for the conversions to and from the plain
-//! values below and for the streamed read. Everything else is plain Rust, testable with a native
-//! `cargo test`.
+//! expands [`plugin_glue!`] against its own bindings of `candlewick:market-data@0.2.0`
+//! (`wit/`) for the conversions to and from the plain values below, the inputs its `plan`
+//! declares, and the streamed read of its own series. Everything else is plain Rust, testable
+//! with a native `cargo test`.
 //!
 //! - [`params`]: declared parameters, checked once per unit of work.
 //! - [`batch`]: the batch size of streamed reads ([`BATCH_ROWS`], and why), the checks on each
