@@ -14,6 +14,7 @@
 //! - [`cli`]: the `candlewick` subcommands.
 
 pub mod bars_file;
+pub mod check;
 pub mod cli;
 pub mod domain;
 pub mod fixture_host;

@@ -3,6 +3,7 @@
 //! a buffer.
 
 mod availability;
+mod check;
 mod database;
 mod exit;
 mod ingest;
@@ -43,6 +44,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Run a plugin over fixture bars (no database) and print or check its output; or run scenario folders
     Test(test::TestArgs),
+    /// Check a plugin (over a fixture) or a job for look-ahead and start-dependence
+    Check(check::CheckArgs),
     /// Create a plugin from a template (Rust, Python or JavaScript) that builds and passes its test
     New(new::NewArgs),
 }
@@ -57,6 +60,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Exit> {
         Command::Run(args) => run::run(&args, out),
         Command::Inspect(args) => inspect::run(&args, out),
         Command::Test(args) => test::run(&args, out),
+        Command::Check(args) => check::run(&args, out),
         Command::New(args) => new::run(&args, out),
     }
 }

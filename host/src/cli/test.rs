@@ -96,7 +96,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
 
 /// `name=value` pairs as the job file's parameters: a text parameter takes the value as it is;
 /// any other is read as a YAML scalar (`14`, `2.5`, `true`) and checked against its type.
-fn cli_params(
+pub(super) fn cli_params(
     info: &PluginInfo,
     given: &[String],
 ) -> anyhow::Result<std::collections::BTreeMap<String, serde_norway::Value>> {

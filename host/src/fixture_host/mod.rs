@@ -135,8 +135,13 @@ impl FixtureHost {
         Ok(UnitOutput { table, rows_read: output.rows_read })
     }
 
+    /// The fixture's bars, as the port a run reads them through.
+    pub fn shared_reader(&self) -> Arc<dyn MarketDataReader> {
+        Arc::clone(&self.reader) as Arc<dyn MarketDataReader>
+    }
+
     /// The plugin's plan for `params`, checked against the fixture as a job checks it.
-    fn plan(
+    pub fn plan(
         &self,
         plugin: &Plugin,
         params: &[(String, crate::domain::ParamValue)],
@@ -149,7 +154,7 @@ impl FixtureHost {
     }
 
     /// The fixture's symbols with bars at `timeframe`: a fixture run's "every symbol of the job".
-    fn symbols_at(&self, timeframe: Timeframe) -> Result<Vec<Symbol>, FixtureError> {
+    pub fn symbols_at(&self, timeframe: Timeframe) -> Result<Vec<Symbol>, FixtureError> {
         Ok(self
             .reader
             .summary()?

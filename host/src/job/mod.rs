@@ -8,4 +8,4 @@ mod run;
 
 pub use config::{Job, JobError, PluginJob, Source};
 pub use interpolate::interpolate;
-pub use run::{JobSummary, UnitOutcome, UnitReport, UnitWritten, run_job};
+pub use run::{JobSummary, UnitOutcome, UnitReport, UnitWritten, open_reader, plan, run_job};

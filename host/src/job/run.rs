@@ -111,7 +111,8 @@ impl JobSummary {
     }
 }
 
-fn open_reader(job: &Job) -> anyhow::Result<Arc<dyn MarketDataReader>> {
+/// The job's source as a reader: its database, its fixture file or the embedded sample.
+pub fn open_reader(job: &Job) -> anyhow::Result<Arc<dyn MarketDataReader>> {
     Ok(match &job.source {
         Source::Embedded => Arc::new(MemoryMarketDataReader::embedded_sample()),
         Source::Fixture(path) => Arc::new(MemoryMarketDataReader::from_file(path, &FileDefaults::default())?),
@@ -444,7 +445,7 @@ const INVALID_PARAMS: &str = "invalid parameters";
 
 /// `plugins[index]`'s plan for `params`, checked against the source before any unit runs. A 0.1
 /// plugin's warm-up may be set by the job (`warm_up_bars:`); a 0.2 plugin's plan declares its own.
-fn plan(
+pub fn plan(
     reader: &dyn MarketDataReader,
     job: &Job,
     index: usize,
