@@ -316,8 +316,9 @@ fn parameters_out_of_range_stop_the_job_before_any_unit_runs() {
     );
     let output = run(&["run", job.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(stderr(&output).contains("macd_fast"), "{}", stderr(&output));
-    assert!(stderr(&output).contains("(checked before any unit ran)"), "{}", stderr(&output));
+    // A 0.2 plugin refuses them in its plan, which runs before any unit.
+    let line = stderr(&output).lines().find(|l| l.starts_with("error: ")).unwrap_or_default().to_owned();
+    assert!(line.ends_with("plugin indicators: plan: invalid parameters: parameter \"macd_fast\" is 0 (expected 2..=100000 bars)"), "{line}");
 }
 
 /// A new user, at a terminal, is told that the first run compiles each plugin before anything
@@ -391,11 +392,12 @@ fn inspect_prints_what_the_plugin_describes() {
     );
     assert!(info["outputs"].as_array().unwrap().iter().any(|o| o == "macd_signal"));
     let output = run(&["inspect", plugin_wasm("resample").to_str().unwrap()]);
-    assert!(stdout(&output).contains("(sampler, candlewick:market-data@0.1.0)"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("(sampler, candlewick:market-data@0.2.0)"), "{}", stdout(&output));
 }
 
-/// The host resolves the plugin's warm-up (bars) to a start time before the window: look-back
-/// values are exact from the window's first bar; with the warm-up overridden to 0 they are NaN.
+/// The host resolves the warm-up the plugin's plan declares (bars) to a start time before the
+/// window: look-back values are exact from the window's first bar. A 0.2 plugin's warm-up is its
+/// plan's, which a job cannot override.
 #[test]
 fn warm_up_bars_before_the_window_feed_the_look_back() {
     let dir = TempDir::new().unwrap();
@@ -422,8 +424,11 @@ fn warm_up_bars_before_the_window_feed_the_look_back() {
         Timestamp::from_micros(TALIB_START + 67 * DAY).to_string()
     );
 
-    let cold = run_window(100, &format!("{}    warm_up_bars: 0\n", indicators_entry("")));
-    assert!(cold.floats["sma"][0].is_nan(), "no warm-up, no look-back");
+    let plugins = format!("{}    warm_up_bars: 0\n", indicators_entry(""));
+    let job = write_job(dir.path(), &source, "TALIB", "1d", talib_window(), &plugins);
+    let output = run(&["run", job.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("(expected no `warm_up_bars`)"), "{}", stderr(&output));
 }
 
 /// The embedded sample's bars as (timestamp µs, close), from the file it is compiled from.

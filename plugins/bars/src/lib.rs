@@ -9,13 +9,15 @@ mod bars;
 use std::ops::ControlFlow;
 
 use crate::bars::{BarSampler, COLUMNS, Config};
-use crate::bindings::candlewick::market_data::plugin::{PluginError, PluginInfo, Table, UnitOfWork};
-use crate::bindings::candlewick::market_data::types::{Fields, TimeRange};
+use crate::bindings::candlewick::market_data::plugin::{
+    Param, Plan, PluginError, PluginInfo, Table, UnitOfWork,
+};
+use crate::bindings::candlewick::market_data::types::Fields;
 
 // The generated glue behind `sample` takes the unit of work lowered to nine canonical-ABI values.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "sampler", path: "../../wit/0.1.0" });
+    wit_bindgen::generate!({ world: "sampler", path: "../../wit" });
 }
 
 /// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.
@@ -32,6 +34,9 @@ mod export {
     bindings::export!(Bars with_types_in bindings);
 }
 
+/// What a row is read as: its close and volume.
+const FIELDS: Fields = Fields::CLOSE.union(Fields::VOLUME);
+
 /// The plugin, as the `sampler` world's exports.
 struct Bars;
 
@@ -44,8 +49,15 @@ impl bindings::Guest for Bars {
                 .into(),
             params: bars::param_specs().iter().map(glue::param_spec_to_wit).collect(),
             outputs: COLUMNS.iter().map(|name| name.to_string()).collect(),
-            warm_up_bars: 0,
         }
+    }
+
+    /// The unit's own series, close and volume, without warm-up: bars start afresh at the
+    /// window's start, whatever the parameters.
+    fn plan(params: Vec<Param>) -> Result<Plan, PluginError> {
+        let specs = bars::param_specs();
+        Config::new(&glue::params(&specs, &params)?).map_err(glue::invalid_params)?;
+        Ok(glue::plan([glue::own_series(FIELDS, 0)]))
     }
 
     fn sample(unit: UnitOfWork) -> Result<Table, PluginError> {
@@ -53,9 +65,8 @@ impl bindings::Guest for Bars {
         let params = glue::params(&specs, &unit.params)?;
         let mut sampler = BarSampler::new(Config::new(&params).map_err(glue::invalid_params)?);
 
-        // Only the window: bars start afresh at its start.
-        let range = TimeRange { start: unit.window.start, end: unit.window.end };
-        glue::read_batches(&unit, range, Fields::CLOSE | Fields::VOLUME, |batch| {
+        // Only the window (the plan declares no warm-up): bars start afresh at its start.
+        glue::read_batches(&unit, unit.window.end, |batch| {
             for ((&ts, &close), &volume) in batch.ts.iter().zip(&batch.close).zip(&batch.volume) {
                 sampler.push(ts, close, volume).map_err(glue::failed)?;
             }

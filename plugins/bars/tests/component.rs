@@ -1,6 +1,6 @@
 //! The built `bars` component through the fixture host (`candlewick-plugin-test`).
 
-use candlewick_plugin_test::{Bars, Timeframe, Timestamp, this_plugin};
+use candlewick_plugin_test::{Bars, Fields, Input, Plan, SymbolSelector, Timeframe, Timestamp, this_plugin};
 
 const CLOSES: [f64; 10] = [10.0, 12.0, 11.0, 13.0, 9.0, 10.0, 14.0, 15.0, 13.0, 16.0];
 
@@ -32,7 +32,22 @@ fn dollar_bars_sum_close_times_volume() {
 }
 
 #[test]
+fn the_plan_reads_close_and_volume_of_the_own_series_without_warm_up() {
+    let own = Input {
+        timeframe: None,
+        symbols: SymbolSelector::Own,
+        fields: Fields::CLOSE | Fields::VOLUME,
+        warm_up_bars: 0,
+    };
+    assert_eq!(this_plugin!().plan(&[("threshold", 50.0.into())]), Ok(Plan { inputs: vec![own] }));
+}
+
+#[test]
 fn a_threshold_of_zero_is_refused() {
-    let err = this_plugin!().run(&minutes()).param("threshold", 0.0).call().unwrap_err();
+    let plugin = this_plugin!();
+    let err = plugin.run(&minutes()).param("threshold", 0.0).call().unwrap_err();
+    assert!(err.contains("threshold"), "{err}");
+    // Refused by the plan already, before any unit.
+    let err = plugin.plan(&[("threshold", 0.0.into())]).unwrap_err();
     assert!(err.contains("threshold"), "{err}");
 }

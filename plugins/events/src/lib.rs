@@ -13,14 +13,16 @@ use std::ops::ControlFlow;
 
 use guest_support::Window;
 
-use crate::bindings::candlewick::market_data::plugin::{PluginError, PluginInfo, Table, UnitOfWork};
-use crate::bindings::candlewick::market_data::types::{Fields, TimeRange};
+use crate::bindings::candlewick::market_data::plugin::{
+    Param, Plan, PluginError, PluginInfo, Table, UnitOfWork,
+};
+use crate::bindings::candlewick::market_data::types::Fields;
 use crate::events::{COLUMNS, Config, EventSampler};
 
 // The generated glue behind `sample` takes the unit of work lowered to nine canonical-ABI values.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "sampler", path: "../../wit/0.1.0" });
+    wit_bindgen::generate!({ world: "sampler", path: "../../wit" });
 }
 
 /// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.
@@ -49,9 +51,15 @@ impl bindings::Guest for Events {
                 "symmetric CUSUM filter events on log returns, labelled by triple barriers on closes".into(),
             params: events::param_specs().iter().map(glue::param_spec_to_wit).collect(),
             outputs: COLUMNS.iter().map(|name| name.to_string()).collect(),
-            // The close before the window's first bar, for its return.
-            warm_up_bars: 1,
         }
+    }
+
+    /// The unit's own series, close only, with one bar of warm-up whatever the parameters: the
+    /// close before the window's first bar, for its return.
+    fn plan(params: Vec<Param>) -> Result<Plan, PluginError> {
+        let specs = events::param_specs();
+        Config::new(&glue::params(&specs, &params)?).map_err(glue::invalid_params)?;
+        Ok(glue::plan([glue::own_series(Fields::CLOSE, 1)]))
     }
 
     fn sample(unit: UnitOfWork) -> Result<Table, PluginError> {
@@ -62,8 +70,7 @@ impl bindings::Guest for Events {
 
         // From the warm-up (the close before the window) up to the as-of time for the labels'
         // look-forward; the sampler stops the read as soon as no later bar can matter.
-        let range = TimeRange { start: unit.warm_up_from.min(window.start), end: unit.as_of };
-        glue::read_batches(&unit, range, Fields::CLOSE, |batch| {
+        glue::read_batches(&unit, unit.as_of, |batch| {
             for (&ts, &close) in batch.ts.iter().zip(&batch.close) {
                 if sampler.push(ts, close).map_err(glue::failed)?.is_break() {
                     return Ok(ControlFlow::Break(()));

@@ -1,7 +1,7 @@
 //! The built `events` component through the fixture host (`candlewick-plugin-test`): CUSUM events,
 //! triple-barrier labels, and labels that look forward no further than as-of.
 
-use candlewick_plugin_test::{Bars, Timeframe, this_plugin};
+use candlewick_plugin_test::{Bars, Fields, Input, Plan, SymbolSelector, Timeframe, this_plugin};
 
 fn hours(closes: &[f64]) -> Bars {
     Bars::from_closes("EURUSD", Timeframe::Hour1, "2024-01-01", closes)
@@ -43,6 +43,12 @@ fn labels_look_forward_only_up_to_as_of() {
     // One bar more of as-of: bar 4 is +1.46% from 103, a profit-take.
     let seeing = run("2024-01-01T04:00:00Z");
     assert_eq!((seeing.int("resolved"), seeing.int("label")), (&[1][..], &[1][..]));
+}
+
+#[test]
+fn the_plan_reads_closes_of_the_own_series_with_one_bar_of_warm_up() {
+    let own = Input { timeframe: None, symbols: SymbolSelector::Own, fields: Fields::CLOSE, warm_up_bars: 1 };
+    assert_eq!(this_plugin!().plan(&[("vertical_bars", 10.into())]), Ok(Plan { inputs: vec![own] }));
 }
 
 #[test]

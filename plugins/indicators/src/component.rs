@@ -1,12 +1,15 @@
-//! The component's exports: `describe` and `build`, wiring the bindings to the plain-Rust modules.
+//! The component's exports: `describe`, `plan` and `build`, wiring the bindings to the plain-Rust
+//! modules.
 
 use std::ops::ControlFlow;
 
 use guest_support::join;
 
 use crate::bindings::Guest;
-use crate::bindings::candlewick::market_data::plugin::{PluginError, PluginInfo, Table, UnitOfWork};
-use crate::bindings::candlewick::market_data::types::{Fields, TimeRange};
+use crate::bindings::candlewick::market_data::plugin::{
+    Param, Plan, PluginError, PluginInfo, Table, UnitOfWork,
+};
+use crate::bindings::candlewick::market_data::types::Fields;
 use crate::compute::{OUTPUTS, warm_up_bars};
 use crate::glue;
 use crate::params::{Params, param_specs};
@@ -17,7 +20,6 @@ struct Indicators;
 
 impl Guest for Indicators {
     fn describe() -> PluginInfo {
-        let warm_up = warm_up_bars(&Params::default()).expect("ta-lib accepts the default parameters");
         PluginInfo {
             name: env!("CARGO_PKG_NAME").to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -26,27 +28,41 @@ impl Guest for Indicators {
                 .to_string(),
             params: param_specs().iter().map(glue::param_spec_to_wit).collect(),
             outputs: OUTPUTS.iter().map(|name| name.to_string()).collect(),
-            // At most the longest default period plus the signal's, far below `u32::MAX`.
-            warm_up_bars: u32::try_from(warm_up).expect("default warm-up fits in u32"),
         }
     }
 
+    /// The unit's own series, close, high and low, with the warm-up these parameters need
+    /// ([`warm_up_bars`]).
+    fn plan(params: Vec<Param>) -> Result<Plan, PluginError> {
+        let params = checked_params(&params)?;
+        let warm_up = warm_up_bars(&params).map_err(glue::failed)?;
+        let warm_up = glue::warm_up_bars("these parameters", warm_up)?;
+        Ok(glue::plan([glue::own_series(FIELDS, warm_up)]))
+    }
+
     fn build(unit: UnitOfWork) -> Result<Table, PluginError> {
-        let specs = param_specs();
-        let params = Params::new(&glue::params(&specs, &unit.params)?).map_err(glue::invalid_params)?;
+        let params = checked_params(&unit.params)?;
         let bars = read_unit_bars(&unit)?;
         let features = features_in_window(&bars, unit.window.start, &params).map_err(glue::failed)?;
         Ok(glue::table_to_wit(features))
     }
 }
 
+/// The columns the features use, and all the plan declares.
+const FIELDS: Fields = Fields::CLOSE.union(Fields::HIGH).union(Fields::LOW);
+
+/// The job's parameters, names and types checked by `guest-support`, ranges here.
+fn checked_params(given: &[Param]) -> Result<Params, PluginError> {
+    let specs = param_specs();
+    Params::new(&glue::params(&specs, given)?).map_err(glue::invalid_params)
+}
+
 /// The unit's bars, warm-up included, with just the columns the features use: one streamed read
-/// over `[warm-up-from, window.end]`. The batches are kept until the last one, then each column is
-/// joined once at its exact length.
+/// of the own series from its warm-up start to the window's end. The batches are kept until the
+/// last one, then each column is joined once at its exact length.
 fn read_unit_bars(unit: &UnitOfWork) -> Result<Bars, PluginError> {
-    let range = TimeRange { start: unit.warm_up_from, end: unit.window.end };
     let (mut ts, mut close, mut high, mut low) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    glue::read_batches(unit, range, Fields::CLOSE | Fields::HIGH | Fields::LOW, |batch| {
+    glue::read_batches(unit, unit.window.end, |batch| {
         ts.push(batch.ts);
         close.push(batch.close);
         high.push(batch.high);
@@ -69,17 +85,42 @@ mod export {
 mod tests {
     use super::*;
 
-    // `describe` calls no import, so it runs natively; `build` reads through the host and is covered
-    // piecewise (`params`, `table`, and guest-support's `plugin_glue!`).
+    // `describe` and `plan` call no import, so they run natively; `build` reads through the host
+    // and is covered piecewise (`params`, `table`, and guest-support's `plugin_glue!`).
     #[test]
-    fn describe_reports_defaults_outputs_and_warm_up() {
+    fn describe_reports_defaults_and_outputs() {
         let info = Indicators::describe();
         assert_eq!((info.name.as_str(), info.version.as_str()), ("indicators", "0.1.0"));
         assert_eq!(info.outputs, OUTPUTS);
         let names: Vec<&str> = info.params.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names.len(), 10);
         assert!(names.contains(&"bb_stddev") && names.contains(&"volatility_window"), "{names:?}");
-        // MACD(12, 26, 9) needs the most: 25 bars for the slow EMA, then 8 for the signal.
-        assert_eq!(info.warm_up_bars, 33);
+    }
+
+    fn param(name: &str, value: i64) -> Param {
+        Param {
+            name: name.into(),
+            value: crate::bindings::candlewick::market_data::plugin::ParamValue::Int(value),
+        }
+    }
+
+    #[test]
+    fn plan_reads_the_own_series_prices_with_the_warm_up_of_the_parameters() {
+        let plan = Indicators::plan(vec![param("sma_period", 200)]).unwrap();
+        let [input] = &plan.inputs[..] else { panic!("expected one input, got {:?}", plan.inputs) };
+        assert!(input.timeframe.is_none(), "{input:?}");
+        assert_eq!(input.fields, Fields::CLOSE | Fields::HIGH | Fields::LOW);
+        // An SMA of 200 bars has its first value at the 200th bar: 199 before it.
+        assert!(input.warm_up_bars >= 199, "{input:?}");
+        let params = Params { sma_period: 200, ..Params::default() };
+        assert_eq!(input.warm_up_bars as usize, warm_up_bars(&params).unwrap());
+    }
+
+    #[test]
+    fn plan_refuses_bad_parameters_naming_them() {
+        let Err(PluginError::InvalidParams(message)) = Indicators::plan(vec![param("sma_period", 0)]) else {
+            panic!("expected invalid-params")
+        };
+        assert_eq!(message, "parameter \"sma_period\" is 0 (expected 1..=100000 bars)");
     }
 }

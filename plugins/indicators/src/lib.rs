@@ -1,7 +1,8 @@
 //! The `indicators` feature builder: classic technical indicators over a unit's bars, as a
-//! Candlewick Wasm component (world `feature-builder` of `candlewick:market-data@0.1.0`).
+//! Candlewick Wasm component (world `feature-builder` of `candlewick:market-data@0.2.0`).
 //!
-//! It reads close, high and low through the imported reader in one streamed read over the unit's
+//! Its `plan` declares the unit's own series with close, high and low and the warm-up its actual
+//! parameters need; it reads them through the imported reader in one streamed read over the unit's
 //! warm-up and window, computes SMA, EMA, RSI, MACD, ATR and Bollinger Bands with the `ta-lib` crate
 //! (the Rust port of TA-Lib) plus log returns and their rolling volatility, and returns the rows in
 //! the window. Values where an indicator has not warmed up are NaN.
@@ -26,7 +27,7 @@ pub mod table;
 // become several each); clippy's limit of seven is for code people write.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "feature-builder", path: "../../wit/0.1.0" });
+    wit_bindgen::generate!({ world: "feature-builder", path: "../../wit" });
 }
 
 /// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.

@@ -16,14 +16,16 @@ use std::ops::ControlFlow;
 
 use guest_support::Window;
 
-use crate::bindings::candlewick::market_data::plugin::{PluginError, PluginInfo, Table, UnitOfWork};
-use crate::bindings::candlewick::market_data::types::{Fields, TimeRange};
+use crate::bindings::candlewick::market_data::plugin::{
+    Param, Plan, PluginError, PluginInfo, Table, UnitOfWork,
+};
+use crate::bindings::candlewick::market_data::types::Fields;
 use crate::resample::{Bar, COLUMNS, Config, Resampler};
 
 // The generated glue behind `sample` takes the unit of work lowered to nine canonical-ABI values.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "sampler", path: "../../wit/0.1.0" });
+    wit_bindgen::generate!({ world: "sampler", path: "../../wit" });
 }
 
 /// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.
@@ -52,8 +54,17 @@ impl bindings::Guest for Resample {
                 .into(),
             params: resample::param_specs().iter().map(glue::param_spec_to_wit).collect(),
             outputs: COLUMNS.iter().map(|name| name.to_string()).collect(),
-            warm_up_bars: 0,
         }
+    }
+
+    /// The unit's own series, every field, without warm-up: a period reaching before the window's
+    /// start is incomplete whatever came before. The target timeframe is checked against the
+    /// source's in `sample`, which knows the unit's timeframe.
+    fn plan(params: Vec<Param>) -> Result<Plan, PluginError> {
+        let specs = resample::param_specs();
+        resample::target(&glue::params(&specs, &params)?).map_err(glue::invalid_params)?;
+        let fields = Fields::OPEN | Fields::HIGH | Fields::LOW | Fields::CLOSE | Fields::VOLUME;
+        Ok(glue::plan([glue::own_series(fields, 0)]))
     }
 
     fn sample(unit: UnitOfWork) -> Result<Table, PluginError> {
@@ -64,10 +75,9 @@ impl bindings::Guest for Resample {
         let mut resampler =
             Resampler::new(Config::new(&params, source, window).map_err(glue::invalid_params)?);
 
-        // Only the window: a period reaching before its start is incomplete whatever came before.
-        let fields = Fields::OPEN | Fields::HIGH | Fields::LOW | Fields::CLOSE | Fields::VOLUME;
-        let range = TimeRange { start: window.start, end: window.end };
-        glue::read_batches(&unit, range, fields, |batch| {
+        // Only the window (the plan declares no warm-up): a period reaching before its start is
+        // incomplete whatever came before.
+        glue::read_batches(&unit, window.end, |batch| {
             for i in 0..batch.ts.len() {
                 let bar = Bar {
                     ts: batch.ts[i],

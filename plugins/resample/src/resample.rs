@@ -39,6 +39,12 @@ pub fn param_specs() -> Vec<ParamSpec> {
     ]
 }
 
+/// The target timeframe's label, one of [`TARGETS`]: what `plan` checks before any unit runs
+/// (whether it is above the unit's timeframe waits for the unit).
+pub fn target(params: &Params<'_>) -> Result<&'static str, ParamError> {
+    params.one_of("to", &TARGETS)
+}
+
 /// What one unit's resampling needs, checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
@@ -53,7 +59,7 @@ impl Config {
     /// Checks the parameters against the unit's timeframe: `to` must be strictly coarser than
     /// `source`, and made of whole source bars (weeks straddle months, so 1w cannot become 1M).
     pub fn new(params: &Params<'_>, source: Timeframe, window: Window) -> Result<Config, ParamError> {
-        let label = params.one_of("to", &TARGETS)?;
+        let label = target(params)?;
         // Every entry of TARGETS parses and has a clock (none is `tick`).
         let target = Timeframe::parse(label).expect("TARGETS are timeframes");
         let clock = Clock::of(target).expect("TARGETS have clocks");

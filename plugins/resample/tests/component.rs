@@ -1,6 +1,6 @@
 //! The built `resample` component through the fixture host (`candlewick-plugin-test`).
 
-use candlewick_plugin_test::{Bars, Timeframe, this_plugin};
+use candlewick_plugin_test::{Bars, Fields, Input, Plan, SymbolSelector, Timeframe, this_plugin};
 
 /// Twelve hourly bars from midnight, closes 1 … 12 (open = high = low = close, volume 1).
 fn hours() -> Bars {
@@ -34,6 +34,14 @@ fn a_partly_covered_period_is_dropped_or_marked() {
     assert_eq!(kept.float("open"), [5.0, 9.0]);
     assert_eq!(kept.int("bars"), [4, 3]);
     assert_eq!(kept.int("complete"), [1, 0]);
+}
+
+#[test]
+fn the_plan_reads_every_field_of_the_own_series_without_warm_up() {
+    let own = Input { timeframe: None, symbols: SymbolSelector::Own, fields: Fields::ALL, warm_up_bars: 0 };
+    assert_eq!(this_plugin!().plan(&[("to", "1d".into())]), Ok(Plan { inputs: vec![own] }));
+    let err = this_plugin!().plan(&[("to", "2h".into())]).unwrap_err();
+    assert!(err.contains("to"), "{err}");
 }
 
 #[test]
