@@ -563,7 +563,7 @@ fn python_and_javascript_plugins_run_beside_rust_in_one_job() {
     let db = support::migrated_db();
     support::ingest_sample(db.url());
     let plugins = format!(
-        "  - path: {}\n  - path: {}\n    params: {{ period: 24 }}\n    warm_up_bars: 24\n  - path: {}\n    params: {{ threshold: 0.5 }}\n",
+        "  - path: {}\n  - path: {}\n    params: {{ period: 24 }}\n  - path: {}\n    params: {{ threshold: 0.5 }}\n",
         plugin_wasm("indicators").display(),
         plugin_wasm("zscore").display(),
         plugin_wasm("swings").display()

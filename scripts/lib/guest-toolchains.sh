@@ -13,7 +13,8 @@
 #   candlewick_test_guest_plugins [NAME…]    # their own unit tests (unittest, npm test), counted like cargo's
 #
 # A plugin folder, in either language, holds a one-line file `world` naming the WIT world it
-# implements (`feature-builder` or `sampler`, see wit/plugin.wit) and its entry module:
+# implements (`feature-builder`, `sampler` or `cross-section` of contract 0.2, see wit/plugin.wit)
+# and its entry module:
 #
 #   - Python: `<module>.py`, module = the folder's name with `-` as `_`; it defines the class
 #     `WitWorld`. The folder is the component's Python path (its other modules are bundled);
@@ -23,9 +24,9 @@
 #     @bytecodealliance/jco and @bytecodealliance/componentize-js exactly, and the committed
 #     package-lock.json everything beneath them.
 #
-# A component is rebuilt only when a file of its folder, the WIT package, its toolchain's pins or
-# this file is newer than it. Only the package registries are needed (PyPI, npm): no other
-# download happens here.
+# A component is rebuilt only when a file of its folder, the WIT package (wit/*.wit), its
+# toolchain's pins or this file is newer than it. Only the package registries are needed (PyPI,
+# npm): no other download happens here.
 
 # For candlewick_target_dir.
 # shellcheck source=scripts/lib/rust.sh
@@ -76,14 +77,25 @@ candlewick__up_to_date() {
   [[ -z $newer ]]
 }
 
+# The WIT package the plugins build against: the files of wit/ (contract 0.2), not the older
+# contracts kept beside it in wit/<version>/, which no build here reads.
+candlewick__wit_files() {
+  local file
+  for file in "$repo_root"/wit/*.wit; do
+    [[ -f $file ]] && printf '%s\n' "$file"
+  done
+  return 0
+}
+
 # The world named by `$1/world`, checked against the worlds of wit/plugin.wit.
 candlewick__world() {
   local dir=$1 world
-  [[ -f $dir/world ]] || candlewick__fail "$dir: no world file (expected one line: feature-builder or sampler)" || return 1
+  [[ -f $dir/world ]] ||
+    candlewick__fail "$dir: no world file (expected one line: feature-builder, sampler or cross-section)" || return 1
   world=$(tr -d '[:space:]' <"$dir/world")
   case $world in
-    feature-builder | sampler) printf '%s\n' "$world" ;;
-    *) candlewick__fail "$dir/world: unknown world \"$world\" (expected feature-builder or sampler)" ;;
+    feature-builder | sampler | cross-section) printf '%s\n' "$world" ;;
+    *) candlewick__fail "$dir/world: unknown world \"$world\" (expected feature-builder, sampler or cross-section)" ;;
   esac
 }
 
@@ -130,14 +142,15 @@ candlewick_build_python_plugins() {
   venv=$(candlewick__python_venv)
   local out_dir=$repo_root/target/plugins
   mkdir -p "$out_dir"
-  local name module world out
+  local name module world out wit_files
+  mapfile -t wit_files < <(candlewick__wit_files)
   for dir in "${dirs[@]}"; do
     name=$(basename "$dir")
     module=${name//-/_}
     world=$(candlewick__world "$dir") || return 1
     [[ -f $dir/$module.py ]] || candlewick__fail "$dir: no $module.py (the entry module, defining class WitWorld)" || return 1
     out=$out_dir/$name.wasm
-    if candlewick__up_to_date "$out" "$dir" "$repo_root/wit/0.1.0" "$repo_root/plugins/python/requirements.txt" \
+    if candlewick__up_to_date "$out" "$dir" "${wit_files[@]}" "$repo_root/plugins/python/requirements.txt" \
       "${BASH_SOURCE[0]}"; then
       continue
     fi
@@ -146,7 +159,7 @@ candlewick_build_python_plugins() {
     # without it, it would take the site-packages of whatever python3 is first on PATH. Ours holds
     # only the toolchain, which the plugin does not import, so nothing of it is bundled.
     # The output is written beside and moved, so that a failed build never looks up to date.
-    (cd "$repo_root" && VIRTUAL_ENV=$venv "$venv/bin/componentize-py" -d wit/0.1.0 -w "$world" \
+    (cd "$repo_root" && VIRTUAL_ENV=$venv "$venv/bin/componentize-py" -d wit -w "$world" \
       componentize -p "$dir" "$module" -o "$out.partial" >/dev/null) ||
       candlewick__fail "componentize-py failed for plugins/python/$name" || return 1
     mv -f "$out.partial" "$out"
@@ -170,7 +183,8 @@ candlewick_build_js_plugins() {
     return 1
   local out_dir=$repo_root/target/plugins
   mkdir -p "$out_dir"
-  local name world main out stamp
+  local name world main out stamp wit_files
+  mapfile -t wit_files < <(candlewick__wit_files)
   for dir in "${dirs[@]}"; do
     name=$(basename "$dir")
     world=$(candlewick__world "$dir") || return 1
@@ -189,14 +203,14 @@ candlewick_build_js_plugins() {
     [[ -n $main && -f $dir/$main ]] ||
       candlewick__fail "$dir/package.json: \"main\" must name the entry module (got \"$main\")" || return 1
     out=$out_dir/$name.wasm
-    if candlewick__up_to_date "$out" "$dir" "$repo_root/wit/0.1.0" "${BASH_SOURCE[0]}"; then
+    if candlewick__up_to_date "$out" "$dir" "${wit_files[@]}" "${BASH_SOURCE[0]}"; then
       continue
     fi
     printf 'building %s (JavaScript, world %s)\n' "${out#"$repo_root"/}" "$world" >&2
     # Every WASI feature but stdio disabled (random, clocks, http, fetch-event), so the component
     # imports the candlewick interfaces and stdout/stderr only. Stdio is kept because the host
     # quotes the end of stderr when a unit crashes: an uncaught error prints its message there.
-    (cd "$dir" && ./node_modules/.bin/jco componentize "$main" --wit ../../../wit/0.1.0 --world-name "$world" \
+    (cd "$dir" && ./node_modules/.bin/jco componentize "$main" --wit ../../../wit --world-name "$world" \
       --disable clocks http random fetch-event -o "$out.partial" >/dev/null) ||
       candlewick__fail "jco componentize failed for plugins/js/$name" || return 1
     mv -f "$out.partial" "$out"

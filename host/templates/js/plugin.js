@@ -1,14 +1,15 @@
 // The `{{name}}` feature builder: each bar's range, high − low (or, with `relative`, divided by the
-// close), as a Candlewick Wasm component (world `feature-builder` of `candlewick:market-data@0.1.0`,
+// close), as a Candlewick Wasm component (world `feature-builder` of `candlewick:market-data@0.2.0`,
 // built by `jco componentize` with every WASI feature but stdio disabled).
 //
 // One module: componentize-js takes a single file. How jco maps the WIT types: s64 (timestamps,
-// int params) is a BigInt, list<s64> a BigInt64Array and list<f64> a Float64Array; records are
-// objects with camelCase keys; flags an object of booleans; enums kebab-case strings; variants
-// `{ tag, val }`. An import's error throws an error whose `payload` is the error variant;
+// int params) is a BigInt, a u32 (`warmUpBars`) a Number, list<s64> a BigInt64Array and list<f64>
+// a Float64Array; records are objects with camelCase keys; an option the value or `undefined`;
+// flags an object of booleans; enums kebab-case strings; variants `{ tag, val }` (`{ tag }`
+// without a payload). An import's error throws an error whose `payload` is the error variant;
 // throwing `{ tag, val }` from an export returns that error.
 
-import { openRange } from 'candlewick:market-data/reader@0.1.0';
+import { openRange } from 'candlewick:market-data/reader@0.2.0';
 
 // Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
 // in plugins/guest-support/src/batch.rs): the host's own default cap on a batch, so asking for more
@@ -21,6 +22,16 @@ export function barRange({ high, low, close }, relative) {
   return Array.from(high, (h, i) => (relative ? (h - low[i]) / close[i] : h - low[i]));
 }
 
+/** The value columns read: the high and low, and the close only when the range is relative to it. */
+export function fieldsFor(relative) {
+  return relative ? { high: true, low: true, close: true } : { high: true, low: true };
+}
+
+/** The `relative` parameter (the host has filled in the default and checked its type). */
+function relativeOf(params) {
+  return params.find((p) => p.name === 'relative')?.value.val ?? false;
+}
+
 export function describe() {
   return {
     name: '{{name}}',
@@ -30,19 +41,26 @@ export function describe() {
       { name: 'relative', default: { tag: 'boolean', val: false }, description: 'divide the range by the close' },
     ],
     outputs: ['range'],
-    warmUpBars: 0,
   };
 }
 
+export function plan(params) {
+  // One input: the unit's own series (timeframe undefined: the unit's), only the fields used, and
+  // no warm-up: a bar's range needs no earlier bar.
+  const own = { timeframe: undefined, symbols: { tag: 'unit-symbol' }, fields: fieldsFor(relativeOf(params)), warmUpBars: 0 };
+  return { inputs: [own] };
+}
+
 export function build(unit) {
-  // The host has checked names and types against `describe`.
-  const relative = unit.params.find((p) => p.name === 'relative')?.value.val ?? false;
-  // Only the window (no warm-up needed), only the columns used.
-  const fields = { high: true, low: true, close: relative };
+  const relative = relativeOf(unit.params);
+  // The plan's one input, as the host scoped it for this unit; with no warm-up its
+  // `warmUpFrom` is the window's start.
+  const own = unit.inputs[0];
+  const span = { start: own.warmUpFrom, end: unit.window.end };
   const ts = [];
   const range = [];
   try {
-    const cursor = openRange(unit.symbol, unit.timeframe, unit.window, fields, BATCH_ROWS);
+    const cursor = openRange(unit.symbol, own.timeframe, span, fieldsFor(relative), BATCH_ROWS);
     for (let batch = cursor.nextBatch(); batch !== undefined; batch = cursor.nextBatch()) {
       ts.push(...batch.ts);
       range.push(...barRange(batch, relative));

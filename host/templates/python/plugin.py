@@ -1,11 +1,14 @@
 """The `{{name}}` feature builder: the rolling mean of the close over `period` bars, as a Candlewick
-Wasm component (world `feature-builder` of `candlewick:market-data@0.1.0`, built by componentize-py).
+Wasm component (world `feature-builder` of `candlewick:market-data@0.2.0`, built by componentize-py).
 
-This module is the glue: it reads the unit's bars through the imported reader (`wit_world`, the
-bindings componentize-py generates at build time) and maps them to and from plain values;
-`compute.py` holds the math, which does not import the bindings, so it is tested natively
-(`python3 -m unittest`). Change both, then `expected.csv` of the scenario.
+This module is the glue: it declares what the plugin reads for its parameters (`plan`), reads the
+unit's bars through the imported reader (`wit_world`, the bindings componentize-py generates at
+build time) and maps them to and from plain values; `compute.py` holds the math, which does not
+import the bindings, so it is tested natively (`python3 -m unittest`). Change both, then
+`expected.csv` of the scenario.
 """
+
+from typing import List
 
 from componentize_py_types import Err
 from wit_world import WitWorld as FeatureBuilder
@@ -20,6 +23,12 @@ PERIOD_DEFAULT = 5
 # gains nothing; at most 768 KiB of columns a call; a year of minute bars in 33 calls. Written here,
 # not imported, because componentize-py bundles this folder only.
 BATCH_ROWS = 16_384
+
+# The value columns the plugin reads: the host serves these and no others.
+FIELDS = types.Fields.CLOSE
+
+# The plan has one input, the unit's own series; the unit carries it, scoped, at this index.
+OWN_SERIES = 0
 
 
 class WitWorld(FeatureBuilder):
@@ -38,19 +47,22 @@ class WitWorld(FeatureBuilder):
                 )
             ],
             outputs=["mean_close"],
-            # Bars before the window the default period needs to have a value on the window's
-            # first bar.
-            warm_up_bars=PERIOD_DEFAULT - 1,
         )
 
+    def plan(self, params: List[plugin.Param]) -> plugin.Plan:
+        period = period_of(params)
+        # One input: the unit's own series (timeframe None: the unit's), only the close, and the
+        # bars before the window that the mean on its first bar needs.
+        own = plugin.Input(
+            timeframe=None,
+            symbols=plugin.SymbolSelector_UnitSymbol(),
+            fields=FIELDS,
+            warm_up_bars=compute.warm_up_bars(period),
+        )
+        return plugin.Plan(inputs=[own])
+
     def build(self, unit: plugin.UnitOfWork) -> plugin.Table:
-        period = PERIOD_DEFAULT
-        for param in unit.params:
-            # The host has checked names and types against `describe`; ranges are ours to check.
-            if param.name == "period" and isinstance(param.value, plugin.ParamValue_Int):
-                period = param.value.value
-        if period < 1:
-            raise Err(plugin.PluginError_InvalidParams(f'parameter "period" must be >= 1 (bars), got {period}'))
+        period = period_of(unit.params)
         ts, close = read_close(unit)
         means = compute.rolling_mean(close, period)
         rows = [i for i, t in enumerate(ts) if unit.window.start <= t <= unit.window.end]
@@ -60,13 +72,25 @@ class WitWorld(FeatureBuilder):
         )
 
 
+def period_of(params):
+    """The `period` parameter. The host has filled in the defaults and checked names and types
+    against `describe`; the range is ours to check, in `plan`, before any unit runs."""
+    period = PERIOD_DEFAULT
+    for param in params:
+        if param.name == "period" and isinstance(param.value, plugin.ParamValue_Int):
+            period = param.value.value
+    if period < 1:
+        raise Err(plugin.PluginError_InvalidParams(f'parameter "period" must be >= 1 (bars), got {period}'))
+    return period
+
+
 def read_close(unit):
-    """(ts, close) of the unit's bars from `warm-up-from` to the window's end."""
-    span = types.TimeRange(start=unit.warm_up_from, end=unit.window.end)
+    """(ts, close) of the unit's bars from its input's `warm-up-from` to the window's end."""
+    own = unit.inputs[OWN_SERIES]
+    span = types.TimeRange(start=own.warm_up_from, end=unit.window.end)
     ts, close = [], []
     try:
-        # Ask only for the columns used: the host selects just those from the database.
-        with reader.open_range(unit.symbol, unit.timeframe, span, types.Fields.CLOSE, BATCH_ROWS) as cursor:
+        with reader.open_range(unit.symbol, own.timeframe, span, FIELDS, BATCH_ROWS) as cursor:
             while (batch := cursor.next_batch()) is not None:
                 ts.extend(batch.ts)
                 close.extend(batch.close)

@@ -16,5 +16,15 @@ class RollingMeanTest(unittest.TestCase):
         self.assertEqual(compute.rolling_mean([1.0, 2.0], 1), [1.0, 2.0])
 
 
+class WarmUpTest(unittest.TestCase):
+    def test_the_warm_up_makes_the_first_row_what_a_longer_history_gives(self):
+        closes = [1.0, 4.0, 2.0, 8.0, 5.0, 7.0]
+        period, window_start = 3, 4
+        first = window_start - compute.warm_up_bars(period)
+        from_warm_up = compute.rolling_mean(closes[first:], period)
+        self.assertEqual(from_warm_up[window_start - first :], [5.0, 20.0 / 3.0])
+        self.assertEqual(from_warm_up[window_start - first :], compute.rolling_mean(closes, period)[window_start:])
+
+
 if __name__ == "__main__":
     unittest.main()

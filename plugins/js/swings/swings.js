@@ -1,24 +1,26 @@
 // The `swings` sampler: zig-zag swing pivots, each reported on the bar that confirms it, as a
-// Candlewick Wasm component (world `sampler` of `candlewick:market-data@0.1.0`, built by
+// Candlewick Wasm component (world `sampler` of `candlewick:market-data@0.2.0`, built by
 // `jco componentize` with every WASI feature but stdio disabled: the component imports only the
 // reader, and stdout/stderr for its errors).
 //
-// One module, as componentize-js takes a single file: first the zig-zag and the parameter check,
+// One module, as componentize-js takes a single file: first the zig-zag and the parameter checks,
 // which touch no WIT type and are exported for the native tests too (swings.test.js, with the
 // reader stubbed by ../wit-stub/), then the component's exports and their glue. How jco maps the WIT types
 // (checked with jco 1.24.6 / componentize-js 0.23.0):
 //   - s64 (timestamps, volumes, int params) is a BigInt; list<s64> arrives as a BigInt64Array
 //     and list<f64> as a Float64Array; either a typed array or a plain array may be returned;
-//   - records are objects with camelCase keys (`warmUpFrom`, `asOf`, `warmUpBars`);
+//   - records are objects with camelCase keys (`warmUpFrom`, `asOf`, `warmUpBars`); an option is
+//     the value or `undefined`;
 //   - flags are an object of booleans (`{ high: true, low: true, close: true }`);
-//   - enums are their kebab-case strings (`'hour1'`); variants are `{ tag, val }`;
+//   - enums are their kebab-case strings (`'hour1'`); variants are `{ tag, val }`, a case without
+//     a payload `{ tag }` (`{ tag: 'unit-symbol' }`); a u32 is a Number;
 //   - an imported function's error throws a `ComponentError` whose `payload` is the error
 //     variant; throwing a plain `{ tag, val }` from an export returns it as the result's error.
 
-import { openRange } from 'candlewick:market-data/reader@0.1.0';
+import { openRange } from 'candlewick:market-data/reader@0.2.0';
 
 const NAME = 'swings';
-const VERSION = '0.1.0';
+const VERSION = '0.2.0';
 const OUTPUTS = ['pivot_price', 'direction', 'bars_since_pivot'];
 
 // Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
@@ -29,35 +31,56 @@ const BATCH_ROWS = 16384;
 
 // ---- The zig-zag (README.md defines the rules; the comments point at them) ----
 
-/** The parameter, its default and its one line with the unit. */
+/** The parameters, their defaults and their one line with the unit. */
 const THRESHOLD = {
   name: 'threshold',
   default: 1.0,
   description: 'reversal that confirms a swing, in percent of the running extreme (> 0)',
 };
+const WARM_UP = {
+  name: 'warm_up_bars',
+  default: 0n,
+  description: 'bars before the window the zig-zag reads to settle, confirmations there dropped (>= 0)',
+};
+
+/** The largest warm-up a plan can declare: `warm-up-bars` is a u32. */
+const MAX_WARM_UP_BARS = 4294967295n;
 
 /** A parameter is unknown, of the wrong type or out of range; the message says which. */
 export class InvalidParams extends Error {}
 
 /**
- * The threshold in percent from `[name, kind, value]` triples (kind: int, float, text, boolean).
- * An int is taken as a float; anything but a finite number above 0 is rejected by name.
+ * `{ threshold, warmUpBars }` from `[name, kind, value]` triples (kind: int, float, text,
+ * boolean): the threshold in percent, a finite number above 0 (an int is taken as a float); the
+ * warm-up in bars, an int from 0 to 2^32 - 1. Anything else is rejected by name.
  */
-export function parseThreshold(given) {
+export function parseParams(given) {
   let threshold = THRESHOLD.default;
+  let warmUpBars = WARM_UP.default;
   for (const [name, kind, value] of given) {
-    if (name !== THRESHOLD.name) {
-      throw new InvalidParams(`unknown parameter "${name}" (expected ${THRESHOLD.name})`);
+    if (name === THRESHOLD.name) {
+      if (kind !== 'float' && kind !== 'int') {
+        throw new InvalidParams(`parameter "threshold" must be a float, got ${kind} ${String(value)}`);
+      }
+      threshold = Number(value);
+    } else if (name === WARM_UP.name) {
+      if (kind !== 'int') {
+        throw new InvalidParams(`parameter "warm_up_bars" must be an int, got ${kind} ${String(value)}`);
+      }
+      warmUpBars = BigInt(value);
+    } else {
+      throw new InvalidParams(`unknown parameter "${name}" (expected ${THRESHOLD.name} or ${WARM_UP.name})`);
     }
-    if (kind !== 'float' && kind !== 'int') {
-      throw new InvalidParams(`parameter "threshold" must be a float, got ${kind} ${String(value)}`);
-    }
-    threshold = Number(value);
   }
   if (!(threshold > 0) || !Number.isFinite(threshold)) {
     throw new InvalidParams(`parameter "threshold" must be > 0 (percent), got ${threshold}`);
   }
-  return threshold;
+  if (warmUpBars < 0n || warmUpBars > MAX_WARM_UP_BARS) {
+    throw new InvalidParams(
+      `parameter "warm_up_bars" must be from 0 to ${MAX_WARM_UP_BARS} (bars), got ${warmUpBars}`,
+    );
+  }
+  return { threshold, warmUpBars: Number(warmUpBars) };
 }
 
 const SEEKING = 0; // no pivot yet: tracking both the highest high and the lowest low
@@ -138,6 +161,12 @@ function highest(values, from, to) {
 
 // ---- The component's exports ----
 
+/** The value columns the zig-zag reads: the host serves these and no others. */
+const FIELDS = { high: true, low: true, close: true };
+
+/** The plan has one input, the unit's own series; the unit carries it, scoped, at this index. */
+const OWN_SERIES = 0;
+
 export function describe() {
   return {
     name: NAME,
@@ -145,23 +174,23 @@ export function describe() {
     description: 'zig-zag swing highs and lows, one row on the bar that confirms each',
     params: [
       { name: THRESHOLD.name, default: { tag: 'float', val: THRESHOLD.default }, description: THRESHOLD.description },
+      { name: WARM_UP.name, default: { tag: 'int', val: WARM_UP.default }, description: WARM_UP.description },
     ],
     outputs: OUTPUTS,
-    // The zig-zag starts at the first bar read; a job that wants it settled before the window
-    // sets `warm_up_bars` for the plugin.
-    warmUpBars: 0,
   };
 }
 
+export function plan(params) {
+  const { warmUpBars } = paramsOf(params);
+  // The unit's own series (timeframe none: the unit's). The zig-zag depends on where it starts
+  // whatever the warm-up, so the warm-up is the job's choice: none by default, seeded at the
+  // window's start.
+  return { inputs: [{ timeframe: undefined, symbols: { tag: 'unit-symbol' }, fields: FIELDS, warmUpBars }] };
+}
+
 export function sample(unit) {
-  let threshold;
-  try {
-    threshold = parseThreshold(unit.params.map((p) => [p.name, p.value.tag, p.value.val]));
-  } catch (err) {
-    if (err instanceof InvalidParams) throw { tag: 'invalid-params', val: err.message };
-    throw err;
-  }
-  const bars = readUnitBars(unit);
+  const { threshold } = paramsOf(unit.params);
+  const bars = readOwnBars(unit);
   const { start, end } = unit.window;
   const ts = [];
   const price = [];
@@ -186,14 +215,26 @@ export function sample(unit) {
   };
 }
 
-/** The unit's bars (ts, high, low, close) from `warm-up-from` to the window's end, streamed. */
-function readUnitBars(unit) {
-  const span = { start: unit.warmUpFrom, end: unit.window.end };
-  // Only the columns the zig-zag uses: the host selects just these from the database.
-  const fields = { high: true, low: true, close: true };
+/** The parsed WIT parameters; a bad one is thrown as the plugin's `invalid-params` error. */
+function paramsOf(params) {
+  try {
+    return parseParams(params.map((p) => [p.name, p.value.tag, p.value.val]));
+  } catch (err) {
+    if (err instanceof InvalidParams) throw { tag: 'invalid-params', val: err.message };
+    throw err;
+  }
+}
+
+/**
+ * The unit's bars (ts, high, low, close) from its input's `warmUpFrom` (`warm_up_bars` before
+ * the window, or the series' first bar) to the window's end, streamed.
+ */
+function readOwnBars(unit) {
+  const own = unit.inputs[OWN_SERIES];
+  const span = { start: own.warmUpFrom, end: unit.window.end };
   const batches = [];
   try {
-    const cursor = openRange(unit.symbol, unit.timeframe, span, fields, BATCH_ROWS);
+    const cursor = openRange(unit.symbol, own.timeframe, span, FIELDS, BATCH_ROWS);
     for (let batch = cursor.nextBatch(); batch !== undefined; batch = cursor.nextBatch()) {
       const n = batch.ts.length;
       if (batch.high.length !== n || batch.low.length !== n || batch.close.length !== n) {

@@ -1,12 +1,13 @@
 // Native tests: `npm test` in this folder (node --test, with the WIT reader import served by
-// ../wit-stub/reader.mjs). The zig-zag on hand-made bars, then the exports over the stub.
+// ../wit-stub/reader.mjs, whose own tests run beside these). The zig-zag on hand-made bars, then
+// the exports over the stub.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { reads, serve } from 'candlewick:market-data/reader@0.1.0';
+import { reads, serve } from 'candlewick:market-data/reader@0.2.0';
 
-import { InvalidParams, confirmedSwings, describe as describePlugin, parseThreshold, sample } from './swings.js';
+import { InvalidParams, confirmedSwings, describe as describePlugin, parseParams, plan, sample } from './swings.js';
 
 /** Bars whose high, low and close are all `prices` (a line chart). */
 function line(prices) {
@@ -61,50 +62,84 @@ test('no bars, no swings', () => {
 });
 
 test('threshold defaults to 1, takes ints, and must be a number above 0', () => {
-  assert.equal(parseThreshold([]), 1);
-  assert.equal(parseThreshold([['threshold', 'int', 2n]]), 2);
-  assert.equal(parseThreshold([['threshold', 'float', 0.5]]), 0.5);
-  assert.throws(() => parseThreshold([['threshold', 'float', 0]]), {
+  assert.equal(parseParams([]).threshold, 1);
+  assert.equal(parseParams([['threshold', 'int', 2n]]).threshold, 2);
+  assert.equal(parseParams([['threshold', 'float', 0.5]]).threshold, 0.5);
+  assert.throws(() => parseParams([['threshold', 'float', 0]]), {
     name: 'Error',
     message: 'parameter "threshold" must be > 0 (percent), got 0',
   });
-  assert.throws(() => parseThreshold([['threshold', 'float', -1]]), InvalidParams);
-  assert.throws(() => parseThreshold([['threshold', 'float', NaN]]), InvalidParams);
-  assert.throws(() => parseThreshold([['thresold', 'float', 1]]), /unknown parameter "thresold"/);
-  assert.throws(() => parseThreshold([['threshold', 'text', 'x']]), /must be a float, got text/);
+  assert.throws(() => parseParams([['threshold', 'float', -1]]), InvalidParams);
+  assert.throws(() => parseParams([['threshold', 'float', NaN]]), InvalidParams);
+  assert.throws(() => parseParams([['thresold', 'float', 1]]), /unknown parameter "thresold"/);
+  assert.throws(() => parseParams([['threshold', 'text', 'x']]), /must be a float, got text/);
+});
+
+test('warm_up_bars defaults to 0 and is an int from 0 to 2^32 - 1', () => {
+  assert.equal(parseParams([]).warmUpBars, 0);
+  assert.equal(parseParams([['warm_up_bars', 'int', 50n]]).warmUpBars, 50);
+  assert.equal(parseParams([['warm_up_bars', 'int', 4294967295n]]).warmUpBars, 4294967295);
+  assert.throws(() => parseParams([['warm_up_bars', 'int', -1n]]), {
+    message: 'parameter "warm_up_bars" must be from 0 to 4294967295 (bars), got -1',
+  });
+  assert.throws(() => parseParams([['warm_up_bars', 'int', 4294967296n]]), InvalidParams);
+  assert.throws(() => parseParams([['warm_up_bars', 'float', 2.5]]), /"warm_up_bars" must be an int, got float/);
 });
 
 // ---- The component's exports, over the stub reader ----
 
-function unit({ start, end, warmUpFrom = start, threshold }) {
-  const params = threshold === undefined ? [] : [{ name: 'threshold', value: { tag: 'float', val: threshold } }];
+/** A unit over EURUSD 1h as the host makes it from the plan: one input, the unit's own series. */
+function unit({ start, end, warmUpFrom = start, params = [] }) {
   return {
     symbol: 'EURUSD',
     timeframe: 'hour1',
     window: { start: BigInt(start), end: BigInt(end) },
-    warmUpFrom: BigInt(warmUpFrom),
     asOf: BigInt(end),
+    inputs: [{ symbols: ['EURUSD'], timeframe: 'hour1', fields: { high: true, low: true, close: true }, warmUpFrom: BigInt(warmUpFrom) }],
     params,
   };
 }
 
-test('describe names the plugin, its parameter with a float default and its outputs', () => {
+const threshold = (val) => ({ name: 'threshold', value: { tag: 'float', val } });
+const warmUp = (val) => ({ name: 'warm_up_bars', value: { tag: 'int', val } });
+
+test('describe names the plugin, its parameters with their defaults and its outputs, and no warm-up', () => {
   const info = describePlugin();
   assert.equal(info.name, 'swings');
-  assert.equal(info.version, '0.1.0');
-  assert.deepEqual(info.params[0].default, { tag: 'float', val: 1 });
+  assert.equal(info.version, '0.2.0');
+  assert.deepEqual(
+    info.params.map((p) => [p.name, p.default]),
+    [
+      ['threshold', { tag: 'float', val: 1 }],
+      ['warm_up_bars', { tag: 'int', val: 0n }],
+    ],
+  );
   assert.deepEqual(info.outputs, ['pivot_price', 'direction', 'bars_since_pivot']);
-  assert.equal(info.warmUpBars, 0);
+  assert.equal('warmUpBars' in info, false);
 });
 
-test('sample reads high, low and close from warm-up-from and reports confirmations in the window', () => {
+test('plan declares the own series, exactly high, low and close, and the warm-up asked for', () => {
+  const own = { timeframe: undefined, symbols: { tag: 'unit-symbol' }, fields: { high: true, low: true, close: true } };
+  assert.deepEqual(plan([threshold(1), warmUp(0n)]), { inputs: [{ ...own, warmUpBars: 0 }] });
+  assert.deepEqual(plan([threshold(0.4), warmUp(250n)]), { inputs: [{ ...own, warmUpBars: 250 }] });
+  assert.throws(() => plan([threshold(0)]), {
+    tag: 'invalid-params',
+    val: 'parameter "threshold" must be > 0 (percent), got 0',
+  });
+  assert.throws(() => plan([warmUp(-3n)]), { tag: 'invalid-params' });
+});
+
+test('sample reads its input from warm-up-from and reports confirmations in the window', () => {
   const prices = [100, 99.5, 98, 99.5, 101, 100, 99.9];
-  serve({ ts: [10, 20, 30, 40, 50, 60, 70], high: prices, low: prices, close: prices });
-  reads.length = 0;
-  // Window 40..70: the swing high confirmed at 30 is warm-up; the low at 40 and the high at 70
-  // are reported.
-  const table = sample(unit({ start: 40, end: 70, warmUpFrom: 10, threshold: 1 }));
-  assert.deepEqual(reads[0].range, { start: 10n, end: 70n });
+  // Window 40..70, warm-up from 10: the swing high confirmed at 30 is warm-up; the low at 40 and
+  // the high at 70 are reported.
+  const u = unit({ start: 40, end: 70, warmUpFrom: 10, params: [threshold(1)] });
+  serve(u, { 'EURUSD hour1': { ts: [10, 20, 30, 40, 50, 60, 70], high: prices, low: prices, close: prices } });
+  const table = sample(u);
+  assert.deepEqual(
+    reads.map((r) => [r.call, r.symbol, r.timeframe, r.range]),
+    [['open-range', 'EURUSD', 'hour1', { start: 10n, end: 70n }]],
+  );
   assert.deepEqual(reads[0].fields, { high: true, low: true, close: true });
   assert.deepEqual(table.ts, [40n, 70n]);
   assert.deepEqual(table.columns, [
@@ -114,11 +149,32 @@ test('sample reads high, low and close from warm-up-from and reports confirmatio
   ]);
 });
 
+test('without warm-up the zig-zag is seeded at the window start', () => {
+  const prices = [100, 99.5, 98, 99.5, 101, 100, 99.9];
+  const u = unit({ start: 40, end: 70, params: [threshold(1)] });
+  serve(u, { 'EURUSD hour1': { ts: [10, 20, 30, 40, 50, 60, 70], high: prices, low: prices, close: prices } });
+  // Seeded by 99.5 at 40: 101 at 50 closes 1.5% above it, a swing low at 40 confirmed at 50;
+  // 99.9 at 70 is 1.1% below 101, the swing high confirmed there. The low at 30 is never seen.
+  const table = sample(u);
+  assert.equal(reads[0].range.start, 40n);
+  assert.deepEqual(table.ts, [50n, 70n]);
+  assert.deepEqual(table.columns[0].values.val, [99.5, 101]);
+});
+
 test('sample returns an invalid threshold and a reader error as the WIT error variant', () => {
-  assert.throws(() => sample(unit({ start: 0, end: 1, threshold: 0 })), {
+  assert.throws(() => sample(unit({ start: 0, end: 1, params: [threshold(0)] })), {
     tag: 'invalid-params',
     val: 'parameter "threshold" must be > 0 (percent), got 0',
   });
-  serve({ error: { tag: 'unavailable' } });
-  assert.throws(() => sample(unit({ start: 0, end: 1 })), { tag: 'read', val: { tag: 'unavailable' } });
+  const u = unit({ start: 0, end: 1 });
+  serve(u, { error: { tag: 'unavailable' } });
+  assert.throws(() => sample(u), { tag: 'read', val: { tag: 'unavailable' } });
+  // A unit whose input does not declare what the plugin reads: the stub refuses it as the host does.
+  serve({ ...u, inputs: [{ ...u.inputs[0], fields: { close: true } }] }, { 'EURUSD hour1': { ts: [0] } });
+  assert.throws(() => sample({ ...u, inputs: [{ ...u.inputs[0], fields: { close: true } }] }), (err) => {
+    assert.equal(err.tag, 'read');
+    assert.equal(err.val.tag, 'out-of-scope');
+    assert.match(err.val.val, /^fields \[high low\] of EURUSD hour1 \(declared: \[close\]\)$/);
+    return true;
+  });
 });

@@ -16,6 +16,14 @@ class Params:
 
     period: int = PERIOD[1]
 
+    @property
+    def warm_up_bars(self) -> int:
+        """Bars before the window the features need so that a value at a bar does not depend on
+        where the window starts: the `period - 1` volumes before a bar that its z-score's window
+        holds besides its own. They include the one previous close a log return needs (period >= 2).
+        """
+        return self.period - 1
+
 
 def parse(given):
     """Params from (name, kind, value) triples, kind one of "int", "float", "text", "boolean"."""

@@ -51,6 +51,30 @@ class WindowTest(unittest.TestCase):
         self.assertTrue(math.isnan(zscores[1]))
 
 
+class WarmUpTest(unittest.TestCase):
+    def test_warm_up_is_period_less_one(self):
+        self.assertEqual(params.parse([]).warm_up_bars, 19)
+        self.assertEqual(params.parse([("period", "int", 2)]).warm_up_bars, 1)
+
+    def test_the_declared_warm_up_makes_the_first_rows_start_invariant(self):
+        # Volumes and closes of 40 bars; the window is the last 10. Read from the declared warm-up
+        # start (the warm_up_bars-th bar before the window), the rows equal those computed over
+        # every bar, and one bar fewer changes the first row's z-score: the warm-up is exact.
+        n, start, period = 40, 30, 7
+        ts = list(range(n))
+        close = [1.0 + 0.01 * ((i * 7) % 5) for i in range(n)]
+        volume = [(i * 37) % 11 + 1 for i in range(n)]
+        full = compute.features_in_window(ts, close, volume, start, n - 1, period)
+        first = start - params.Params(period=period).warm_up_bars
+        got = compute.features_in_window(ts[first:], close[first:], volume[first:], start, n - 1, period)
+        self.assertEqual(got[0], full[0])
+        for a, b in zip(got[1:], full[1:]):
+            self.assertTrue(all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b)))
+        short = compute.features_in_window(ts[first + 1 :], close[first + 1 :], volume[first + 1 :], start, n - 1, period)
+        self.assertTrue(math.isnan(short[2][0]))
+        self.assertFalse(math.isnan(full[2][0]))
+
+
 class ParamsTest(unittest.TestCase):
     def test_default_and_given_period(self):
         self.assertEqual(params.parse([]).period, 20)

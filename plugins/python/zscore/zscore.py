@@ -1,11 +1,13 @@
 """The `zscore` feature builder: log returns and volume z-scores per bar, as a Candlewick Wasm
-component (world `feature-builder` of `candlewick:market-data@0.1.0`, built by componentize-py).
+component (world `feature-builder` of `candlewick:market-data@0.2.0`, built by componentize-py).
 
 This module is the glue: it maps the WIT types of the generated bindings (`wit_world`) to plain
-values, reads the unit's bars through the imported reader, and hands them to `compute`; the
-math (`compute`) and the parameter checks (`params`) do not import the bindings and are tested
-natively (`test_zscore.py`).
+values, declares what the plugin reads (`plan`), reads the unit's bars through the imported
+reader, and hands them to `compute`; the math (`compute`) and the parameters with the warm-up
+they need (`params`) do not import the bindings and are tested natively (`test_zscore.py`).
 """
+
+from typing import List
 
 from componentize_py_types import Err
 from wit_world import WitWorld as FeatureBuilder
@@ -15,7 +17,7 @@ import compute
 import params
 
 NAME = "zscore"
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 OUTPUTS = ["log_return", "volume_z"]
 
 # Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
@@ -23,6 +25,12 @@ OUTPUTS = ["log_return", "volume_z"]
 # gains nothing; at most 768 KiB of columns a call; a year of minute bars in 33 calls. Written here,
 # not imported, because componentize-py bundles this folder only.
 BATCH_ROWS = 16_384
+
+# The value columns the features read: the host serves these and no others.
+FIELDS = types.Fields.CLOSE | types.Fields.VOLUME
+
+# The plan has one input, the unit's own series; the unit carries it, scoped, at this index.
+OWN_SERIES = 0
 
 # The WIT case of a parameter value, by its generated class, as `params.parse` names it.
 _KINDS = {
@@ -44,17 +52,21 @@ class WitWorld(FeatureBuilder):
             description="log return of close and z-score of volume over a rolling window, per bar",
             params=[plugin.ParamSpec(name=name, default=plugin.ParamValue_Int(default), description=description)],
             outputs=list(OUTPUTS),
-            # The z-score needs `period` volumes; one more bar would serve the first log return,
-            # but the z-score is the longer look-back.
-            warm_up_bars=default,
         )
 
+    def plan(self, given: List[plugin.Param]) -> plugin.Plan:
+        parsed = parse_params(given)
+        own = plugin.Input(
+            timeframe=None,  # the unit's own
+            symbols=plugin.SymbolSelector_UnitSymbol(),
+            fields=FIELDS,
+            warm_up_bars=parsed.warm_up_bars,
+        )
+        return plugin.Plan(inputs=[own])
+
     def build(self, unit: plugin.UnitOfWork) -> plugin.Table:
-        try:
-            parsed = params.parse((p.name, _KINDS[type(p.value)], p.value.value) for p in unit.params)
-        except params.InvalidParams as err:
-            raise Err(plugin.PluginError_InvalidParams(str(err)))
-        ts, close, volume = read_unit_bars(unit)
+        parsed = parse_params(unit.params)
+        ts, close, volume = read_own_bars(unit)
         rows, returns, zscores = compute.features_in_window(
             ts, close, volume, unit.window.start, unit.window.end, parsed.period
         )
@@ -67,14 +79,22 @@ class WitWorld(FeatureBuilder):
         )
 
 
-def read_unit_bars(unit):
-    """(ts, close, volume) of the unit's bars from `warm-up-from` to the window's end, streamed."""
-    span = types.TimeRange(start=unit.warm_up_from, end=unit.window.end)
-    # Only the columns the features use: the host selects just these from the database.
-    fields = types.Fields.CLOSE | types.Fields.VOLUME
+def parse_params(given):
+    """`params.Params` from the WIT parameters; a bad one is the plugin's `invalid-params` error."""
+    try:
+        return params.parse((p.name, _KINDS[type(p.value)], p.value.value) for p in given)
+    except params.InvalidParams as err:
+        raise Err(plugin.PluginError_InvalidParams(str(err)))
+
+
+def read_own_bars(unit):
+    """(ts, close, volume) of the unit's bars from its input's `warm-up-from` (`period - 1` bars
+    before the window, or the series' first bar) to the window's end, streamed."""
+    own = unit.inputs[OWN_SERIES]
+    span = types.TimeRange(start=own.warm_up_from, end=unit.window.end)
     ts, close, volume = [], [], []
     try:
-        with reader.open_range(unit.symbol, unit.timeframe, span, fields, BATCH_ROWS) as cursor:
+        with reader.open_range(unit.symbol, own.timeframe, span, FIELDS, BATCH_ROWS) as cursor:
             while (batch := cursor.next_batch()) is not None:
                 n = len(batch.ts)
                 if len(batch.close) != n or len(batch.volume) != n:

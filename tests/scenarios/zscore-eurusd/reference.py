@@ -8,8 +8,8 @@ in floats, where the plugin keeps exact integer running sums).
               NaN until PERIOD volumes exist and where the std is 0
 
 Rows: bars from START (scenario.yaml's `start`) to the last bar; the bars before START are the
-warm-up, which the host serves (the plugin's 20 warm-up bars cover PERIOD). PERIOD and START are
-read from scenario.yaml. Run from anywhere: python3 reference.py
+warm-up, which the host serves (the plugin's plan declares PERIOD - 1 warm-up bars). PERIOD and
+START are read from scenario.yaml. Run from anywhere: python3 reference.py
 """
 
 import csv

@@ -3,17 +3,24 @@
 //
 // - `throw`: an error nobody catches (a `TypeError`);
 // - `failed`: `throw { tag: 'failed', val }`, the plugin's own error;
-// - `number`: a timestamp that is a Number where an s64 (a BigInt) belongs.
+// - `number`: a timestamp that is a Number where an s64 (a BigInt) belongs;
+// - `plan`: `plan` refuses the parameters (`throw { tag: 'invalid-params', val }`), so no unit runs.
+//
+// Contract 0.2 (`wit/`): `describe` without a warm-up, `plan` declaring the unit's own close.
 
 export function describe() {
   return {
     name: 'jserrors',
     version: '0.1.0',
     description: 'fails the ways a JavaScript plugin can',
-    params: [{ name: 'case', default: { tag: 'text', val: 'throw' }, description: 'throw, failed or number' }],
+    params: [{ name: 'case', default: { tag: 'text', val: 'throw' }, description: 'throw, failed, number or plan' }],
     outputs: ['x'],
-    warmUpBars: 0,
   };
+}
+
+export function plan(params) {
+  if (params[0].value.val === 'plan') throw { tag: 'invalid-params', val: 'parameter "case" is "plan": refused in plan' };
+  return { inputs: [{ timeframe: undefined, symbols: { tag: 'unit-symbol' }, fields: { close: true }, warmUpBars: 0 }] };
 }
 
 function check(symbol) {
