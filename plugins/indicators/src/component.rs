@@ -10,10 +10,11 @@ use crate::bindings::candlewick::market_data::plugin::{
     Param, Plan, PluginError, PluginInfo, Table, UnitOfWork,
 };
 use crate::bindings::candlewick::market_data::types::Fields;
-use crate::compute::{OUTPUTS, warm_up_bars};
+use crate::compute::OUTPUTS;
 use crate::glue;
 use crate::params::{Params, param_specs};
 use crate::table::{Bars, features_in_window};
+use crate::warm_up::warm_up_bars;
 
 /// The exported plugin.
 struct Indicators;
@@ -31,8 +32,8 @@ impl Guest for Indicators {
         }
     }
 
-    /// The unit's own series, close, high and low, with the warm-up these parameters need
-    /// ([`warm_up_bars`]).
+    /// The unit's own series, close, high and low, with the warm-up these parameters need for
+    /// start-invariance ([`warm_up_bars`]).
     fn plan(params: Vec<Param>) -> Result<Plan, PluginError> {
         let params = checked_params(&params)?;
         let warm_up = warm_up_bars(&params).map_err(glue::failed)?;
@@ -110,7 +111,8 @@ mod tests {
         let [input] = &plan.inputs[..] else { panic!("expected one input, got {:?}", plan.inputs) };
         assert!(input.timeframe.is_none(), "{input:?}");
         assert_eq!(input.fields, Fields::CLOSE | Fields::HIGH | Fields::LOW);
-        // An SMA of 200 bars has its first value at the 200th bar: 199 before it.
+        // An SMA of 200 bars has its first value at the 200th bar: 199 before it; MACD's defaults
+        // need more for their seed to decay (warm_up.rs).
         assert!(input.warm_up_bars >= 199, "{input:?}");
         let params = Params { sma_period: 200, ..Params::default() };
         assert_eq!(input.warm_up_bars as usize, warm_up_bars(&params).unwrap());

@@ -62,27 +62,6 @@ impl fmt::Display for ComputeError {
 
 impl std::error::Error for ComputeError {}
 
-/// The look-back the parameters need, in bars: how many bars before the first one that has every
-/// feature. Taken from TA-Lib's own look-back functions, so it can never disagree with the values.
-pub fn warm_up_bars(params: &Params) -> Result<usize, ComputeError> {
-    let core = Core::new();
-    let fail = |function| move |code| ComputeError { function, code };
-    let lookbacks = [
-        core.sma_lookback(params.sma_period).map_err(fail("sma_lookback"))?,
-        core.ema_lookback(params.ema_period).map_err(fail("ema_lookback"))?,
-        core.rsi_lookback(params.rsi_period).map_err(fail("rsi_lookback"))?,
-        core.macd_lookback(params.macd_fast, params.macd_slow, params.macd_signal)
-            .map_err(fail("macd_lookback"))?,
-        core.atr_lookback(params.atr_period).map_err(fail("atr_lookback"))?,
-        core.bbands_lookback(params.bb_period, params.bb_stddev, params.bb_stddev, MAType::SMA)
-            .map_err(fail("bbands_lookback"))?,
-        // A volatility value needs `volatility_window` returns, and the first return needs a bar
-        // before it.
-        params.volatility_window as usize,
-    ];
-    Ok(lookbacks.into_iter().max().unwrap_or(0))
-}
-
 /// Every feature over `prices`, one value per bar, NaN until each has warmed up.
 pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeError> {
     let Prices { close, high, low } = prices;
@@ -229,20 +208,6 @@ mod tests {
     }
 
     #[test]
-    fn warm_up_bars_for_defaults_is_macd_lookback() {
-        // MACD(12, 26, 9): the slow EMA's 25 bars, then the signal EMA's 8.
-        assert_eq!(warm_up_bars(&Params::default()), Ok(26 - 1 + 9 - 1));
-    }
-
-    #[test]
-    fn warm_up_bars_follows_longest_indicator() {
-        let params = Params { volatility_window: 50, ..Params::default() };
-        assert_eq!(warm_up_bars(&params), Ok(50));
-        let params = Params { sma_period: 200, ..Params::default() };
-        assert_eq!(warm_up_bars(&params), Ok(199));
-    }
-
-    #[test]
     fn compute_returns_outputs_in_order_with_input_length() {
         let close = ramp(60);
         let prices = Prices { close: &close, high: &close, low: &close };
@@ -277,8 +242,6 @@ mod tests {
             assert!(values[..first].iter().all(|v| v.is_nan()), "{name} before {first}: {values:?}");
             assert!(values[first..].iter().all(|v| v.is_finite()), "{name} from {first}: {values:?}");
         }
-        let max_first = expected_first.iter().map(|(_, i)| *i).max();
-        assert_eq!(Some(warm_up_bars(&Params::default()).unwrap()), max_first);
     }
 
     #[test]

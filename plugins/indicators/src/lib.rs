@@ -7,7 +7,11 @@
 //! (the Rust port of TA-Lib) plus log returns and their rolling volatility, and returns the rows in
 //! the window. Values where an indicator has not warmed up are NaN.
 //!
-//! The math ([`params`], [`compute`], [`returns`], [`table`]) does not touch the generated bindings,
+//! The plan's warm-up ([`warm_up`]) is the look-back of the actual parameters plus, for the
+//! recursive indicators, the bars their seed takes to decay below 1e-12: a value at a bar does not
+//! depend on where the window starts (the README's start-invariance rule).
+//!
+//! The math ([`params`], [`compute`], [`returns`], [`table`], [`warm_up`]) does not touch the generated bindings,
 //! so it is tested natively; `component` wires bindings → params → read → compute, with
 //! `guest-support`'s parameters, tables and streamed read (`glue`, below).
 
@@ -21,6 +25,7 @@ pub mod compute;
 pub mod params;
 pub mod returns;
 pub mod table;
+pub mod warm_up;
 
 /// The generated bindings of world `feature-builder`; private, like any glue.
 // A generated canonical-ABI shim takes nine flattened raw arguments (strings, records and flags

@@ -1,7 +1,7 @@
 //! The built `indicators` component through the fixture host (`candlewick-plugin-test`): the same
 //! contract, runtime and scope as a job, with TA-Lib's 252-bar reference series as the bars.
 
-use candlewick_plugin_test::{Bar, Bars, PluginKind, Timeframe, Timestamp, this_plugin};
+use candlewick_plugin_test::{Bar, Bars, PluginKind, Run, Timeframe, Timestamp, this_plugin};
 
 const SERIES: &str = include_str!("../../../tests/fixtures/talib/ta_regtest_daily_252.csv");
 const DAY: i64 = 86_400_000_000;
@@ -48,21 +48,53 @@ fn talib_published_values_come_out_of_the_component() {
     assert_first_value(output.float("macd_signal"), 33, -2.7071);
 }
 
+/// `run` with short periods.
+fn short(run: Run<'_>) -> Run<'_> {
+    run.param("sma_period", 30)
+        .param("ema_period", 1)
+        .param("rsi_period", 2)
+        .param("macd_fast", 2)
+        .param("macd_slow", 3)
+        .param("macd_signal", 1)
+        .param("atr_period", 1)
+}
+
 #[test]
 fn the_window_is_warmed_up_from_the_bars_before_it() {
     let plugin = this_plugin!();
     let bars = talib_bars();
-    let whole = plugin.run(&bars).ok();
-    // Bar 100 onwards; the plugin reads its 33 warm-up bars before that through the reader.
+    // Short periods: SMA(30) needs 29 bars, RSI(2) and MACD(2, 3, 1) TA-Lib's look-back of 2 plus
+    // 40 bars for their seed to decay (α = 1/2, 0.5^40 ≤ 1e-12): the plan asks 42.
+    let whole = short(plugin.run(&bars)).ok();
+    // Bar 100 onwards; the plugin reads its warm-up bars before that through the reader.
     let start = Timestamp::from_micros(whole.table.ts[100]).to_string();
     let end = Timestamp::from_micros(whole.table.ts[251]).to_string();
-    let part = plugin.run(&bars).window(&start, &end).ok();
+    let part = short(plugin.run(&bars)).window(&start, &end).ok();
     assert_eq!(part.table.ts, whole.table.ts[100..]);
-    assert_eq!(part.rows_read, 152 + 33);
-    // Moving windows need only their look-back: identical to the whole series' values. (EMA-based
-    // columns are seeded at the first bar read, so they differ until the seed has decayed.)
+    assert_eq!(part.rows_read, 152 + 42);
+    // Moving windows need only their look-back: the whole series' values, to the last bits of
+    // TA-Lib's running sum.
     for column in ["sma", "bb_middle"] {
-        assert_eq!(part.float(column), &whole.float(column)[100..], "{column}");
+        for (a, b) in part.float(column).iter().zip(&whole.float(column)[100..]) {
+            assert!((a - b).abs() <= 1e-12 * b.abs(), "{column}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn a_warm_up_longer_than_the_history_reads_from_the_first_bar() {
+    let plugin = this_plugin!();
+    let bars = talib_bars();
+    let whole = plugin.run(&bars).ok();
+    let start = Timestamp::from_micros(whole.table.ts[100]).to_string();
+    let end = Timestamp::from_micros(whole.table.ts[251]).to_string();
+    // The defaults ask 517 bars; 100 are stored before the window: all of them are read, and every
+    // column is the whole run's, bit for bit.
+    let part = plugin.run(&bars).window(&start, &end).ok();
+    assert_eq!(part.rows_read, 252);
+    for column in indicators::compute::OUTPUTS {
+        let bits = |values: &[f64]| values.iter().map(|v| v.to_bits()).collect::<Vec<u64>>();
+        assert_eq!(bits(part.float(column)), bits(&whole.float(column)[100..]), "{column}");
     }
 }
 
@@ -70,7 +102,9 @@ fn the_window_is_warmed_up_from_the_bars_before_it() {
 fn describe_and_parameter_errors() {
     let plugin = this_plugin!();
     assert_eq!(plugin.kind(), PluginKind::FeatureBuilder);
-    assert_eq!(plugin.plan(&[]).unwrap().own_warm_up_bars(), 33);
+    // MACD(12, 26, 9): TA-Lib's look-back of 33 bars, then 360 for the slow EMA's seed (α = 2/27)
+    // and 124 for the signal's (α = 2/10) to weigh at most 1e-12.
+    assert_eq!(plugin.plan(&[]).unwrap().own_warm_up_bars(), 33 + 360 + 124);
     // Refused by the plan, before any unit runs.
     let err = plugin.run(&talib_bars()).param("sma_period", 0).call().unwrap_err();
     assert_eq!(
@@ -104,4 +138,12 @@ fn the_component_computes_what_the_native_code_does_bit_for_bit() {
             assert_eq!(bits(actual), bits(expected), "{name}");
         }
     }
+}
+
+#[test]
+fn a_warm_up_above_the_job_limit_is_refused_before_any_unit() {
+    // EMA(10,000): 9,999 bars of look-back and 138,156 for the seed to decay, above the host's
+    // default limit of 100,000 bars.
+    let err = this_plugin!().run(&talib_bars()).param("ema_period", 10_000).call().unwrap_err();
+    assert!(err.contains("warm-up of 148155 bars is above the job's limit of 100000"), "{err}");
 }
