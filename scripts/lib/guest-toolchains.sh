@@ -40,7 +40,7 @@ candlewick__plugin_dirs() {
   for dir in "$repo_root/plugins/$lang"/*/; do
     [[ -d $dir ]] || continue
     dir=${dir%/}
-    # Not a plugin: plugins/js/wit-stub/ is the reader stub the JavaScript plugins' native tests share.
+    # Not a plugin: plugins/<lang>/wit-stub/ is the reader stub that language's native tests share.
     [[ ${dir##*/} != wit-stub ]] || continue
     if (($# == 0)); then
       printf '%s\n' "$dir"
