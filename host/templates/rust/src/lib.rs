@@ -1,9 +1,12 @@
 //! `{{name}}`: a Candlewick feature builder (world `feature-builder` of
-//! `candlewick:market-data@0.1.0`). It returns `mean`, the mean close of the last `period` bars,
+//! `candlewick:market-data@0.2.0`). It returns `mean`, the mean close of the last `period` bars,
 //! NaN until `period` bars exist.
 //!
-//! `guest-support`, the toolkit of the workspace's Rust plugins, does the glue: the parameters
-//! checked against their specs, the streamed read, the output table.
+//! Three exports: `describe` says what it is; `plan` says, for the job's parameters, what it will
+//! read (its inputs: the unit's own series, the close only, `period - 1` bars of warm-up); `build`
+//! reads exactly that and returns the window's rows. `guest-support`, the toolkit of the
+//! workspace's Rust plugins, does the glue: the parameters checked against their specs, the plan's
+//! inputs, the streamed read, the output table.
 
 use std::ops::ControlFlow;
 
@@ -13,7 +16,7 @@ use guest_support::{Column, ParamSpec, ParamValue, join};
 // clippy's limit is for code people write.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "feature-builder", path: "../../wit/0.1.0" });
+    wit_bindgen::generate!({ world: "feature-builder", path: "../../wit" });
 }
 
 /// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.
@@ -21,12 +24,12 @@ mod glue {
     guest_support::plugin_glue!(crate::bindings);
 }
 
-use bindings::candlewick::market_data::plugin::{PluginError, PluginInfo, Table, UnitOfWork};
-use bindings::candlewick::market_data::types::{Fields, TimeRange};
+use bindings::candlewick::market_data::plugin::{Param, Plan, PluginError, PluginInfo, Table, UnitOfWork};
+use bindings::candlewick::market_data::types::Fields;
 
 const DEFAULT_PERIOD: i64 = 20;
 
-/// The parameters `describe` reports and `build` checks.
+/// The parameters `describe` reports and `plan` and `build` check.
 fn param_specs() -> Vec<ParamSpec> {
     vec![ParamSpec {
         name: "period",
@@ -45,20 +48,27 @@ impl bindings::Guest for Plugin {
             description: "The mean close of the last `period` bars".into(),
             params: param_specs().iter().map(glue::param_spec_to_wit).collect(),
             outputs: vec!["mean".into()],
-            // The bars before the window the default period needs; a job that sets a longer
-            // period says so with `warm_up_bars` (describe cannot see parameters).
-            warm_up_bars: (DEFAULT_PERIOD - 1) as u32,
         }
     }
 
+    /// What it reads for these parameters: one input, the unit's own series (`own_series`: its
+    /// symbol at its timeframe), the close only (reading another field is out of scope), and the
+    /// `period - 1` stored bars before the window that the window's first mean needs. A bad
+    /// `period` refuses the job here, before any unit runs.
+    fn plan(params: Vec<Param>) -> Result<Plan, PluginError> {
+        let period = period(&params)?;
+        // A period above u32::MAX bars cannot be served; the host refuses far less (its
+        // `limits.warm_up_bars`, 100,000 bars by default), naming the input.
+        let warm_up = glue::warm_up_bars("period", usize::try_from(period - 1).unwrap_or(usize::MAX))?;
+        Ok(glue::plan([glue::own_series(Fields::CLOSE, warm_up)]))
+    }
+
     fn build(unit: UnitOfWork) -> Result<Table, PluginError> {
-        let specs = param_specs();
-        let params = glue::params(&specs, &unit.params)?;
-        let period = params.int_at_least("period", 1).map_err(glue::invalid_params)?;
-        // One streamed read of the close only, from the warm-up through the window's end.
-        let span = TimeRange { start: unit.warm_up_from, end: unit.window.end };
+        let period = period(&unit.params)?;
+        // One streamed read of what the plan declared: the close, from the own series' warm-up
+        // start (the host resolved `period - 1` bars to a time) through the window's end.
         let (mut ts, mut close) = (Vec::new(), Vec::new());
-        glue::read_batches(&unit, span, Fields::CLOSE, |batch| {
+        glue::read_batches(&unit, unit.window.end, |batch| {
             ts.push(batch.ts);
             close.push(batch.close);
             Ok(ControlFlow::Continue(()))
@@ -71,6 +81,12 @@ impl bindings::Guest for Plugin {
         let mean = Column::float("mean", mean[first..].to_vec());
         Ok(glue::table_to_wit(guest_support::Table { ts: ts[first..].to_vec(), columns: vec![mean] }))
     }
+}
+
+/// `period`, checked: a whole number of bars, at least 1.
+fn period(given: &[Param]) -> Result<i64, PluginError> {
+    let specs = param_specs();
+    glue::params(&specs, given)?.int_at_least("period", 1).map_err(glue::invalid_params)
 }
 
 /// The mean of each value and the `period - 1` before it; NaN until there are `period` values.
