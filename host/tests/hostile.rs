@@ -258,15 +258,52 @@ fn a_panic_or_an_abort_fails_its_unit_quoting_the_panic_message() {
 /// does not run.
 #[test]
 fn fail_fast_stops_the_job_at_the_first_failure() {
-    let spec = JobSpec { settings: &format!("workers: 1\nfail_fast: true\n{LIMITS}"), ..EMBEDDED_MARCH };
+    // Two symbols, one worker: the unit of EURUSD (both plugins, side by side) fails; GBPUSD's
+    // never starts.
+    let data = TempDir::new().unwrap();
+    let sample = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
+    let mut text = String::from("symbol,timeframe,timestamp,open,high,low,close,volume\n");
+    for symbol in ["EURUSD", "GBPUSD"] {
+        for line in sample.lines().skip(1).filter(|l| l.starts_with("2018-03")) {
+            text.push_str(&format!("{symbol},1h,{line}\n"));
+        }
+    }
+    let fixture = data.path().join("two.csv");
+    std::fs::write(&fixture, text).unwrap();
+    let source = format!("fixture: {}", fixture.display());
+    let settings = format!("workers: 1\nfail_fast: true\n{LIMITS}");
+    let spec =
+        JobSpec { source: &source, symbols: &["EURUSD", "GBPUSD"], settings: &settings, ..EMBEDDED_MARCH };
     let run = spec.run(&format!("{}{}", hostile("panic", ""), indicators()));
-    run.assert_survived(0, 1);
+    run.assert_survived(1, 1);
     assert!(
         run.stdout().contains("  FAILED plugin panic on EURUSD: panicked or aborted"),
         "{}",
         run.stdout()
     );
-    assert!(!run.dir.path().join("out/indicators").exists(), "the unit after the failure did not run");
+    let written = files_under(&run.dir.path().join("out"));
+    assert!(
+        written.iter().any(|f| f.contains("EURUSD")),
+        "the failed unit's other plugin wrote: {written:?}"
+    );
+    assert!(
+        !written.iter().any(|f| f.contains("GBPUSD")),
+        "the unit after the failure did not run: {written:?}"
+    );
+}
+
+/// Every file under `dir`, as text.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push(path.display().to_string());
+        }
+    }
+    found
 }
 
 /// 28,800 1-minute EURUSD bars from 2024-01-01: a fixture too large for a 1 MiB read.

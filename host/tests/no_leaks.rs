@@ -8,14 +8,14 @@ use support::{as_role, plugin_wasm, read_parquet, stderr, stdout};
 
 const CANARY: &str = "pw-canary-7f3a9c";
 
-fn job(dir: &std::path::Path, warm_up: &str) -> std::path::PathBuf {
+fn job(dir: &std::path::Path, plugin: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("job.yaml");
     std::fs::write(
         &path,
         format!(
             "database:\n  url: ${{CW_LEAK_URL}}\nsymbols: [EURUSD]\ntimeframe: 1h\nstart: 2018-03-01\n\
-             end: 2018-03-31T23:00:00Z\noutput: out\ncache_dir: cache\nplugins:\n  - path: {}\n{warm_up}",
-            plugin_wasm("indicators").display()
+             end: 2018-03-31T23:00:00Z\noutput: out\ncache_dir: cache\nplugins:\n  - path: {}\n",
+            plugin.display()
         ),
     )
     .unwrap();
@@ -40,8 +40,9 @@ fn no_password_in_any_output_and_no_server_message_reaches_a_plugin() {
     let mut admin = db.client();
 
     // A role that may connect and see the schema but not read the table: every read fails on
-    // the server with "permission denied". The plugin reads its own warm-up (warm_up_bars: 0), so
-    // the failure reaches it through the reader.
+    // the server with "permission denied". The plugin plans no warm-up (the hostile `planner`, whose
+    // default plan reads its own close), so the host looks nothing up before it and the failure
+    // reaches the plugin through the reader.
     let role = format!("cw_leak_{}", db.schema());
     admin
         .batch_execute(&format!(
@@ -51,14 +52,13 @@ fn no_password_in_any_output_and_no_server_message_reaches_a_plugin() {
         ))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let failing = run_job(&job(dir.path(), "    warm_up_bars: 0\n"), &as_role(db.url(), &role, CANARY));
+    let planner = support::repo_path("target/hostile/planner.wasm");
+    assert!(planner.exists(), "{} is missing: run scripts/build-hostile", planner.display());
+    let failing = run_job(&job(dir.path(), &planner), &as_role(db.url(), &role, CANARY));
     assert_eq!(failing.status.code(), Some(2), "{}", stderr(&failing));
     let (summary, log) = (stdout(&failing), stderr(&failing));
     let failure = summary.lines().find(|l| l.contains("FAILED")).unwrap_or_else(|| panic!("{summary}"));
-    assert!(
-        failure.contains("plugin indicators on EURUSD: read failed: market data source unavailable"),
-        "{failure}"
-    );
+    assert!(failure.contains("planner on EURUSD: read failed: market data source unavailable"), "{failure}");
     for internal in ["permission denied", "market_data", "SELECT", "42501", &role, "postgresql://"] {
         assert!(!failure.contains(internal), "the plugin's error shows {internal:?}: {failure}");
     }
@@ -70,7 +70,7 @@ fn no_password_in_any_output_and_no_server_message_reaches_a_plugin() {
     // A run that works, with the password in the URL: not in stdout, the log or the metadata.
     admin.batch_execute(&format!("GRANT SELECT ON {}.market_data TO {role};", db.schema())).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let working = run_job(&job(dir.path(), ""), &as_role(db.url(), &role, CANARY));
+    let working = run_job(&job(dir.path(), &plugin_wasm("indicators")), &as_role(db.url(), &role, CANARY));
     assert_eq!(working.status.code(), Some(0), "{}", stderr(&working));
     let table = read_parquet(&dir.path().join("out/indicators/EURUSD.parquet"));
     assert!(!table.ts.is_empty());

@@ -12,10 +12,12 @@
 mod cursor;
 mod memory;
 mod postgres;
+mod shared;
 
 pub use cursor::{RangeCursor, RangeStream};
 pub use memory::MemoryMarketDataReader;
 pub use postgres::{PgMarketDataReader, PgReaderConfig};
+pub use shared::{SharedReader, SharedSeries};
 
 use std::num::NonZeroUsize;
 
