@@ -4,25 +4,30 @@
 //! - end to end against `COPY (SELECT ts, high, low, close …) TO STDOUT (FORMAT binary)` drained
 //!   (the columns the plugin reads);
 //! - the plugin's compute against the same indicator code compiled natively, both over bars
-//!   held in memory, so reads do not weigh on either side.
+//!   held in memory, so reads do not weigh on either side;
+//! - one read per unit: a job of four plugins that each read `close` against a job of one, and a
+//!   plugin that reads `close` against the same plugin reading all five fields (the hostile
+//!   `planner`, cases `ok` and `all`: it reads and returns, so the reads are what is measured).
 //!
 //! ```sh
 //! scripts/build-plugins
 //! DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test cargo bench -p candlewick --bench job
 //! ```
 //!
-//! `-- end-to-end` or `-- compute` runs one part alone, e.g. under `perf record`; the compute part
-//! needs no database.
+//! `-- end-to-end`, `-- compute` or `-- shared-read` runs one part alone, e.g. under `perf record`;
+//! the compute part needs no database. `scripts/build-hostile` builds `planner`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use candlewick::domain::{Bar, Fields, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp, UnitOfWork};
+use candlewick::domain::{
+    Bar, Fields, Input, Plan, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp, UnitOfWork,
+};
 use candlewick::job::{Job, run_job};
 use candlewick::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
 use candlewick::runtime::{PluginRuntime, RuntimeLimits};
-use candlewick::unit::resolve_params;
+use candlewick::unit::{resolve_params, unit_of_work};
 use candlewick_testdb::TestDb;
 
 mod common;
@@ -51,11 +56,11 @@ fn best_in_turns(mut baseline: impl FnMut(), mut candidate: impl FnMut()) -> (f6
     (best_baseline, best_candidate)
 }
 
-/// Which parts run: both, unless the arguments name one.
-fn parts() -> (bool, bool) {
+/// Which parts run: all, unless the arguments name some.
+fn parts() -> (bool, bool, bool) {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let wants = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
-    (wants("end-to-end"), wants("compute"))
+    (wants("end-to-end"), wants("compute"), wants("shared-read"))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -69,9 +74,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Timestamp::from_micros(START + (per_symbol as i64 - 1) * MINUTE),
     )?;
     let cache = tempfile::TempDir::new()?;
-    let (end_to_end, compute) = parts();
-    if end_to_end {
-        bench_end_to_end(&rows, window, &wasm, cache.path())?;
+    let (end_to_end, compute, shared_read) = parts();
+    if end_to_end || shared_read {
+        let db = TestDb::new();
+        let mut client = db.client();
+        candlewick::pg::migrate::migrate(&mut client)?;
+        plain_copy(&mut client, &rows)?;
+        client.batch_execute("VACUUM ANALYZE market_data")?;
+        println!(
+            "job benchmark: {} one-minute bars over {} symbols, schema {}",
+            rows.len(),
+            SYMBOLS.len(),
+            db.schema()
+        );
+        if end_to_end {
+            bench_end_to_end(&db, rows.len(), window, &wasm, cache.path())?;
+        }
+        if shared_read {
+            bench_shared_read(&db, rows.len(), window, cache.path())?;
+        }
     }
     if compute {
         bench_compute(&rows, window, &wasm, cache.path())?;
@@ -79,39 +100,81 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// `candlewick run` from PostgreSQL to Parquet against a COPY drain of the columns it reads.
-fn bench_end_to_end(
-    rows: &[(&'static str, Bar)],
+/// A job over the benchmark's bars in `db` with `plugins` (YAML entries).
+fn job_over(
+    db: &TestDb,
     window: TimeRange,
-    wasm: &Path,
     cache: &Path,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let db = TestDb::new();
-    let mut client = db.client();
-    candlewick::pg::migrate::migrate(&mut client)?;
-    plain_copy(&mut client, rows)?;
-    client.batch_execute("VACUUM ANALYZE market_data")?;
-    println!(
-        "job benchmark: {} one-minute bars over {} symbols, schema {}",
-        rows.len(),
-        SYMBOLS.len(),
-        db.schema()
-    );
-
-    // End to end: the job as `candlewick run` runs it, PostgreSQL to Parquet.
-    let out = tempfile::TempDir::new()?;
+    out: &Path,
+    plugins: &str,
+) -> Result<Job, Box<dyn std::error::Error>> {
     let text = format!(
         "database:\n  url: {}\nsymbols: [{}]\ntimeframe: 1m\nstart: {}\nend: {}\noutput: {}\ncache_dir: {}\n\
-         plugins:\n  - path: {}\n",
+         plugins:\n{plugins}",
         db.url(),
         SYMBOLS.join(", "),
         window.start(),
         window.end(),
-        out.path().join("out").display(),
+        out.join("out").display(),
         cache.display(),
-        wasm.display()
     );
-    let job = Job::parse(&text, &out.path().join("job.yaml"), &|_| None)?;
+    Ok(Job::parse(&text, &out.join("job.yaml"), &|_| None)?)
+}
+
+/// One read per unit: four plugins reading `close` against one; `close` alone against all five
+/// fields.
+fn bench_shared_read(
+    db: &TestDb,
+    bars: usize,
+    window: TimeRange,
+    cache: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let planner = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/hostile/planner.wasm");
+    assert!(planner.exists(), "{} is missing: run scripts/build-hostile first", planner.display());
+    let entry = |name: &str, case: &str| {
+        format!("  - path: {}\n    name: {name}\n    params: {{ case: {case} }}\n", planner.display())
+    };
+    let out = tempfile::TempDir::new()?;
+    let one = job_over(db, window, cache, out.path(), &entry("close-0", "ok"))?;
+    let four: String = (0..4).map(|i| entry(&format!("close-{i}"), "ok")).collect();
+    let four = job_over(db, window, cache, out.path(), &four)?;
+    let all = job_over(db, window, cache, out.path(), &entry("all-fields", "all"))?;
+    let run = |job: &Job| {
+        let summary = run_job(job).unwrap();
+        assert_eq!(summary.failed().count(), 0, "every unit succeeds");
+    };
+    println!(
+        "\none read per unit ({bars} bars; plugin: planner, reads and returns close), best of {ROUNDS} in turns:"
+    );
+    let (one_s, four_s) = best_in_turns(|| run(&one), || run(&four));
+    println!("  1 plugin reading close     {one_s:>8.3} s");
+    println!(
+        "  4 plugins reading close    {four_s:>8.3} s  {:.2}x one  (target <= 1.3x: {})",
+        four_s / one_s,
+        verdict(four_s / one_s <= 1.3)
+    );
+    let (close_s, all_s) = best_in_turns(|| run(&one), || run(&all));
+    println!("  reading close only         {close_s:>8.3} s");
+    println!(
+        "  reading all five fields    {all_s:>8.3} s  close only is {:.2}x faster  (target >= 1.5x: {})",
+        all_s / close_s,
+        verdict(all_s / close_s >= 1.5)
+    );
+    Ok(())
+}
+
+/// `candlewick run` from PostgreSQL to Parquet against a COPY drain of the columns it reads.
+fn bench_end_to_end(
+    db: &TestDb,
+    bars: usize,
+    window: TimeRange,
+    wasm: &Path,
+    cache: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut client = db.client();
+    // End to end: the job as `candlewick run` runs it, PostgreSQL to Parquet.
+    let out = tempfile::TempDir::new()?;
+    let job = job_over(db, window, cache, out.path(), &format!("  - path: {}\n", wasm.display()))?;
     // Against the drain of the columns the plugin reads.
     let (drain_s, job_s) = best_in_turns(
         || {
@@ -124,7 +187,7 @@ fn bench_end_to_end(
             assert_eq!(summary.failed().count(), 0, "every unit succeeds");
         },
     );
-    let (drain_rate, job_rate) = (rows.len() as f64 / drain_s, rows.len() as f64 / job_s);
+    let (drain_rate, job_rate) = (bars as f64 / drain_s, bars as f64 / job_s);
     println!("\nend to end (PostgreSQL -> indicators plugin -> Parquet), best of {ROUNDS} in turns:");
     println!("  COPY drain of ts, high, low, close   {drain_rate:>12.0} bars/s");
     println!(
@@ -149,15 +212,25 @@ fn bench_compute(
     let runtime = PluginRuntime::new(Some(cache), RuntimeLimits::default())?;
     let plugin = runtime.load(wasm)?;
     let params = resolve_params(plugin.info(), &Default::default())?;
-    let units: Vec<UnitOfWork> = SYMBOLS
+    // The window alone, no warm-up: the native side computes over the same bars.
+    let plan = Plan {
+        inputs: plugin.plan(&params)?.inputs.into_iter().map(|i| Input { warm_up_bars: 0, ..i }).collect(),
+    };
+    let symbols: Vec<Symbol> = SYMBOLS.iter().map(|s| Symbol::new(*s).unwrap()).collect();
+    let units: Vec<UnitOfWork> = symbols
         .iter()
-        .map(|s| UnitOfWork {
-            symbol: Symbol::new(*s).unwrap(),
-            timeframe: Timeframe::Minute1,
-            window,
-            warm_up_from: window.start(),
-            as_of: window.end(),
-            params: params.clone(),
+        .map(|symbol| {
+            unit_of_work(
+                &*memory,
+                symbol,
+                &symbols,
+                Timeframe::Minute1,
+                window,
+                window.end(),
+                &plan,
+                params.clone(),
+            )
+            .unwrap()
         })
         .collect();
     let native_params = indicators::params::Params::default();
