@@ -93,7 +93,8 @@ fn a_javascript_sampler_is_checked_too() {
     assert_eq!(runs.len(), 7, "{runs:#?}");
     assert!(runs.iter().all(|l| l.ends_with(": ok") || l.ends_with("VIOLATED")), "{runs:#?}");
     assert!(
-        stdout(&output).starts_with("swings (sampler) on EURUSD 1h, 2018-03-01T00:00:00Z to 2018-06-30T00:00:00Z\n")
+        stdout(&output)
+            .starts_with("swings (sampler) on EURUSD 1h, 2018-03-01T00:00:00Z to 2018-06-30T00:00:00Z\n")
     );
 }
 
@@ -141,4 +142,37 @@ fn a_plugin_without_bars_or_a_job_with_plugin_flags_is_refused_in_one_line() {
         "{}",
         stderr(&output)
     );
+}
+
+/// `candlewick check` over `fixture`, on `symbol` at `timeframe`.
+fn check_over(plugin: &Path, fixture: &str, symbol: &str, timeframe: &str) -> Output {
+    support::candlewick()
+        .arg("check")
+        .arg(plugin)
+        .arg("--fixture")
+        .arg(repo_path(fixture))
+        .args(["--symbol", symbol, "--timeframe", timeframe])
+        .output()
+        .unwrap()
+}
+
+/// The example plugins keep both invariants, in every world: `indicators` with the warm-up its
+/// plan declares for its recursive columns, `mtf` through the aligned read of daily and weekly
+/// bars, and the cross-section `xsection` over SPY, SPX and EURUSD daily bars.
+#[test]
+fn the_example_plugins_keep_both_invariants_in_every_world() {
+    for (plugin, fixture, symbol, timeframe) in [
+        ("indicators", "host/fixtures/eurusd_1h_2018.csv", "EURUSD", "1h"),
+        ("mtf", "tests/fixtures/examples/eurusd_mtf.csv", "EURUSD", "1h"),
+        ("beta", "tests/fixtures/examples/daily.csv", "SPY", "1d"),
+        ("xsection", "tests/fixtures/examples/daily.csv", "SPY", "1d"),
+    ] {
+        let output = check_over(&plugin_wasm(plugin), fixture, symbol, timeframe);
+        assert_eq!(output.status.code(), Some(0), "{plugin}: {}{}", stdout(&output), stderr(&output));
+        let runs = runs(&output);
+        assert_eq!(runs.len(), 7, "{plugin}: {runs:#?}");
+        assert!(runs.iter().all(|l| l.ends_with(": ok")), "{plugin}: {runs:#?}");
+    }
+    let output = check_over(&plugin_wasm("xsection"), "tests/fixtures/examples/daily.csv", "SPY", "1d");
+    assert!(stdout(&output).starts_with("xsection (cross-section) on SPY 1d, "), "{}", stdout(&output));
 }
