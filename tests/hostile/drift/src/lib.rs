@@ -45,7 +45,10 @@ impl bindings::Guest for Drift {
             .collect();
         Ok(wit::Table {
             ts: bars.ts,
-            columns: vec![wit::Column { name: "running_sum".into(), values: wit::ColumnValues::Float(running_sum) }],
+            columns: vec![wit::Column {
+                name: "running_sum".into(),
+                values: wit::ColumnValues::Float(running_sum),
+            }],
         })
     }
 }

@@ -36,10 +36,14 @@ impl bindings::Guest for Leak {
     fn build(unit: wit::UnitOfWork) -> Result<wit::Table, wit::PluginError> {
         let bars = reader::range(&unit.symbol, unit.timeframe, unit.window, types::Fields::CLOSE)
             .map_err(wit::PluginError::Read)?;
-        let next_close = (0..bars.ts.len()).map(|i| bars.close.get(i + 1).copied().unwrap_or(f64::NAN)).collect();
+        let next_close =
+            (0..bars.ts.len()).map(|i| bars.close.get(i + 1).copied().unwrap_or(f64::NAN)).collect();
         Ok(wit::Table {
             ts: bars.ts,
-            columns: vec![wit::Column { name: "next_close".into(), values: wit::ColumnValues::Float(next_close) }],
+            columns: vec![wit::Column {
+                name: "next_close".into(),
+                values: wit::ColumnValues::Float(next_close),
+            }],
         })
     }
 }
