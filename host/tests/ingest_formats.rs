@@ -404,3 +404,20 @@ fn bad_flag_values_are_one_line_errors_naming_the_flag() {
     );
     assert_eq!(support::count_rows(&db), 0);
 }
+
+/// The README shows every flag `ingest --help` lists.
+#[test]
+fn the_readme_shows_every_ingest_flag() {
+    let help = stdout(&support::run(&["ingest", "--help"]));
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    let flags: Vec<&str> = help
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|word| word.starts_with("--") && word.len() > 2)
+        .map(|word| word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|flag| *flag != "--help")
+        .collect();
+    assert!(flags.contains(&"--tick-sequence") && flags.len() > 15, "{flags:?}");
+    for flag in flags {
+        assert!(readme.contains(flag), "README.md does not show {flag}");
+    }
+}
