@@ -49,14 +49,14 @@ impl bindings::Guest for Xliar {
                 .map_err(wit::PluginError::Read)?;
             rows.extend(bars.ts.iter().zip(&bars.close).map(|(&ts, &close)| (ts, index as u32, close)));
         }
-        rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        rows.sort_by_key(|r| (r.0, r.1));
         match case.as_deref().unwrap_or("ok") {
             "extra" => {
                 let (ts, index, close) = rows[0];
                 rows.insert(1, (ts + 1, index, close));
-                rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+                rows.sort_by_key(|r| (r.0, r.1));
             }
-            "unsorted" => rows.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0))),
+            "unsorted" => rows.sort_by_key(|r| (r.1, r.0)),
             "index" => rows[0].1 = unit.symbols.len() as u32,
             _ => {}
         }
