@@ -47,8 +47,8 @@ export function describe() {
 export function plan(params) {
   // One input: the unit's own series (timeframe undefined: the unit's), only the fields used, and
   // no warm-up: a bar's range needs no earlier bar.
-  const own = { timeframe: undefined, symbols: { tag: 'unit-symbol' }, fields: fieldsFor(relativeOf(params)), warmUpBars: 0 };
-  return { inputs: [own] };
+  const fields = fieldsFor(relativeOf(params));
+  return { inputs: [{ timeframe: undefined, symbols: { tag: 'unit-symbol' }, fields, warmUpBars: 0 }] };
 }
 
 export function build(unit) {

@@ -33,6 +33,9 @@ test('build reads its input and returns one row per bar of the window', () => {
   };
   serve(unit, { 'EURUSD hour1': { ts: [10, 20, 30], high: [2, 5, 4], low: [1, 3, 4], close: [1.5, 4, 4] } });
   assert.equal(describe().name, '{{name}}');
-  assert.deepEqual(build(unit), { ts: [20n, 30n], columns: [{ name: 'range', values: { tag: 'float', val: [2, 0] } }] });
+  assert.deepEqual(build(unit), {
+    ts: [20n, 30n],
+    columns: [{ name: 'range', values: { tag: 'float', val: [2, 0] } }],
+  });
   assert.deepEqual(reads[0].range, { start: 20n, end: 30n });
 });

@@ -95,7 +95,14 @@ function unit({ start, end, warmUpFrom = start, params = [] }) {
     timeframe: 'hour1',
     window: { start: BigInt(start), end: BigInt(end) },
     asOf: BigInt(end),
-    inputs: [{ symbols: ['EURUSD'], timeframe: 'hour1', fields: { high: true, low: true, close: true }, warmUpFrom: BigInt(warmUpFrom) }],
+    inputs: [
+      {
+        symbols: ['EURUSD'],
+        timeframe: 'hour1',
+        fields: { high: true, low: true, close: true },
+        warmUpFrom: BigInt(warmUpFrom),
+      },
+    ],
     params,
   };
 }

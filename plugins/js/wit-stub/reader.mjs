@@ -17,8 +17,8 @@
 //
 // `series` maps `'SYMBOL timeframe'` (`'EURUSD hour1'`, the WIT enum's kebab-case names) to bars
 // as plain arrays `{ ts, open, high, low, close, volume }`, ascending, ts and volume as BigInts or
-// numbers; a column a test does not need may be left out (it reads as NaN, volume as 0). `reads` lists every call since the last
-// `serve`.
+// numbers; a column a test does not need may be left out (it reads as NaN, volume as 0). `reads`
+// lists every call since the last `serve`.
 
 let unit = { timeframe: 'hour1', asOf: 0n, inputs: [] };
 let stored = {};
@@ -154,7 +154,9 @@ export function multiRange(symbols, timeframe, span, fields) {
 }
 
 export function openRange(symbol, timeframe, span, fields, batchRows) {
-  if (batchRows === 0) throw new ComponentError({ tag: 'invalid-argument', val: 'batch-rows is 0 (expected at least 1)' });
+  if (batchRows === 0) {
+    throw new ComponentError({ tag: 'invalid-argument', val: 'batch-rows is 0 (expected at least 1)' });
+  }
   const indices = request('open-range', symbol, timeframe, span, fields, batchRows);
   let at = 0;
   return {
@@ -182,7 +184,8 @@ export function latest(symbols, timeframe) {
     const indices = inScope('latest', symbol, timeframe);
     if (indices.length === 0) continue;
     const bar = columns(symbol, timeframe, indices.slice(-1), Object.fromEntries(FIELDS.map((f) => [f, true])));
-    out.push({ symbol, ts: bar.ts[0], open: bar.open[0], high: bar.high[0], low: bar.low[0], close: bar.close[0], volume: bar.volume[0] });
+    const [ts, open, high, low, close, volume] = ['ts', ...FIELDS].map((name) => bar[name][0]);
+    out.push({ symbol, ts, open, high, low, close, volume });
   }
   return out;
 }
@@ -212,13 +215,13 @@ export function summary() {
     const found = availability(symbol, timeframe);
     if (found.count > 0n) entries.push({ symbol, timeframe, availability: found });
   }
-  return entries.sort((a, b) =>
-    a.symbol === b.symbol ? TIMEFRAMES.indexOf(a.timeframe) - TIMEFRAMES.indexOf(b.timeframe) : a.symbol < b.symbol ? -1 : 1,
-  );
+  const order = (e) => TIMEFRAMES.indexOf(e.timeframe);
+  return entries.sort((a, b) => (a.symbol === b.symbol ? order(a) - order(b) : a.symbol < b.symbol ? -1 : 1));
 }
 
 export function aligned(rowSymbol, symbol, timeframe, span, fields) {
-  const rows = request('aligned', rowSymbol, unit.timeframe, span, {}).map((i) => BigInt(series(rowSymbol, unit.timeframe).ts[i]));
+  const rowBars = series(rowSymbol, unit.timeframe);
+  const rows = request('aligned', rowSymbol, unit.timeframe, span, {}).map((i) => BigInt(rowBars.ts[i]));
   const allowed = readable(symbol, timeframe);
   checkFields(symbol, timeframe, allowed, fields);
   const other = series(symbol, timeframe);
@@ -233,7 +236,8 @@ export function aligned(rowSymbol, symbol, timeframe, span, fields) {
     }
     return pick;
   });
-  const floats = (name) => Float64Array.from(fields[name] ? picks : [], (i) => (i === undefined ? NaN : other[name][i]));
+  const floats = (name) =>
+    Float64Array.from(fields[name] ? picks : [], (i) => (i === undefined ? NaN : other[name][i]));
   return {
     ts: BigInt64Array.from(rows),
     sourceTs: picks.map((i) => (i === undefined ? undefined : BigInt(other.ts[i]))),

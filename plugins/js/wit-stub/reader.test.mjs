@@ -5,7 +5,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { aligned, availability, closeOf, latest, multiRange, openRange, range, reads, serve, summary, timeframes } from './reader.mjs';
+import {
+  aligned,
+  availability,
+  closeOf,
+  latest,
+  multiRange,
+  openRange,
+  range,
+  reads,
+  serve,
+  summary,
+  timeframes,
+} from './reader.mjs';
 
 const H = 3_600_000_000n;
 /** The reader's out-of-scope error, as jco's bindings throw it. */

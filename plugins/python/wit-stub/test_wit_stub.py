@@ -113,7 +113,9 @@ class ReaderStubTest(unittest.TestCase):
         self.assertEqual(wit_stub.close_of(types.Timeframe.MONTH1, 1_706_745_600_000_000), 1_709_251_200_000_000)
 
     def test_latest_availability_timeframes_summary_see_only_the_inputs_up_to_as_of(self):
-        self.assertEqual(reader.availability("AAA", HOUR1), types.AvailabilityInfo(count=26, earliest=46 * H, latest=71 * H))
+        self.assertEqual(
+            reader.availability("AAA", HOUR1), types.AvailabilityInfo(count=26, earliest=46 * H, latest=71 * H)
+        )
         self.assertEqual([(b.symbol, b.ts, b.close) for b in reader.latest(["AAA"], DAY1)], [("AAA", 2 * D, 12.0)])
         self.assertEqual(reader.timeframes("AAA"), [HOUR1, DAY1])
         self.assertEqual(

@@ -75,7 +75,8 @@ def load(world, module=None):
     if sys.version_info < (3, 11):
         raise RuntimeError(f"the generated bindings need Python 3.11 or later, this is {sys.version.split()[0]}")
     if _loaded and world not in _loaded:
-        raise RuntimeError(f"the bindings of {next(iter(_loaded))} are loaded: one world per process (asked for {world})")
+        loaded = next(iter(_loaded))
+        raise RuntimeError(f"the bindings of {loaded} are loaded: one world per process (asked for {world})")
     if world not in _loaded:
         out = tempfile.mkdtemp(prefix=f"candlewick-bindings-{world}-")
         subprocess.run(

@@ -70,7 +70,8 @@ class WarmUpTest(unittest.TestCase):
         self.assertEqual(got[0], full[0])
         for a, b in zip(got[1:], full[1:]):
             self.assertTrue(all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b)))
-        short = compute.features_in_window(ts[first + 1 :], close[first + 1 :], volume[first + 1 :], start, n - 1, period)
+        late = first + 1
+        short = compute.features_in_window(ts[late:], close[late:], volume[late:], start, n - 1, period)
         self.assertTrue(math.isnan(short[2][0]))
         self.assertFalse(math.isnan(full[2][0]))
 

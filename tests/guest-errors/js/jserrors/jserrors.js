@@ -19,7 +19,9 @@ export function describe() {
 }
 
 export function plan(params) {
-  if (params[0].value.val === 'plan') throw { tag: 'invalid-params', val: 'parameter "case" is "plan": refused in plan' };
+  if (params[0].value.val === 'plan') {
+    throw { tag: 'invalid-params', val: 'parameter "case" is "plan": refused in plan' };
+  }
   return { inputs: [{ timeframe: undefined, symbols: { tag: 'unit-symbol' }, fields: { close: true }, warmUpBars: 0 }] };
 }
 
