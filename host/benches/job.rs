@@ -25,7 +25,11 @@ use candlewick::domain::{
     Bar, Fields, Input, Plan, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp, UnitOfWork,
 };
 use candlewick::job::{Job, run_job};
-use candlewick::reader::{MarketDataReader, MemoryMarketDataReader, RangeRequest};
+use candlewick::pg::ConnectionSettings;
+use candlewick::reader::{
+    DEFAULT_BATCH_ROWS, MarketDataReader, MemoryMarketDataReader, PgMarketDataReader, PgReaderConfig,
+    RangeCursor, RangeRequest, RangeStream,
+};
 use candlewick::runtime::{PluginRuntime, RuntimeLimits};
 use candlewick::unit::{resolve_params, unit_of_work};
 use candlewick_testdb::TestDb;
@@ -153,12 +157,36 @@ fn bench_shared_read(
         four_s / one_s,
         verdict(four_s / one_s <= 1.3)
     );
-    let (close_s, all_s) = best_in_turns(|| run(&one), || run(&all));
-    println!("  reading close only         {close_s:>8.3} s");
+    // The read itself: the reader's streamed read of every symbol, as a plugin's cursor drives it.
+    let reader =
+        PgMarketDataReader::connect(&ConnectionSettings::parse(db.url())?, &PgReaderConfig::default())?;
+    let drain = |fields: Fields| {
+        for symbol in SYMBOLS {
+            let request = RangeRequest {
+                symbol: Symbol::new(symbol).unwrap(),
+                timeframe: Timeframe::Minute1,
+                range: window,
+                fields,
+            };
+            let rows: usize =
+                RangeStream::new(&reader, RangeCursor::new(request, DEFAULT_BATCH_ROWS).unwrap())
+                    .map(|batch| batch.unwrap().len())
+                    .sum();
+            assert_eq!(rows, bars / SYMBOLS.len());
+        }
+    };
+    let (close_s, all_s) = best_in_turns(|| drain(Fields::CLOSE), || drain(Fields::ALL));
+    println!("  streamed read of close      {close_s:>8.3} s");
     println!(
-        "  reading all five fields    {all_s:>8.3} s  close only is {:.2}x faster  (target >= 1.5x: {})",
+        "  streamed read of all five   {all_s:>8.3} s  close only is {:.2}x faster  (target >= 1.5x: {})",
         all_s / close_s,
         verdict(all_s / close_s >= 1.5)
+    );
+    let (close_s, all_s) = best_in_turns(|| run(&one), || run(&all));
+    println!("  job reading close only     {close_s:>8.3} s");
+    println!(
+        "  job reading all five       {all_s:>8.3} s  {:.2}x (the job's writing and the plugin's copying included)",
+        all_s / close_s
     );
     Ok(())
 }
