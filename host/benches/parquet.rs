@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut measured = Vec::new();
     for (name, properties) in [
-        ("candlewick", writer_properties(batch.schema_ref(), Vec::new())),
+        ("candlewick", writer_properties(batch.schema_ref(), Vec::new(), true)),
         ("snappy, page statistics", previous),
     ] {
         let mut best = f64::MAX;

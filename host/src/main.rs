@@ -1,6 +1,6 @@
 //! The `candlewick` binary: parse flags, run the subcommand, print the whole error chain once.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use candlewick::cli::Exit;
@@ -15,10 +15,6 @@ use tracing_subscriber::EnvFilter;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("CANDLEWICK_LOG").unwrap_or_else(|_| EnvFilter::new("warn")))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = match candlewick::cli::Cli::try_parse() {
         Ok(cli) => cli,
         // --help and --version print as clap formats them.
@@ -31,6 +27,7 @@ fn main() -> ExitCode {
             return Exit::Usage.into();
         }
     };
+    init_log(cli.quiet, cli.verbose);
     let mut out = std::io::stdout().lock();
     match candlewick::cli::run(cli, &mut out) {
         Ok(exit) => exit.into(),
@@ -40,6 +37,25 @@ fn main() -> ExitCode {
             Exit::Failure.into()
         }
     }
+}
+
+/// The log on stderr: `CANDLEWICK_LOG`, else `RUST_LOG` (both `EnvFilter` directives), else the
+/// level of -q (errors), none (warnings), -v (info), -vv (debug). Colour only on a terminal and
+/// without `NO_COLOR` (no-color.org: set and not empty).
+fn init_log(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = ["CANDLEWICK_LOG", "RUST_LOG"]
+        .iter()
+        .filter(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+        .find_map(|name| EnvFilter::try_from_env(name).ok())
+        .unwrap_or_else(|| EnvFilter::new(level));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).init();
 }
 
 /// A usage error on one line: clap's message without its usage block and hints, so every bad

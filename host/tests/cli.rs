@@ -16,8 +16,15 @@ fn availability_and_latest_print_tables_and_json_from_postgres() {
         assert!(row.contains(cell), "{cell} in {row}");
     }
 
+    // The table's columns are the JSON's names.
+    let header: Vec<&str> =
+        table.lines().nth(1).unwrap().split('┆').map(|c| c.trim_matches(['│', ' '])).collect();
+    assert_eq!(header, ["symbol", "timeframe", "count", "earliest", "latest"]);
+
     let json: serde_json::Value =
         serde_json::from_str(&stdout(&run(&["availability", "--json", "--database-url", db.url()]))).unwrap();
+    let keys: Vec<&str> = json[0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, header, "the JSON's names are the table's, in its order");
     assert_eq!(
         json,
         serde_json::json!([{ "symbol": "EURUSD", "timeframe": "1h", "count": 6168,

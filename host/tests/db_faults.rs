@@ -163,8 +163,8 @@ fn a_job_whose_connections_are_killed_mid_way_writes_what_an_undisturbed_run_wri
     assert!(stderr(&stormy).is_empty() || !stderr(&stormy).contains("FAILED"), "{}", stderr(&stormy));
 
     for symbol in symbols {
-        let calm = read_parquet(&dir.path().join(format!("calm/indicators/{symbol}.parquet")));
-        let stormy = read_parquet(&dir.path().join(format!("stormy/indicators/{symbol}.parquet")));
+        let calm = read_parquet(&support::unit_file(&dir.path().join("calm"), "indicators", symbol));
+        let stormy = read_parquet(&support::unit_file(&dir.path().join("stormy"), "indicators", symbol));
         assert_eq!(calm.ts.len(), bars as usize);
         assert_eq!(stormy.ts, calm.ts, "{symbol}");
         for (name, values) in &calm.floats {

@@ -88,7 +88,7 @@ fn indicators_match_talib_published_values() {
         stdout(&output)
     );
 
-    let table = read_parquet(&dir.path().join("out/indicators/TALIB.parquet"));
+    let table = read_parquet(&support::unit_file(&dir.path().join("out"), "indicators", "TALIB"));
     assert_eq!(table.ts.len(), 252);
     assert_eq!(table.ts[0], TALIB_START);
     let sma = &table.floats["sma"];
@@ -135,7 +135,7 @@ fn output_is_identical_from_postgres_and_whatever_the_batch_size() {
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(0), "batch {batch_rows}: {}", stderr(&output));
-        tables.push(read_parquet(&dir.path().join("out/indicators/TALIB.parquet")));
+        tables.push(read_parquet(&support::unit_file(&dir.path().join("out"), "indicators", "TALIB")));
     }
     for other in &tables[1..] {
         assert_eq!(other.ts, tables[0].ts);
@@ -163,7 +163,7 @@ fn resample_to_4h_matches_an_independent_aggregation_of_the_embedded_sample() {
     );
     let output = run(&["run", job.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let table = read_parquet(&dir.path().join("out/resample/EURUSD.parquet"));
+    let table = read_parquet(&support::unit_file(&dir.path().join("out"), "resample", "EURUSD"));
 
     // The independent computation: group the sample's hourly bars by 4-hour blocks from midnight
     // UTC, keep the blocks the window covers entirely.
@@ -222,11 +222,15 @@ fn a_failing_unit_fails_alone_and_the_job_exits_2() {
         "{summary}"
     );
     assert_eq!(
-        read_parquet(&dir.path().join("out/sma30/TALIB.parquet")).ts.len(),
+        read_parquet(&support::unit_file(&dir.path().join("out"), "sma30", "TALIB")).ts.len(),
         252,
         "the other unit completed"
     );
-    assert!(!dir.path().join("out/sma30/TALIBX.parquet").exists(), "nothing written for the failed unit");
+    let manifest = support::manifest(&dir.path().join("out"));
+    let failed = &manifest["units"][1];
+    assert_eq!((&failed["symbol"], &failed["status"]), (&"TALIBX".into(), &"failed".into()), "{manifest}");
+    assert!(failed["file"].is_null(), "nothing written for the failed unit");
+    assert_eq!(manifest["datasets"]["sma30"]["files"].as_array().unwrap().len(), 1);
 }
 
 /// A unit whose window holds no bar fails, saying the series, the window and what is stored for
@@ -261,7 +265,7 @@ fn an_allowed_empty_unit_writes_nothing_and_keeps_the_earlier_file() {
     let source = format!("fixture: {}\nallow_empty: true", fixture.display());
     let job = write_job(dir.path(), &source, "TALIB", "1d", talib_window(), &indicators_entry(""));
     assert_eq!(run(&["run", job.to_str().unwrap()]).status.code(), Some(0));
-    let file = dir.path().join("out/indicators/TALIB.parquet");
+    let file = support::unit_file(&dir.path().join("out"), "indicators", "TALIB");
     let before = std::fs::read(&file).unwrap();
     assert_eq!(read_parquet(&file).ts.len(), 252);
 
@@ -273,6 +277,9 @@ fn an_allowed_empty_unit_writes_nothing_and_keeps_the_earlier_file() {
     assert!(summary.starts_with("units: 1 ok (1 empty), 0 failed; rows in 0, rows out 0;"), "{summary}");
     assert!(summary.contains("  indicators TALIB: no rows, nothing written"), "{summary}");
     assert_eq!(std::fs::read(&file).unwrap(), before, "the file with rows is untouched");
+    let manifest = support::manifest(&dir.path().join("out"));
+    assert_eq!(manifest["units"][0]["status"], "empty", "{manifest}");
+    assert!(summary.contains("stale: 1 files of earlier runs not listed by the manifest"), "{summary}");
 }
 
 /// Parameters a plugin refuses (`invalid-params`) stop the job before any unit runs, once, rather
@@ -411,7 +418,7 @@ fn warm_up_bars_before_the_window_feed_the_look_back() {
         let job = write_job(dir.path(), &source, "TALIB", "1d", window, plugins);
         let output = run(&["run", job.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        read_parquet(&dir.path().join("out/indicators/TALIB.parquet"))
+        read_parquet(&support::unit_file(&dir.path().join("out"), "indicators", "TALIB"))
     };
     // Short periods, so that the warm-up fits in the 100 bars before the window: SMA(30) needs 29
     // bars; RSI(2) and MACD(2, 3, 1) need TA-Lib's look-back of 2 and 40 bars for their seed to
@@ -465,7 +472,7 @@ fn run_embedded(
     let job = write_job(dir, extra, "EURUSD", "1h", window, &plugins);
     let output = run(&["run", job.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    read_parquet(&dir.join(format!("out/{plugin}/EURUSD.parquet")))
+    read_parquet(&support::unit_file(&dir.join("out"), plugin, "EURUSD"))
 }
 
 #[test]
@@ -590,7 +597,8 @@ fn python_and_javascript_plugins_run_beside_rust_in_one_job() {
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(0), "{name}: {}{}", stdout(&output), stderr(&output));
-        let table = |plugin: &str| read_parquet(&dir.path().join(format!("out/{plugin}/EURUSD.parquet")));
+        let table =
+            |plugin: &str| read_parquet(&support::unit_file(&dir.path().join("out"), plugin, "EURUSD"));
         runs.push((table("indicators"), table("zscore"), table("swings")));
     }
 
@@ -622,4 +630,75 @@ fn python_and_javascript_plugins_run_beside_rust_in_one_job() {
         assert_eq!(a.ints, b.ints);
     }
     assert_eq!(db_zscore.metadata["candlewick.source"], "database");
+}
+
+/// `-q` leaves stderr to errors; `-v`, `RUST_LOG` and `CANDLEWICK_LOG` open the log; colour only
+/// on a terminal and never with `NO_COLOR`.
+#[test]
+fn quiet_verbose_and_colour_follow_the_flags_and_the_environment() {
+    let dir = TempDir::new().unwrap();
+    let job = write_job(
+        dir.path(),
+        "",
+        "EURUSD",
+        "1h",
+        (window_start(), "2018-02-01".into()),
+        &indicators_entry(""),
+    );
+    let job = job.to_str().unwrap();
+    let with_env = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = support::candlewick();
+        command.args(args).env_remove("DATABASE_URL").env_remove("RUST_LOG").env_remove("CANDLEWICK_LOG");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        output
+    };
+    let plain = with_env(&["run", job], &[]);
+    assert!(stderr(&plain).contains("indicators EURUSD: ok, "), "a line per unit: {}", stderr(&plain));
+    assert!(!stderr(&plain).contains("plugins loaded"), "info is not logged by default");
+    let quiet = with_env(&["run", job, "-q"], &[]);
+    assert_eq!(stderr(&quiet), "", "-q: nothing but errors");
+    assert!(
+        stdout(&quiet).starts_with("units: 1 ok, 0 failed;"),
+        "the summary is the output: {}",
+        stdout(&quiet)
+    );
+    for (args, env) in [
+        (vec!["run", job, "-v"], vec![]),
+        (vec!["run", job], vec![("RUST_LOG", "info")]),
+        (vec!["run", job], vec![("CANDLEWICK_LOG", "candlewick=info"), ("RUST_LOG", "error")]),
+    ] {
+        let err = stderr(&with_env(&args, &env));
+        assert!(err.contains("plugins loaded"), "{args:?} {env:?}: {err}");
+        assert!(!err.contains('\u{1b}'), "no escape codes off a terminal: {err:?}");
+    }
+
+    // At a terminal (`script` gives one), the log is coloured unless NO_COLOR is set.
+    let at_a_terminal = |no_color: bool| {
+        let command = format!("{} run {job} -v", env!("CARGO_BIN_EXE_candlewick"));
+        let mut script = std::process::Command::new("script");
+        script.args(["-qec", &command, "/dev/null"]).env_remove("RUST_LOG").env_remove("CANDLEWICK_LOG");
+        if no_color {
+            script.env("NO_COLOR", "1");
+        } else {
+            script.env_remove("NO_COLOR");
+        }
+        let output = script.output().expect("script (util-linux) runs");
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        stdout(&output)
+    };
+    // A colour: ESC [ digits (and ;) m.
+    let coloured = |text: &str| {
+        text.split('\u{1b}').skip(1).any(|rest| {
+            rest.strip_prefix('[').is_some_and(|r| {
+                let end = r.find(|c: char| !(c.is_ascii_digit() || c == ';')).unwrap_or(r.len());
+                end > 0 && r[end..].starts_with('m')
+            })
+        })
+    };
+    assert!(coloured(&at_a_terminal(false)), "coloured at a terminal");
+    assert!(!coloured(&at_a_terminal(true)), "NO_COLOR: no colour codes");
 }

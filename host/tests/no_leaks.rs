@@ -72,7 +72,7 @@ fn no_password_in_any_output_and_no_server_message_reaches_a_plugin() {
     let dir = tempfile::tempdir().unwrap();
     let working = run_job(&job(dir.path(), &plugin_wasm("indicators")), &as_role(db.url(), &role, CANARY));
     assert_eq!(working.status.code(), Some(0), "{}", stderr(&working));
-    let table = read_parquet(&dir.path().join("out/indicators/EURUSD.parquet"));
+    let table = read_parquet(&support::unit_file(&dir.path().join("out"), "indicators", "EURUSD"));
     assert!(!table.ts.is_empty());
 
     for (what, text) in [

@@ -40,7 +40,9 @@ fn a_select_only_role_reads_and_runs_jobs_but_cannot_ingest() {
     let output =
         support::candlewick().args(["run", job.to_str().unwrap()]).env("CW_RO_URL", &url).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(!read_parquet(&dir.path().join("out/indicators/EURUSD.parquet")).ts.is_empty());
+    assert!(
+        !read_parquet(&support::unit_file(&dir.path().join("out"), "indicators", "EURUSD")).ts.is_empty()
+    );
 
     let count = || support::count_rows(&db);
     let before = count();

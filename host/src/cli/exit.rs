@@ -15,6 +15,11 @@ pub enum Exit {
     UnitsFailed,
     /// 64 (`EX_USAGE` of BSD's sysexits.h): the command line itself is wrong.
     Usage,
+    /// 130 (128 + SIGINT, as a shell reports it): a job stopped by Ctrl-C, its summary printed
+    /// and its manifest saying so.
+    Interrupted,
+    /// 143 (128 + SIGTERM): a job stopped by SIGTERM (`kill`, a Kubernetes eviction), likewise.
+    Terminated,
 }
 
 impl Exit {
@@ -24,6 +29,8 @@ impl Exit {
             Exit::Failure => 1,
             Exit::UnitsFailed => 2,
             Exit::Usage => 64,
+            Exit::Interrupted => 130,
+            Exit::Terminated => 143,
         }
     }
 }
@@ -39,7 +46,9 @@ pub const HELP: &str = "Exit status:
   0   success
   1   the command could not do its work (a job that could not run, bad input, a failed check)
   2   a job ran and some of its units failed
-  64  usage error (unknown flag, missing argument)";
+  64  usage error (unknown flag, missing argument)
+  130 a job stopped by SIGINT (Ctrl-C): summary printed, manifest marked incomplete
+  143 a job stopped by SIGTERM: likewise";
 
 #[cfg(test)]
 mod tests {
@@ -47,7 +56,14 @@ mod tests {
 
     #[test]
     fn every_outcome_has_its_own_code_and_help_lists_each() {
-        let all = [Exit::Success, Exit::Failure, Exit::UnitsFailed, Exit::Usage];
+        let all = [
+            Exit::Success,
+            Exit::Failure,
+            Exit::UnitsFailed,
+            Exit::Usage,
+            Exit::Interrupted,
+            Exit::Terminated,
+        ];
         let codes: std::collections::BTreeSet<u8> = all.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), all.len());
         for exit in all {

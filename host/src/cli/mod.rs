@@ -26,6 +26,12 @@ pub use exit::Exit;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Say less: no progress bar, no line per unit, only errors in the log
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more: -v logs at info, -vv at debug (CANDLEWICK_LOG or RUST_LOG, when set, decide instead)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,7 +44,7 @@ pub enum Command {
     Availability(availability::AvailabilityArgs),
     /// Show the latest bar of each symbol
     Latest(availability::LatestArgs),
-    /// Run a job: plugins over symbols and a window, one Parquet file per plugin and symbol
+    /// Run a job: plugins over symbols and a window, a dataset per plugin (a Parquet file per symbol), a manifest
     Run(run::RunArgs),
     /// Show what a plugin says about itself: parameters, outputs, warm-up
     Inspect(inspect::InspectArgs),
@@ -57,7 +63,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Exit> {
         Command::Ingest(args) => ingest::run(&args, out),
         Command::Availability(args) => availability::availability(&args, out),
         Command::Latest(args) => availability::latest(&args, out),
-        Command::Run(args) => run::run(&args, out),
+        Command::Run(args) => run::run(&args, cli.quiet, out),
         Command::Inspect(args) => inspect::run(&args, out),
         Command::Test(args) => test::run(&args, out),
         Command::Check(args) => check::run(&args, out),

@@ -16,6 +16,7 @@
 //! as_of: 2018-12-31T23:00:00Z   # default: end
 //! output: out/eurusd
 //! allow_empty: false        # a unit whose window holds no bar fails (true: it writes nothing)
+//! joined: features          # optional: the feature builders joined per (symbol, ts), one more dataset
 //! limits:                   # every plugin's, each key with its unit; defaults in comments
 //!   memory_mb: 2048         # linear memory
 //!   call_timeout_secs: 300  # CPU limit: wall time of one call, host calls included
@@ -45,6 +46,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use sha2::Digest;
 
 use super::interpolate::interpolate;
 use crate::domain::{SymbolSet, TimeRange, Timeframe, Timestamp};
@@ -73,6 +75,8 @@ struct JobFile {
     fail_fast: bool,
     #[serde(default)]
     allow_empty: bool,
+    /// The joined feature table's name.
+    joined: Option<String>,
     workers: Option<usize>,
 }
 
@@ -212,8 +216,27 @@ pub struct Job {
     pub fail_fast: bool,
     /// A unit whose window holds no bar succeeds with nothing written, instead of failing.
     pub allow_empty: bool,
+    /// The name of the joined feature table (`joined:`): every feature builder side by side per
+    /// (symbol, ts), one more dataset.
+    pub joined: Option<OutputName>,
+    /// The job file, as given, and the hex sha256 of its text: the manifest records which job
+    /// wrote the output.
+    pub file: PathBuf,
+    pub file_sha256: String,
     /// Units run at once; default: the machine's cores.
     pub workers: usize,
+}
+
+/// Values given on the command line instead of the job file's (`--symbols`, `--start`, `--end`,
+/// `--as-of`, `--output`); errors name the flag.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub symbols: Option<Vec<String>>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub as_of: Option<String>,
+    /// Relative to the working folder, as a path on the command line is.
+    pub output: Option<PathBuf>,
 }
 
 /// A job file that cannot be used; the message names the file and the field.
@@ -226,20 +249,38 @@ pub struct JobError {
 
 impl Job {
     pub fn load(path: &Path) -> Result<Job, JobError> {
+        Job::load_with(path, &Overrides::default())
+    }
+
+    /// [`load`](Self::load), with values from the command line over the file's.
+    pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Job, JobError> {
         let text = std::fs::read_to_string(path)
             .map_err(|err| JobError { path: path.into(), message: err.to_string() })?;
-        Job::parse(&text, path, &|name| std::env::var(name).ok())
+        Job::parse_with(&text, path, &|name| std::env::var(name).ok(), overrides)
     }
 
     /// Parses job text; `path` names it in errors and anchors relative paths.
     pub fn parse(text: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Job, JobError> {
+        Job::parse_with(text, path, env, &Overrides::default())
+    }
+
+    /// [`parse`](Self::parse), with values from the command line over the file's.
+    pub fn parse_with(
+        text: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+        overrides: &Overrides,
+    ) -> Result<Job, JobError> {
         let fail = |message: String| JobError { path: path.into(), message };
         let mut value: serde_norway::Value =
             serde_norway::from_str(text).map_err(|err| fail(err.to_string()))?;
         interpolate_strings(&mut value, env).map_err(fail)?;
         let file: JobFile = serde_norway::from_value(value).map_err(|err| fail(located(text, &err)))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        file.validate(base).map_err(fail)
+        let mut job = file.validate(base, overrides).map_err(fail)?;
+        job.file = path.to_owned();
+        job.file_sha256 = format!("{:x}", sha2::Sha256::digest(text.as_bytes()));
+        Ok(job)
     }
 }
 
@@ -302,7 +343,7 @@ fn timestamp(field: &str, text: &str) -> Result<Timestamp, String> {
 }
 
 impl JobFile {
-    fn validate(self, base: &Path) -> Result<Job, String> {
+    fn validate(self, base: &Path, overrides: &Overrides) -> Result<Job, String> {
         let resolve = |p: &Path| if p.is_absolute() { p.to_owned() } else { normalize(&base.join(p)) };
         let source = match (self.database, self.fixture) {
             (Some(_), Some(_)) => {
@@ -312,15 +353,39 @@ impl JobFile {
             (None, Some(fixture)) => Source::Fixture(resolve(&fixture)),
             (None, None) => Source::Embedded,
         };
-        if self.symbols.is_empty() {
-            return Err("symbols: empty list (expected at least one symbol)".into());
+        // A value from the command line is named by its flag, one from the file by its key.
+        let (symbols, symbols_field) = match &overrides.symbols {
+            Some(symbols) => (symbols, "--symbols"),
+            None => (&self.symbols, "symbols"),
+        };
+        if symbols.is_empty() {
+            return Err(format!("{symbols_field}: empty list (expected at least one symbol)"));
         }
-        let symbols = SymbolSet::parse(&self.symbols).map_err(|err| format!("symbols: {err}"))?;
+        let symbols = SymbolSet::parse(symbols).map_err(|err| format!("{symbols_field}: {err}"))?;
         let timeframe: Timeframe = self.timeframe.parse().map_err(|err| format!("timeframe: {err}"))?;
-        let (start, end) = (timestamp("start", &self.start)?, timestamp("end", &self.end)?);
-        let window = TimeRange::new(start, end).map_err(|err| format!("start/end: {err}"))?;
-        let as_of = self.as_of.as_deref().map(|text| timestamp("as_of", text)).transpose()?;
+        fn pick<'a>(
+            flag: &'static str,
+            given: &'a Option<String>,
+            key: &'static str,
+            file: Option<&'a str>,
+        ) -> Option<(&'static str, &'a str)> {
+            given.as_deref().map(|v| (flag, v)).or(file.map(|v| (key, v)))
+        }
+        let (start_field, start) =
+            pick("--start", &overrides.start, "start", Some(&self.start)).expect("a start");
+        let (end_field, end) = pick("--end", &overrides.end, "end", Some(&self.end)).expect("an end");
+        let (start, end) = (timestamp(start_field, start)?, timestamp(end_field, end)?);
+        let window = TimeRange::new(start, end).map_err(|err| format!("{start_field}/{end_field}: {err}"))?;
+        let as_of = pick("--as-of", &overrides.as_of, "as_of", self.as_of.as_deref())
+            .map(|(field, text)| timestamp(field, text))
+            .transpose()?;
         let as_of = unit::as_of(window, as_of).map_err(|err| err.to_string())?;
+        let joined = self
+            .joined
+            .as_deref()
+            .map(OutputName::new)
+            .transpose()
+            .map_err(|err| format!("joined: {err}"))?;
         if self.plugins.is_empty() {
             return Err("plugins: empty list (expected at least one plugin)".into());
         }
@@ -374,13 +439,16 @@ impl JobFile {
             timeframe,
             window,
             as_of,
-            output: resolve(&self.output),
+            output: overrides.output.clone().unwrap_or_else(|| resolve(&self.output)),
             plugins,
             limits,
             statement_timeout,
             cache_dir: self.cache_dir.map(|p| resolve(&p)),
             fail_fast: self.fail_fast,
             allow_empty: self.allow_empty,
+            joined,
+            file: PathBuf::new(),
+            file_sha256: String::new(),
             workers,
         })
     }
@@ -510,6 +578,46 @@ mod tests {
             )
         );
         assert!(err(&format!("{JOB}limits: {{ memory_gb: 1 }}\n")).contains("unknown field `memory_gb`"));
+    }
+
+    #[test]
+    fn command_line_values_replace_the_files_and_errors_name_the_flag() {
+        let overrides = Overrides {
+            symbols: Some(vec!["GBPUSD".into(), "BTC/USDT".into()]),
+            start: Some("2018-03-01".into()),
+            end: Some("2018-03-31".into()),
+            as_of: Some("2018-04-30".into()),
+            output: Some("elsewhere/out".into()),
+        };
+        let job = Job::parse_with(JOB, Path::new("jobs/test.yaml"), &|_| None, &overrides).unwrap();
+        let symbols: Vec<&str> = job.symbols.iter().map(|s| s.as_str()).collect();
+        assert_eq!(symbols, ["BTC/USDT", "GBPUSD"]);
+        assert_eq!(job.window.start().to_string(), "2018-03-01T00:00:00Z");
+        assert_eq!(job.window.end().to_string(), "2018-03-31T00:00:00Z");
+        assert_eq!(job.as_of.to_string(), "2018-04-30T00:00:00Z");
+        assert_eq!(job.output, Path::new("elsewhere/out"), "from the working folder, not the job's");
+        assert_eq!(job.file, Path::new("jobs/test.yaml"));
+        assert_eq!(job.file_sha256.len(), 64);
+
+        let err = |overrides: Overrides| {
+            Job::parse_with(JOB, Path::new("jobs/test.yaml"), &|_| None, &overrides).unwrap_err().to_string()
+        };
+        assert!(
+            err(Overrides { start: Some("yesterday".into()), ..Overrides::default() })
+                .starts_with("jobs/test.yaml: --start: invalid timestamp \"yesterday\""),
+        );
+        assert!(
+            err(Overrides { end: Some("2017-01-01".into()), ..Overrides::default() })
+                .contains("start/--end: start 2018-01-01T00:00:00Z is after end")
+        );
+        assert_eq!(
+            err(Overrides { symbols: Some(vec![]), ..Overrides::default() }),
+            "jobs/test.yaml: --symbols: empty list (expected at least one symbol)"
+        );
+        assert!(
+            err(Overrides { as_of: Some("2018-01-15".into()), ..Overrides::default() })
+                .contains("as-of time 2018-01-15T00:00:00Z is before the window's end")
+        );
     }
 
     #[test]

@@ -1,118 +1,29 @@
-//! Running a job: open the source, load the plugins, run every unit, write every table.
+//! Preparing a job: the output folder, the source, the plugins, their parameters and datasets,
+//! all checked before any unit runs; and one unit of a plugin, from its reads to its file.
 
 use std::io::IsTerminal;
-use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-
 use sha2::Digest;
 
 use super::config::{Job, PluginJob, Source};
 use super::coverage;
+use super::dataset::{self, Dataset};
+use super::execute::{Prepared, RunOptions, execute};
+use super::output_dir;
+use super::stale;
+use super::summary::{JobSummary, UnitOutcome, UnitWritten};
 use crate::bars_file::FileDefaults;
-use crate::domain::{Contract, ParamValue, Plan, PluginKind, Symbol, UnitOfWork};
-use crate::output::{OutputName, ParquetWriter, Provenance};
+use crate::domain::{Contract, ParamValue, Plan, PluginKind, Symbol, Table, Timestamp, UnitOfWork};
+use crate::output::{OutputName, ParquetWriter, Provenance, checked_symbol_partition};
 use crate::pg::ConnectionSettings;
-use crate::reader::{
-    MarketDataReader, MemoryMarketDataReader, NoBars, PgMarketDataReader, PgReaderConfig, SharedSeries,
-};
+use crate::reader::{MarketDataReader, MemoryMarketDataReader, NoBars, PgMarketDataReader, PgReaderConfig};
 use crate::runtime::{self, Plugin, PluginRuntime, RuntimeLimits, UnitFailure};
 use crate::unit;
-
-/// How one unit ended.
-#[derive(Debug)]
-pub struct UnitReport {
-    /// The entry's output name.
-    pub plugin: String,
-    pub symbol: Symbol,
-    pub outcome: UnitOutcome,
-}
-
-/// What a unit did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UnitOutcome {
-    /// It wrote its file.
-    Written(UnitWritten),
-    /// Its table had no rows (a window without bars, under `allow_empty`, or a sampler that found
-    /// nothing): no file is written, so an earlier file with rows is never replaced by an empty one.
-    Empty { rows_in: u64 },
-    /// Why it failed.
-    Failed(String),
-}
-
-impl UnitOutcome {
-    pub fn is_failed(&self) -> bool {
-        matches!(self, UnitOutcome::Failed(_))
-    }
-
-    /// Bars read and rows written.
-    fn rows(&self) -> (u64, usize) {
-        match self {
-            UnitOutcome::Written(w) => (w.rows_in, w.rows_out),
-            UnitOutcome::Empty { rows_in } => (*rows_in, 0),
-            UnitOutcome::Failed(_) => (0, 0),
-        }
-    }
-}
-
-/// What a unit that succeeded wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitWritten {
-    /// The Parquet file.
-    pub path: PathBuf,
-    /// Bars the plugin read, warm-up included.
-    pub rows_in: u64,
-    /// Rows of the table written.
-    pub rows_out: usize,
-}
-
-/// What a job did.
-#[derive(Debug)]
-pub struct JobSummary {
-    pub units: Vec<UnitReport>,
-    pub elapsed: Duration,
-}
-
-impl JobSummary {
-    pub fn failed(&self) -> impl Iterator<Item = &UnitReport> {
-        self.units.iter().filter(|u| u.outcome.is_failed())
-    }
-
-    /// The closing summary: units, rows, time, files and failures.
-    pub fn render(&self, output: &std::path::Path) -> String {
-        let failed = self.failed().count();
-        let empty = self.units.iter().filter(|u| matches!(u.outcome, UnitOutcome::Empty { .. })).count();
-        let (rows_in, rows_out) = self
-            .units
-            .iter()
-            .map(|u| u.outcome.rows())
-            .fold((0u64, 0usize), |(i, o), (unit_in, unit_out)| (i + unit_in, o + unit_out));
-        let empty = if empty > 0 { format!(" ({empty} empty)") } else { String::new() };
-        let mut text = format!(
-            "units: {} ok{empty}, {failed} failed; rows in {rows_in}, rows out {rows_out}; {:.2} s\noutput: {}\n",
-            self.units.len() - failed,
-            self.elapsed.as_secs_f64(),
-            output.display()
-        );
-        for unit in &self.units {
-            match &unit.outcome {
-                UnitOutcome::Written(w) => {
-                    text.push_str(&format!("  {} ({} rows)\n", w.path.display(), w.rows_out))
-                }
-                UnitOutcome::Empty { .. } => {
-                    text.push_str(&format!("  {} {}: no rows, nothing written\n", unit.plugin, unit.symbol))
-                }
-                UnitOutcome::Failed(err) => text.push_str(&format!("  FAILED {err}\n")),
-            }
-        }
-        text
-    }
-}
 
 /// The job's source as a reader: its database, its fixture file or the embedded sample.
 pub fn open_reader(job: &Job) -> anyhow::Result<Arc<dyn MarketDataReader>> {
@@ -134,13 +45,13 @@ fn connect(settings: &ConnectionSettings, job: &Job) -> anyhow::Result<PgMarketD
     PgMarketDataReader::connect(settings, &config).with_context(|| format!("connecting to {settings}"))
 }
 
-struct LoadedPlugin {
-    plugin: Plugin,
-    /// Its output folder's name: the entry's `name:` or the plugin's own.
-    name: OutputName,
-    params: Vec<(String, ParamValue)>,
+pub(super) struct LoadedPlugin {
+    pub plugin: Plugin,
+    /// Its dataset's name: the entry's `name:` or the plugin's own.
+    pub name: OutputName,
+    pub params: Vec<(String, ParamValue)>,
     /// What it reads with these parameters, checked against the source.
-    plan: Plan,
+    pub plan: Plan,
 }
 
 impl LoadedPlugin {
@@ -181,11 +92,11 @@ fn output_names(job: &Job, plugins: &[Plugin]) -> anyhow::Result<Vec<OutputName>
         };
         if let Some(first) = names.iter().position(|n| *n == name) {
             anyhow::bail!(
-                "plugins[{first}] ({}) and plugins[{i}] ({}) would both write to {} (expected each entry \
-                 its own output folder: give one a `name:`)",
+                "plugins[{first}] ({}) and plugins[{i}] ({}) would both be the dataset {name} in {} (expected \
+                 each entry a dataset of its own: give one a `name:`)",
                 job.plugins[first].path.display(),
                 entry.path.display(),
-                job.output.join(name.as_str()).display()
+                job.output.display()
             );
         }
         names.push(name);
@@ -193,10 +104,20 @@ fn output_names(job: &Job, plugins: &[Plugin]) -> anyhow::Result<Vec<OutputName>
     Ok(names)
 }
 
-/// Runs `job`. Errors are for a job that cannot run (source, plugins, parameters); a unit's
-/// failure is reported in the summary and the other units go on (unless `fail_fast`).
+/// Runs `job` with the default options. Errors are for a job that cannot run (output, source,
+/// plugins, parameters); a unit's failure is reported in the summary and the other units go on
+/// (unless `fail_fast`).
 pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
+    run_job_with(job, &RunOptions::default())
+}
+
+/// Runs `job`: everything that can be checked is checked before the first unit runs — the output
+/// folder and its manifest, the source, the plugins, their parameters, the datasets' names, the
+/// symbols' folder names — then [`execute`] runs the units.
+pub fn run_job_with(job: &Job, options: &RunOptions) -> anyhow::Result<JobSummary> {
     let started = Instant::now();
+    let started_at = Timestamp::from(chrono::Utc::now());
+    let earlier = output_dir::check(job)?;
     let reader = open_reader(job)?;
     let cache_dir = job.cache_dir.clone().or_else(runtime::default_cache_dir);
     // The instance pool's slots fit the largest memory limit of any plugin.
@@ -215,7 +136,7 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
     let loaded = job
         .plugins
         .iter()
-        .map(|p| load_plugin(&runtime, p, cache_dir.as_deref()))
+        .map(|p| load_plugin(&runtime, p, cache_dir.as_deref(), options.quiet))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let names = output_names(job, &loaded)?;
     let plugins = job
@@ -236,138 +157,45 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
     }
     tracing::info!(plugins = plugins.len(), elapsed = ?started.elapsed(), "plugins loaded");
 
-    let writer = ParquetWriter::new(&job.output);
-    // The unit of work is a symbol over the window for every plugin of the job: its plugins run
-    // side by side, each in its own store, and their reads of the symbol's own series share one
-    // read of the source (`reader::SharedSeries`). A cross-section plugin has one unit over every
-    // symbol. Units run on `workers` threads: while one waits on PostgreSQL another computes, so
-    // the database's core and the host's are both busy (job benchmark, 2M bars on 2 cores: from
-    // 0.49x to 0.58x of the COPY drain).
-    let per_symbol: Vec<(usize, &LoadedPlugin)> =
-        plugins.iter().enumerate().filter(|(_, p)| p.plugin.kind() != PluginKind::CrossSection).collect();
-    let mut work: Vec<Work> = Vec::new();
-    if !per_symbol.is_empty() {
-        work.extend(job.symbols.iter().map(Work::Symbol));
-    }
-    work.extend(
-        plugins
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.plugin.kind() == PluginKind::CrossSection)
-            .map(|(i, p)| Work::CrossSection(i, p)),
-    );
-    let total = work.len();
-    // One step per plugin and symbol: a cross-section unit reports each symbol's file.
-    let progress = progress_bar(plugins.len() * job.symbols.len());
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    // Each report with its plugin's and symbol's index: the summary lists them plugin by plugin,
-    // then symbol by symbol, whatever order they finished in.
-    let reports: Mutex<Vec<((usize, usize), UnitReport)>> = Mutex::new(Vec::new());
-    let symbol_index = |symbol: &Symbol| job.symbols.iter().position(|s| s == symbol).unwrap_or(usize::MAX);
-    let record = |plugin: usize, report: UnitReport| {
-        let name = &report.plugin;
-        let symbol = &report.symbol;
-        match &report.outcome {
-            UnitOutcome::Written(unit) => log_unit(
-                &progress,
-                format!("{name} {symbol}: ok, {} bars in, {} rows out", unit.rows_in, unit.rows_out),
-            ),
-            UnitOutcome::Empty { rows_in } => log_unit(
-                &progress,
-                format!("{name} {symbol}: ok, {rows_in} bars in, no rows (nothing written)"),
-            ),
-            UnitOutcome::Failed(err) => log_unit(&progress, err.clone()),
+    let mut datasets: Vec<Dataset> = plugins
+        .iter()
+        .zip(&job.plugins)
+        .map(|(l, entry)| {
+            dataset::plugin_dataset(l.name.clone(), &l.plugin, &l.params, job.timeframe, entry.warm_up_bars)
+        })
+        .collect();
+    let joined = match &job.joined {
+        Some(name) if datasets.iter().any(|d| d.name == *name) => anyhow::bail!(
+            "joined: {name}: a plugin entry has that name too (expected the joined table a name of its own)"
+        ),
+        Some(name) => {
+            let outputs: Vec<&[String]> =
+                plugins.iter().map(|p| p.plugin.info().outputs.as_slice()).collect();
+            Some(dataset::joined(name.clone(), &datasets, &outputs).map_err(|err| anyhow::anyhow!(err))?)
         }
-        progress.inc(1);
-        if report.outcome.is_failed() && job.fail_fast {
-            stop.store(true, Ordering::Relaxed);
-        }
-        let key = (plugin, symbol_index(&report.symbol));
-        reports.lock().expect("no worker panics holding the lock").push((key, report));
+        None => None,
     };
-    std::thread::scope(|scope| {
-        for _ in 0..job.workers.clamp(1, total.max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= total || stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    match work[index] {
-                        Work::Symbol(symbol) => {
-                            progress.set_message(symbol.to_string());
-                            run_symbol(job, &reader, &per_symbol, symbol, &writer, &record);
-                        }
-                        Work::CrossSection(i, loaded) => {
-                            progress.set_message(format!("{} cross-section", loaded.name));
-                            for report in run_cross_section_unit(job, &reader, loaded, &writer) {
-                                record(i, report);
-                            }
-                        }
-                    }
-                }
-            });
-        }
-    });
-    let mut reports = reports.into_inner().expect("workers are done");
-    reports.sort_by_key(|(key, _)| *key);
-    let units = reports.into_iter().map(|(_, report)| report).collect();
-    progress.finish_and_clear();
-    Ok(JobSummary { units, elapsed: started.elapsed() })
-}
-
-/// What a worker takes on next.
-#[derive(Clone, Copy)]
-enum Work<'a> {
-    /// A symbol, for every plugin but the cross-section ones.
-    Symbol(&'a Symbol),
-    /// A cross-section plugin (its index), over every symbol.
-    CrossSection(usize, &'a LoadedPlugin),
-}
-
-/// Runs `plugins` (each with its index in the job) over `symbol` side by side, each plugin in a
-/// thread of its own, their reads of the symbol's own series served by one shared read; hands each
-/// unit's report to `record` as it ends.
-fn run_symbol(
-    job: &Job,
-    reader: &Arc<dyn MarketDataReader>,
-    plugins: &[(usize, &LoadedPlugin)],
-    symbol: &Symbol,
-    writer: &ParquetWriter,
-    record: &(dyn Fn(usize, UnitReport) + Sync),
-) {
-    if let [(index, loaded)] = plugins {
-        // One plugin: nothing to share, it reads the source itself.
-        let outcome = run_unit(job, reader, loaded, symbol, writer).unwrap_or_else(UnitOutcome::Failed);
-        record(*index, UnitReport { plugin: loaded.name.to_string(), symbol: symbol.clone(), outcome });
-        return;
+    datasets.extend(joined.as_ref().map(|j| j.dataset.clone()));
+    for symbol in job.symbols.iter() {
+        checked_symbol_partition(symbol).map_err(|err| anyhow::anyhow!("symbols: {err}"))?;
     }
-    let batch_rows = NonZeroUsize::new(job.limits.batch_rows).unwrap_or(NonZeroUsize::MIN);
-    let series =
-        SharedSeries::new(Arc::clone(reader), symbol.clone(), job.timeframe, plugins.len(), batch_rows);
-    std::thread::scope(|scope| {
-        scope.spawn(|| series.produce());
-        for (k, &(index, loaded)) in plugins.iter().enumerate() {
-            let own = Arc::new(series.reader(k));
-            scope.spawn(move || {
-                let shared: Arc<dyn MarketDataReader> = own.clone();
-                let outcome =
-                    run_unit(job, &shared, loaded, symbol, writer).unwrap_or_else(UnitOutcome::Failed);
-                own.finish();
-                record(
-                    index,
-                    UnitReport { plugin: loaded.name.to_string(), symbol: symbol.clone(), outcome },
-                );
-            });
-        }
-    });
+    output_dir::prepare(&job.output)?;
+    stale::remove_temporaries(&job.output)
+        .with_context(|| format!("removing temporary files of earlier runs in {}", job.output.display()))?;
+    if let Some(signal) = options.stop.first() {
+        tracing::info!(signal, "stopped before any unit ran");
+    }
+    let prepared =
+        Prepared { job: job.clone(), reader, plugins, datasets, joined, earlier, started, started_at };
+    execute(prepared, options)
 }
 
-fn run_unit(
+/// Runs one plugin's unit of `symbol` and writes its table to its dataset.
+pub(super) fn run_unit(
     job: &Job,
     reader: &Arc<dyn MarketDataReader>,
     loaded: &LoadedPlugin,
+    dataset: &Dataset,
     symbol: &Symbol,
     writer: &ParquetWriter,
 ) -> Result<UnitOutcome, String> {
@@ -409,15 +237,36 @@ fn run_unit(
         }
     }
     let output = run?;
-    let rows_out = output.table.ts.len();
-    if rows_out == 0 {
-        return Ok(UnitOutcome::Empty { rows_in: output.rows_read });
-    }
     let provenance = provenance(job, &loaded.plugin, &unit);
-    let path = writer
-        .write(&loaded.name, symbol, output.table, &provenance)
-        .map_err(|err| format!("{who} on {symbol}: {:#}", anyhow::Error::from(err)))?;
-    Ok(UnitOutcome::Written(UnitWritten { path, rows_in: output.rows_read, rows_out }))
+    write_unit(writer, dataset, symbol, output.table, &provenance, output.rows_read)
+        .map_err(|err| format!("{who} on {symbol}: {err}"))
+}
+
+/// The one way a unit's table reaches its dataset: `symbol`'s file, or no file for a table
+/// without rows (so a file with rows is never replaced by an empty one). A unit of many symbols
+/// writes each symbol's table through it.
+pub(super) fn write_unit(
+    writer: &ParquetWriter,
+    dataset: &Dataset,
+    symbol: &Symbol,
+    table: Table,
+    provenance: &Provenance,
+    rows_in: u64,
+) -> Result<UnitOutcome, String> {
+    let rows_out = table.ts.len() as u64;
+    if rows_out == 0 {
+        return Ok(UnitOutcome::Empty { rows_in });
+    }
+    let file = writer
+        .write(&dataset.dir, symbol, table, provenance)
+        .map_err(|err| format!("{:#}", anyhow::Error::from(err)))?;
+    Ok(UnitOutcome::Written(UnitWritten {
+        path: file.path,
+        rows_in,
+        rows_out,
+        sha256: file.sha256,
+        bytes: file.bytes,
+    }))
 }
 
 /// Compiles (or loads from the cache) one entry's plugin, saying so first when this host has not
@@ -426,6 +275,7 @@ fn load_plugin(
     runtime: &PluginRuntime,
     entry: &PluginJob,
     cache_dir: Option<&Path>,
+    quiet: bool,
 ) -> anyhow::Result<Plugin> {
     let bytes =
         std::fs::read(&entry.path).with_context(|| format!("reading plugin {}", entry.path.display()))?;
@@ -444,7 +294,7 @@ fn load_plugin(
     };
     // Said on a terminal, where a user waits for it; a log (CI, a pipe) has it at `info`, so that
     // a plugin that fails to load is one line of error there.
-    let terminal = std::io::stderr().is_terminal();
+    let terminal = !quiet && std::io::stderr().is_terminal();
     if first && terminal {
         eprintln!("compiling plugin {} ({cache})", entry.path.display());
     }
@@ -528,49 +378,32 @@ pub fn plan(
 }
 
 /// Runs a cross-section plugin's one unit, over every symbol of the job, and writes each symbol's
-/// rows as that symbol's file. Reports one per symbol; the unit's reads are counted on the
-/// first symbol's report.
-fn run_cross_section_unit(
+/// rows as that symbol's file through [`write_unit`]. An outcome per symbol it returned rows
+/// for; the unit's reads are counted on the first.
+pub(super) fn run_cross_section_unit(
     job: &Job,
     reader: &Arc<dyn MarketDataReader>,
     loaded: &LoadedPlugin,
+    dataset: &Dataset,
     writer: &ParquetWriter,
-) -> Vec<UnitReport> {
-    let name = loaded.name.to_string();
-    let info = loaded.plugin.info();
-    let failed_all = |message: String| {
-        job.symbols
-            .iter()
-            .map(|symbol| UnitReport {
-                plugin: name.clone(),
-                symbol: symbol.clone(),
-                outcome: UnitOutcome::Failed(message.clone()),
-            })
-            .collect()
-    };
-    let unit = match unit::cross_section_unit(
+) -> Result<Vec<(Symbol, UnitOutcome)>, String> {
+    let who = loaded.who();
+    let unit = unit::cross_section_unit(
         &**reader,
         job.symbols.as_slice(),
         job.timeframe,
         job.window,
         &loaded.plan,
         loaded.params.clone(),
-    ) {
-        Ok(unit) => unit,
-        Err(err) => {
-            return failed_all(format!(
-                "plugin {} on the cross-section: finding the warm-up start: {err}",
-                info.name
-            ));
-        }
-    };
-    let output = match loaded.plugin.run_cross_section(Arc::clone(reader), &unit) {
-        Ok(output) => output,
-        Err(err) => return failed_all(err.to_string()),
-    };
+    )
+    .map_err(|err| format!("{who} on the cross-section: finding the warm-up start: {err}"))?;
+    let output = loaded
+        .plugin
+        .run_cross_section(Arc::clone(reader), &unit)
+        .map_err(|err| loaded.named(err.to_string()))?;
     let warm_up_from = unit.inputs.iter().map(|i| i.warm_up_from).min().unwrap_or(unit.window.start());
     let mut rows_in = output.rows_read;
-    output
+    Ok(output
         .tables
         .into_iter()
         .map(|(symbol, table)| {
@@ -584,32 +417,18 @@ fn run_cross_section_unit(
                 params: unit.params.clone(),
             };
             let provenance = provenance(job, &loaded.plugin, &facts);
-            let rows_out = table.ts.len();
-            let outcome = match writer.write(&loaded.name, &symbol, table, &provenance) {
-                Ok(path) => UnitOutcome::Written(UnitWritten {
-                    path,
-                    rows_in: std::mem::take(&mut rows_in),
-                    rows_out,
-                }),
-                Err(err) => UnitOutcome::Failed(format!(
-                    "plugin {} on {symbol}: {:#}",
-                    info.name,
-                    anyhow::Error::from(err)
-                )),
-            };
-            UnitReport { plugin: name.clone(), symbol, outcome }
+            let outcome =
+                write_unit(writer, dataset, &symbol, table, &provenance, std::mem::take(&mut rows_in))
+                    .unwrap_or_else(|err| UnitOutcome::Failed(format!("{who} on {symbol}: {err}")));
+            (symbol, outcome)
         })
-        .collect()
+        .collect())
 }
 
 /// The `candlewick.*` metadata of an output file. Never a credential: the source is its kind.
 /// `params` is JSON, with NaN and infinities as strings (`unit::params_json`).
 fn provenance(job: &Job, plugin: &Plugin, unit: &UnitOfWork) -> Provenance {
-    let source = match &job.source {
-        Source::Database(_) => "database".to_owned(),
-        Source::Fixture(path) => format!("fixture {}", path.display()),
-        Source::Embedded => "embedded sample".to_owned(),
-    };
+    let source = source_name(job);
     let info = plugin.info();
     Provenance {
         entries: vec![
@@ -639,8 +458,17 @@ fn provenance(job: &Job, plugin: &Plugin, unit: &UnitOfWork) -> Provenance {
     }
 }
 
+/// The job's source as provenance and the manifest name it: its kind, never a credential.
+pub(super) fn source_name(job: &Job) -> String {
+    match &job.source {
+        Source::Database(_) => "database".to_owned(),
+        Source::Fixture(path) => format!("fixture {}", path.display()),
+        Source::Embedded => "embedded sample".to_owned(),
+    }
+}
+
 /// A bar on a terminal; plain log lines on stderr otherwise.
-fn progress_bar(total: usize) -> ProgressBar {
+pub(super) fn progress_bar(total: usize) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -652,7 +480,7 @@ fn progress_bar(total: usize) -> ProgressBar {
     bar
 }
 
-fn log_unit(progress: &ProgressBar, line: String) {
+pub(super) fn log_unit(progress: &ProgressBar, line: String) {
     if progress.is_hidden() {
         eprintln!("{line}");
     } else {

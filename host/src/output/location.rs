@@ -1,6 +1,7 @@
-//! Where a unit's file goes, derived only from validated names: an output name per plugin entry
-//! (the job's `name:` or the plugin's own, which is untrusted) and the symbol, encoded as a file
-//! name. Nothing a plugin or a data row says can make a path leave the job's output folder.
+//! Where a unit's file goes, derived only from validated names: a dataset folder per plugin entry
+//! (its output name — the job's `name:` or the plugin's own, which is untrusted — and a hash),
+//! a hive partition folder per symbol (`symbol=<percent-encoded>`), and one file in it. Nothing a
+//! plugin or a data row says can make a path leave the job's output folder.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -46,11 +47,43 @@ impl fmt::Display for OutputName {
     }
 }
 
-/// The file name of a symbol's output: the symbol with every byte outside `A-Z a-z 0-9 _ - .`
-/// percent-encoded (RFC 3986), so `BTC/USDT` is `BTC%2FUSDT.parquet` and `../x` stays in its
-/// folder as `..%2Fx.parquet`. Decoding gives the symbol back.
-pub fn symbol_file_name(symbol: &Symbol) -> String {
+/// The folder of one dataset: an output name and the first 8 hex digits of a hash of what makes
+/// its rows (`indicators-1f2e3d4c`), so that other parameters or another build of the plugin
+/// write another dataset rather than mixing into this one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DatasetDir(String);
+
+/// Hex digits of the hash in a dataset's folder name: 32 bits, readable, and enough to keep the
+/// few parameter sets of one plugin apart.
+pub const DATASET_HASH_DIGITS: usize = 8;
+
+impl DatasetDir {
+    /// `<name>-<first digits of hash>`; `hash` is lowercase hex of at least
+    /// [`DATASET_HASH_DIGITS`] digits.
+    pub fn new(name: &OutputName, hash: &str) -> Self {
+        let digits = &hash[..DATASET_HASH_DIGITS];
+        assert!(digits.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "a hex hash");
+        DatasetDir(format!("{name}-{digits}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DatasetDir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The hive partition folder of a symbol: `symbol=` and the symbol with every byte outside
+/// `A-Z a-z 0-9 _ - .` percent-encoded (RFC 3986), so `BTC/USDT` is `symbol=BTC%2FUSDT` and
+/// `ES=F` is `symbol=ES%3DF`; pandas, polars, pyarrow and DuckDB decode it back to the symbol in a
+/// `symbol` column. `../x` stays in its folder as `symbol=..%2Fx`.
+pub fn symbol_partition(symbol: &Symbol) -> String {
     let mut name = String::with_capacity(symbol.as_str().len() + 8);
+    name.push_str("symbol=");
     for byte in symbol.as_str().bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.') {
             name.push(byte as char);
@@ -58,16 +91,47 @@ pub fn symbol_file_name(symbol: &Symbol) -> String {
             name.push_str(&format!("%{byte:02X}"));
         }
     }
-    name.push_str(".parquet");
     name
 }
 
-/// `dir` exists and is, once symbolic links are resolved, a folder directly inside `root`: a link
-/// planted at `root/<name>` that points elsewhere is refused rather than followed.
-pub fn check_inside(root: &Path, dir: &Path) -> Result<(), String> {
+/// The longest file or folder name the common file systems take, in bytes.
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// The partition folder of `symbol`, or why it cannot be one (longer than a file name may be).
+pub fn checked_symbol_partition(symbol: &Symbol) -> Result<String, String> {
+    let partition = symbol_partition(symbol);
+    if partition.len() > MAX_FILE_NAME_BYTES {
+        return Err(format!(
+            "symbol {}: its folder name {partition} is {} bytes (expected at most {MAX_FILE_NAME_BYTES})",
+            quote(symbol.as_str()),
+            partition.len()
+        ));
+    }
+    Ok(partition)
+}
+
+/// The name of a unit's file inside its partition folder.
+pub const UNIT_FILE_NAME: &str = "data.parquet";
+
+/// A unit's file while it is written: hidden (a leading `.`), which pyarrow, pandas and polars skip
+/// when they list a dataset, and named by the writing process.
+pub fn temporary_file_name(pid: u32) -> String {
+    format!(".{UNIT_FILE_NAME}.tmp-{pid}")
+}
+
+/// Whether a file name is a temporary one of [`temporary_file_name`], of any process.
+pub fn is_temporary_file_name(name: &str) -> bool {
+    name.strip_prefix(&format!(".{UNIT_FILE_NAME}.tmp-"))
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `dir` exists and is, once symbolic links are resolved, a folder `depth` levels inside `root`
+/// (1: directly inside): a link planted in the output that points elsewhere is refused rather
+/// than followed.
+pub fn check_inside(root: &Path, dir: &Path, depth: usize) -> Result<(), String> {
     let real_root = root.canonicalize().map_err(|err| format!("resolving {}: {err}", root.display()))?;
     let real_dir = dir.canonicalize().map_err(|err| format!("resolving {}: {err}", dir.display()))?;
-    if real_dir.parent() == Some(real_root.as_path()) {
+    if real_dir.ancestors().nth(depth) == Some(real_root.as_path()) {
         Ok(())
     } else {
         Err(format!(
@@ -79,9 +143,9 @@ pub fn check_inside(root: &Path, dir: &Path) -> Result<(), String> {
     }
 }
 
-/// `root/<name>/<symbol file>`.
-pub fn unit_path(root: &Path, name: &OutputName, symbol: &Symbol) -> PathBuf {
-    root.join(name.as_str()).join(symbol_file_name(symbol))
+/// `root/<dataset>/symbol=<encoded>/data.parquet`.
+pub fn unit_path(root: &Path, dataset: &str, symbol: &Symbol) -> PathBuf {
+    root.join(dataset).join(symbol_partition(symbol)).join(UNIT_FILE_NAME)
 }
 
 #[cfg(test)]
@@ -123,29 +187,40 @@ mod tests {
     }
 
     #[test]
-    fn symbols_become_file_names_that_stay_in_their_folder_and_decode_back() {
-        let name = |s: &str| symbol_file_name(&Symbol::new(s).unwrap());
-        assert_eq!(name("EURUSD"), "EURUSD.parquet");
-        assert_eq!(name("BTC/USDT"), "BTC%2FUSDT.parquet");
-        assert_eq!(name("ES=F"), "ES%3DF.parquet");
-        assert_eq!(name("../x"), "..%2Fx.parquet");
-        assert_eq!(name("a b%"), "a%20b%25.parquet");
+    fn symbols_become_partition_folders_that_stay_in_their_dataset_and_decode_back() {
+        let name = |s: &str| symbol_partition(&Symbol::new(s).unwrap());
+        assert_eq!(name("EURUSD"), "symbol=EURUSD");
+        assert_eq!(name("BTC/USDT"), "symbol=BTC%2FUSDT");
+        assert_eq!(name("ES=F"), "symbol=ES%3DF");
+        assert_eq!(name("../x"), "symbol=..%2Fx");
+        assert_eq!(name("a b%"), "symbol=a%20b%25");
         for symbol in ["BTC/USDT", "ES=F", "../x", "a b%", "^GSPC", "Ünï"] {
-            let file = name(symbol);
-            assert!(!file.contains('/') && !file.contains('\\'), "{file}");
-            let stem = file.strip_suffix(".parquet").unwrap();
+            let folder = name(symbol);
+            assert!(!folder.contains('/') && !folder.contains('\\'), "{folder}");
+            let value = folder.strip_prefix("symbol=").unwrap();
+            assert!(!value.contains('='), "{folder}: one `=`, the hive key's");
             let mut bytes = Vec::new();
             let mut i = 0;
-            while i < stem.len() {
-                if &stem[i..i + 1] == "%" {
-                    bytes.push(u8::from_str_radix(&stem[i + 1..i + 3], 16).unwrap());
+            while i < value.len() {
+                if &value[i..i + 1] == "%" {
+                    bytes.push(u8::from_str_radix(&value[i + 1..i + 3], 16).unwrap());
                     i += 3;
                 } else {
-                    bytes.push(stem.as_bytes()[i]);
+                    bytes.push(value.as_bytes()[i]);
                     i += 1;
                 }
             }
             assert_eq!(String::from_utf8(bytes).unwrap(), symbol, "round trip of {symbol}");
+        }
+        assert!(checked_symbol_partition(&Symbol::new("EURUSD").unwrap()).is_ok());
+    }
+
+    #[test]
+    fn temporary_files_are_hidden_and_recognised() {
+        assert_eq!(temporary_file_name(42), ".data.parquet.tmp-42");
+        assert!(is_temporary_file_name(".data.parquet.tmp-42"));
+        for other in ["data.parquet", ".data.parquet.tmp-", ".data.parquet.tmp-4x", "x.data.parquet.tmp-1"] {
+            assert!(!is_temporary_file_name(other), "{other}");
         }
     }
 
@@ -155,11 +230,24 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let elsewhere = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("real")).unwrap();
-        assert_eq!(check_inside(root.path(), &root.path().join("real")), Ok(()));
+        assert_eq!(check_inside(root.path(), &root.path().join("real"), 1), Ok(()));
+        std::fs::create_dir(root.path().join("real/deeper")).unwrap();
+        assert_eq!(check_inside(root.path(), &root.path().join("real/deeper"), 2), Ok(()));
+        assert!(check_inside(root.path(), &root.path().join("real/deeper"), 1).is_err(), "not at its depth");
         std::os::unix::fs::symlink(elsewhere.path(), root.path().join("link")).unwrap();
-        let err = check_inside(root.path(), &root.path().join("link")).unwrap_err();
+        let err = check_inside(root.path(), &root.path().join("link"), 1).unwrap_err();
         assert!(err.contains("outside the output folder"), "{err}");
         std::os::unix::fs::symlink(root.path().join("real"), root.path().join("inner")).unwrap();
-        assert_eq!(check_inside(root.path(), &root.path().join("inner")), Ok(()), "a link that stays inside");
+        assert_eq!(
+            check_inside(root.path(), &root.path().join("inner"), 1),
+            Ok(()),
+            "a link that stays inside"
+        );
+        std::fs::create_dir(root.path().join("ds")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), root.path().join("ds/symbol=X")).unwrap();
+        assert!(
+            check_inside(root.path(), &root.path().join("ds/symbol=X"), 2).is_err(),
+            "a partition linked out"
+        );
     }
 }

@@ -202,3 +202,25 @@ pub fn read_parquet(path: &std::path::Path) -> ParquetTable {
     }
     table
 }
+
+/// The file of one unit in a job's output, as the run's manifest (`<out>/manifest.json`) lists it:
+/// the unit of `dataset` (an entry's output name) and `symbol`.
+pub fn unit_file(out: &std::path::Path, dataset: &str, symbol: &str) -> PathBuf {
+    let manifest = manifest(out);
+    let unit = manifest["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["dataset"] == dataset && u["symbol"] == symbol)
+        .unwrap_or_else(|| panic!("no unit {dataset} {symbol} in {}", out.join("manifest.json").display()));
+    let file = unit["file"].as_str().unwrap_or_else(|| panic!("unit {dataset} {symbol} has no file: {unit}"));
+    out.join(file)
+}
+
+/// The manifest of the run that wrote `out`.
+pub fn manifest(out: &std::path::Path) -> serde_json::Value {
+    let path = out.join("manifest.json");
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
