@@ -31,12 +31,30 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     match candlewick::cli::run(cli, &mut out) {
         Ok(exit) => exit.into(),
+        // The reader of stdout left (`candlewick test … --csv | head`): the output it wanted is
+        // written, and there is nothing to say.
+        Err(err) if closed_pipe(&err) => Exit::Success.into(),
         Err(err) => {
             let _ = out.flush();
             eprintln!("error: {}", candlewick::domain::error_chain(&*err));
             Exit::Failure.into()
         }
     }
+}
+
+/// Whether writing stdout failed because its reader closed the pipe.
+fn closed_pipe(err: &anyhow::Error) -> bool {
+    fn broken(err: &(dyn std::error::Error + 'static)) -> bool {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            // The CSV writer's errors reach us as an I/O error around its own, around the I/O error.
+            return io.kind() == std::io::ErrorKind::BrokenPipe
+                || io.get_ref().is_some_and(|inner| broken(inner));
+        }
+        err.downcast_ref::<csv::Error>().is_some_and(
+            |e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe),
+        )
+    }
+    err.chain().any(broken)
 }
 
 /// The log on stderr: `CANDLEWICK_LOG`, else `RUST_LOG` (both `EnvFilter` directives), else the

@@ -702,3 +702,18 @@ fn quiet_verbose_and_colour_follow_the_flags_and_the_environment() {
     assert!(coloured(&at_a_terminal(false)), "coloured at a terminal");
     assert!(!coloured(&at_a_terminal(true)), "NO_COLOR: no colour codes");
 }
+
+/// Output cut short by its reader (`| head`) is not an error: no `Broken pipe`, exit 0.
+#[test]
+fn output_piped_into_head_ends_quietly() {
+    let command = format!(
+        "set -o pipefail; '{}' test '{}' --fixture '{}' --symbol EURUSD --timeframe 1h --csv | head -n 2",
+        env!("CARGO_BIN_EXE_candlewick"),
+        plugin_wasm("indicators").display(),
+        repo_path(support::SAMPLE).display()
+    );
+    let output = std::process::Command::new("bash").args(["-c", &command]).output().unwrap();
+    assert_eq!(stdout(&output).lines().count(), 2, "{}", stdout(&output));
+    assert_eq!(stderr(&output), "", "nothing said about the closed pipe");
+    assert_eq!(output.status.code(), Some(0), "candlewick exits 0 (pipefail)");
+}
