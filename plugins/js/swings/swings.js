@@ -17,7 +17,7 @@
 //   - an imported function's error throws a `ComponentError` whose `payload` is the error
 //     variant; throwing a plain `{ tag, val }` from an export returns it as the result's error.
 
-import { openRange } from 'candlewick:market-data/reader@0.2.0';
+import { availability, openRange } from 'candlewick:market-data/reader@0.2.0';
 
 const NAME = 'swings';
 const VERSION = '0.2.0';
@@ -167,6 +167,9 @@ const FIELDS = { high: true, low: true, close: true };
 /** The plan has one input, the unit's own series; the unit carries it, scoped, at this index. */
 const OWN_SERIES = 0;
 
+/** The smallest s64: a `warmUpFrom` of everything stored. */
+const MIN_S64 = -(2n ** 63n);
+
 export function describe() {
   return {
     name: NAME,
@@ -231,9 +234,9 @@ function paramsOf(params) {
  */
 function readOwnBars(unit) {
   const own = unit.inputs[OWN_SERIES];
-  const span = { start: own.warmUpFrom, end: unit.window.end };
   const batches = [];
   try {
+    const span = { start: readableStart(unit.symbol, own), end: unit.window.end };
     const cursor = openRange(unit.symbol, own.timeframe, span, FIELDS, BATCH_ROWS);
     for (let batch = cursor.nextBatch(); batch !== undefined; batch = cursor.nextBatch()) {
       const n = batch.ts.length;
@@ -259,6 +262,18 @@ function readOwnBars(unit) {
     low: concat(batches, 'low', Float64Array),
     close: concat(batches, 'close', Float64Array),
   };
+}
+
+/**
+ * Where to start reading `input` of `symbol`: its `warmUpFrom`, or, when that is the smallest s64
+ * (the host's "everything stored", for a series with fewer bars before the window than the
+ * warm-up), the series' first bar. componentize-js 0.23.0 aborts the component when it passes
+ * a BigInt that close to -2^63 to an import ("Internal bindgen error in coreabi_from_bigint64
+ * validation"), so that value never goes back to the host.
+ */
+function readableStart(symbol, input) {
+  if (input.warmUpFrom !== MIN_S64) return input.warmUpFrom;
+  return availability(symbol, input.timeframe).earliest ?? input.warmUpFrom;
 }
 
 /** One typed array of column `key` across the batches. */

@@ -168,6 +168,22 @@ test('without warm-up the zig-zag is seeded at the window start', () => {
   assert.deepEqual(table.columns[0].values.val, [99.5, 101]);
 });
 
+test('a warm-up start of everything stored reads from the series\' first bar', () => {
+  // The host's warmUpFrom for a series with fewer bars before the window than the warm-up: -2^63.
+  const prices = [100, 99.5, 98, 99.5, 101, 100, 99.9];
+  const u = unit({ start: 40, end: 70, warmUpFrom: -(2n ** 63n), params: [threshold(1), warmUp(1000n)] });
+  serve(u, { 'EURUSD hour1': { ts: [10, 20, 30, 40, 50, 60, 70], high: prices, low: prices, close: prices } });
+  const table = sample(u);
+  assert.deepEqual(
+    reads.map((r) => [r.call, r.range]),
+    [
+      ['availability', undefined],
+      ['open-range', { start: 10n, end: 70n }],
+    ],
+  );
+  assert.deepEqual(table.ts, [40n, 70n]);
+});
+
 test('sample returns an invalid threshold and a reader error as the WIT error variant', () => {
   assert.throws(() => sample(unit({ start: 0, end: 1, params: [threshold(0)] })), {
     tag: 'invalid-params',
