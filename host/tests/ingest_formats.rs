@@ -106,6 +106,9 @@ fn metatrader_4_history_with_or_without_a_header() {
         write(&dir, "mt4_header.csv", &format!("Date,Time,Open,High,Low,Close,Volume\r\n{text}"));
     let out = ingested(&db, &with_header, &flags);
     assert!(out.contains(": 3 rows, 0 written, 3 unchanged"), "{out}");
+    // Without the preset too: a `Date` and a `Time` header are joined, and dotted dates parse.
+    let out = ingested(&db, &with_header, &["--symbol", "EURUSD", "--timeframe", "1h"]);
+    assert!(out.contains(": 3 rows, 0 written, 3 unchanged"), "{out}");
 }
 
 #[test]
