@@ -45,7 +45,7 @@ fn run(dir: &Path, plugins: &[(String, PathBuf)]) {
     assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
 }
 
-/// The one Parquet file under `dir/out/<name>`.
+/// The one Parquet file of the entry `name` (its dataset folder is `out/<name>-<hash>/`).
 fn output_of(dir: &Path, name: &str) -> ParquetTable {
     fn find(dir: &Path) -> Option<PathBuf> {
         for entry in std::fs::read_dir(dir).ok()?.flatten() {
@@ -60,7 +60,14 @@ fn output_of(dir: &Path, name: &str) -> ParquetTable {
         }
         None
     }
-    let folder = dir.join("out").join(name);
+    let folder = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.is_dir() && p.file_name().is_some_and(|f| f.to_string_lossy().starts_with(&format!("{name}-")))
+        })
+        .unwrap_or_else(|| panic!("no dataset of {name} under {}", dir.join("out").display()));
     read_parquet(&find(&folder).unwrap_or_else(|| panic!("no Parquet file under {}", folder.display())))
 }
 

@@ -57,6 +57,25 @@ pub fn warm_up_start(
     }
 }
 
+/// Where a warm-up of `warm_up_bars` before `start` begins, as a time the plugin is given: the
+/// [`warm_up_start`], or, when the series has fewer bars than that before `start`, its first bar
+/// (`start` itself when it has none before it): never the bare [`Timestamp::MIN`], which some
+/// guest languages cannot pass back (componentize-js's 64-bit integers near -2^63).
+fn first_readable(
+    reader: &dyn MarketDataReader,
+    symbol: &Symbol,
+    timeframe: Timeframe,
+    start: Timestamp,
+    warm_up_bars: u32,
+) -> Result<Timestamp, ReadError> {
+    let from = warm_up_start(reader, symbol, timeframe, start, warm_up_bars)?;
+    if from != Timestamp::MIN {
+        return Ok(from);
+    }
+    let before = TimeRange::new(Timestamp::MIN, start).expect("MIN is the first instant");
+    Ok(reader.availability(symbol, timeframe, before)?.earliest.unwrap_or(start))
+}
+
 /// A plan that cannot be served: the input, as declared, and what was expected of it.
 #[derive(Debug, Error)]
 pub enum PlanError {
@@ -133,7 +152,7 @@ pub fn scope_inputs(
             let mut warm_up_from = start;
             for symbol in &symbols {
                 warm_up_from =
-                    warm_up_from.min(warm_up_start(reader, symbol, timeframe, start, input.warm_up_bars)?);
+                    warm_up_from.min(first_readable(reader, symbol, timeframe, start, input.warm_up_bars)?);
             }
             Ok(ScopedInput { symbols, timeframe, fields: input.fields, warm_up_from })
         })
@@ -280,8 +299,13 @@ mod tests {
         assert_eq!(unit.inputs[0].symbols, [symbols[1].clone()]);
         assert_eq!(unit.inputs[0].warm_up_from, Timestamp::from_micros(2 * H), "no warm-up");
         assert_eq!(unit.inputs[1].symbols, [symbols[1].clone(), symbols[0].clone()], "in byte order");
-        // AAA's bar before 2H is at H; BBB has none before it (its whole history): the earliest wins.
-        assert_eq!(unit.inputs[1].warm_up_from, Timestamp::MIN);
-        assert_eq!(unit.warm_up_from, Timestamp::MIN, "the own series' earliest start over its inputs");
+        // AAA's bar before 2H is at H; BBB has none before it, so it starts at its first bar (2H),
+        // never at the bare minimum: the earliest wins.
+        assert_eq!(unit.inputs[1].warm_up_from, Timestamp::from_micros(H));
+        assert_eq!(
+            unit.warm_up_from,
+            Timestamp::from_micros(H),
+            "the own series' earliest start over its inputs"
+        );
     }
 }
