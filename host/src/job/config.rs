@@ -276,7 +276,11 @@ impl Job {
             serde_norway::from_str(text).map_err(|err| fail(err.to_string()))?;
         interpolate_strings(&mut value, env).map_err(fail)?;
         let file: JobFile = serde_norway::from_value(value).map_err(|err| fail(located(text, &err)))?;
-        let base = path.parent().unwrap_or(Path::new("."));
+        // Absolute, so that every path of the job is: wasmtime's cache refuses a relative one, and
+        // a job run from its own folder (`candlewick run job.yaml`) has an empty parent.
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let base = std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned());
+        let base = base.as_path();
         let mut job = file.validate(base, overrides).map_err(fail)?;
         job.file = path.to_owned();
         job.file_sha256 = format!("{:x}", sha2::Sha256::digest(text.as_bytes()));
@@ -495,13 +499,19 @@ mod tests {
 
     #[test]
     fn a_minimal_job_reads_the_embedded_sample_with_paths_from_the_job_folder() {
-        let job = parse(JOB, &[]).unwrap();
+        // Relative to the job file's folder, made absolute: wasmtime's cache refuses a relative
+        // folder, and a job run as `candlewick run job.yaml` has an empty parent.
+        let here = std::env::current_dir().unwrap();
+        let job = parse(&format!("{JOB}cache_dir: cache\n"), &[]).unwrap();
         assert!(matches!(job.source, Source::Embedded));
-        assert_eq!(job.plugins[0].path, Path::new("jobs/p.wasm"));
-        assert_eq!(job.output, Path::new("jobs/out"));
+        assert_eq!(job.plugins[0].path, here.join("jobs/p.wasm"));
+        assert_eq!(job.output, here.join("jobs/out"));
+        assert_eq!(job.cache_dir, Some(here.join("jobs/cache")));
         let job = parse(&JOB.replace("output: out", "output: ../../target/x"), &[]).unwrap();
-        assert_eq!(job.output, Path::new("../target/x"), "jobs/../../target/x, normalised");
+        assert_eq!(job.output, here.parent().unwrap().join("target/x"), "jobs/../../target/x, normalised");
         assert_eq!(job.as_of, job.window.end(), "as_of defaults to end");
+        let bare = Job::parse(&format!("{JOB}cache_dir: cache\n"), Path::new("job.yaml"), &|_| None).unwrap();
+        assert_eq!(bare.cache_dir, Some(here.join("cache")), "a job file named without a folder");
     }
 
     #[test]
