@@ -51,10 +51,7 @@ impl Params {
                 format!("{reference:?}"),
             ));
         }
-        let window = given.int("window");
-        if !(2..=MAX_WINDOW_BARS).contains(&window) {
-            return Err(ParamError::expected("window", &format!("an int in 2..={MAX_WINDOW_BARS}"), window));
-        }
+        let window = given.int_in("window", 2..=MAX_WINDOW_BARS)?;
         // Within `usize` by the check above.
         Ok(Params { reference: reference.to_owned(), window: window as usize })
     }

@@ -6,7 +6,7 @@
 //! the host filled the defaults in. An int where a float is declared is taken as that float (a
 //! YAML `threshold: 1000` means 1000.0) when the float holds it exactly. Range checks are the
 //! plugin's, through the checking getters ([`Params::positive_float`], [`Params::int_at_least`],
-//! [`Params::one_of`]) or [`ParamError::expected`] for its own rules.
+//! [`Params::int_in`], [`Params::one_of`]) or [`ParamError::expected`] for its own rules.
 
 use std::fmt;
 
@@ -171,6 +171,16 @@ impl<'s> Params<'s> {
         }
     }
 
+    /// An int parameter that must lie in `range` (both ends included): `an int in 2..=1000`.
+    pub fn int_in(&self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, ParamError> {
+        let value = self.int(name);
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(ParamError::expected(name, &format!("an int in {}..={}", range.start(), range.end()), value))
+        }
+    }
+
     /// A text parameter that must be exactly (case-sensitively) one of `choices`.
     pub fn one_of<'c>(&self, name: &str, choices: &[&'c str]) -> Result<&'c str, ParamError> {
         let value = self.text(name);
@@ -310,6 +320,20 @@ mod tests {
         };
         assert_eq!(check(1), Ok(1));
         assert_eq!(check(0).unwrap_err().to_string(), r#"parameter "bars" must be an int >= 1, got 0"#);
+    }
+
+    #[test]
+    fn int_in_accepts_both_ends_and_rejects_outside() {
+        let specs = specs();
+        let check = |v: i64| {
+            Params::parse(&specs, given(&[("bars", ParamValue::Int(v))])).unwrap().int_in("bars", 2..=10)
+        };
+        assert_eq!((check(2), check(10)), (Ok(2), Ok(10)));
+        assert_eq!(check(1).unwrap_err().to_string(), r#"parameter "bars" must be an int in 2..=10, got 1"#);
+        assert_eq!(
+            check(11).unwrap_err().to_string(),
+            r#"parameter "bars" must be an int in 2..=10, got 11"#
+        );
     }
 
     #[test]

@@ -37,14 +37,7 @@ impl Params {
     /// The job's parameters, already checked against [`param_specs`]; a period out of range is
     /// an error naming it.
     pub fn new(given: &guest_support::Params<'_>) -> Result<Params, ParamError> {
-        let period = given.int("rsi_period");
-        if !(2..=MAX_RSI_PERIOD).contains(&period) {
-            return Err(ParamError::expected(
-                "rsi_period",
-                &format!("an int in 2..={MAX_RSI_PERIOD}"),
-                period,
-            ));
-        }
+        let period = given.int_in("rsi_period", 2..=MAX_RSI_PERIOD)?;
         // Within `i32` by the check above.
         Ok(Params { rsi_period: period as i32 })
     }

@@ -32,14 +32,7 @@ impl Params {
     /// The job's parameters, already checked against [`param_specs`]; a look-back out of range is
     /// an error naming it.
     pub fn new(given: &guest_support::Params<'_>) -> Result<Params, ParamError> {
-        let lookback = given.int("lookback");
-        if !(1..=MAX_LOOKBACK_BARS).contains(&lookback) {
-            return Err(ParamError::expected(
-                "lookback",
-                &format!("an int in 1..={MAX_LOOKBACK_BARS}"),
-                lookback,
-            ));
-        }
+        let lookback = given.int_in("lookback", 1..=MAX_LOOKBACK_BARS)?;
         // Within `usize` by the check above.
         Ok(Params { lookback: lookback as usize })
     }
