@@ -47,6 +47,11 @@ fn two_symbols(dir: &Path) -> (PathBuf, Vec<(i64, f64)>) {
 
 /// Runs `plugin` with `case` as a job over both symbols; the folder holds the output.
 fn run(plugin: &str, case: &str) -> (TempDir, Output, Vec<(i64, f64)>) {
+    run_with(&format!("  - path: {}\n    params: {{ case: {case} }}\n", hostile_wasm(plugin).display()), "")
+}
+
+/// Runs a job over both symbols with `plugins` (entries) and `extra` top-level keys.
+fn run_with(plugins: &str, extra: &str) -> (TempDir, Output, Vec<(i64, f64)>) {
     let dir = tempfile::tempdir().unwrap();
     let (fixture, closes) = two_symbols(dir.path());
     let job = dir.path().join("job.yaml");
@@ -54,10 +59,9 @@ fn run(plugin: &str, case: &str) -> (TempDir, Output, Vec<(i64, f64)>) {
         &job,
         format!(
             "fixture: {}\nsymbols: [EURUSD, GBPUSD]\ntimeframe: 1h\nstart: 2018-03-01\nend: 2018-03-09T23:00:00Z\n\
-             output: out\ncache_dir: {}\nplugins:\n  - path: {}\n    params: {{ case: {case} }}\n",
+             output: out\ncache_dir: {}\n{extra}plugins:\n{plugins}",
             fixture.display(),
             dir.path().join("cache").display(),
-            hostile_wasm(plugin).display()
         ),
     )
     .unwrap();
@@ -176,4 +180,25 @@ fn a_cross_section_whose_rows_are_not_its_input_bars_fails_and_writes_nothing() 
         assert!(text.contains(expected), "{case}: expected {expected:?} in {text}");
         assert!(parquet_files(&dir.path().join("out")).is_empty(), "{case}: nothing written");
     }
+}
+
+/// The joined table takes a cross-section's columns beside a feature builder's, row for row.
+#[test]
+fn a_cross_section_joins_the_training_matrix() {
+    let entries = format!(
+        "  - path: {}\n    params: {{ case: ok }}\n  - path: {}\n    params: {{ case: ok }}\n",
+        hostile_wasm("xliar").display(),
+        hostile_wasm("planner").display()
+    );
+    let (dir, output, closes) = run_with(&entries, "joined: features\n");
+    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    let joined = parquet_files(&dir.path().join("out"))
+        .into_iter()
+        .find(|f| f.to_string_lossy().contains("features-") && f.to_string_lossy().contains("GBPUSD"))
+        .expect("the joined table of GBPUSD");
+    let table = read_parquet(&joined);
+    assert_eq!(table.ts, closes.iter().map(|c| c.0).collect::<Vec<_>>());
+    let doubled: Vec<f64> = closes.iter().map(|c| 2.0 * c.1).collect();
+    assert_eq!(table.floats["xliar_close"], doubled, "the cross-section's column");
+    assert_eq!(table.floats["planner_close"], doubled, "the feature builder's column");
 }

@@ -15,7 +15,7 @@ use crate::unit;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatasetKind {
     Plugin(PluginKind),
-    /// The feature builders joined per (symbol, ts).
+    /// The feature builders and cross-section plugins joined per (symbol, ts).
     Joined,
 }
 
@@ -81,16 +81,22 @@ pub struct Joined {
     pub columns: Vec<Vec<String>>,
 }
 
-/// Joins the feature builders among `datasets` (with each one's outputs, in order): a column
+/// Joins the feature builders and cross-section plugins among `datasets` (with each one's
+/// outputs, in order), whose rows are all the bars of the job's symbols in the window: a column
 /// keeps its name unless another member has a column of that name, then it is
 /// `<entry name>_<column>`. Names that still collide, or a job without feature builders, are an
 /// error naming them.
 pub fn joined(name: OutputName, datasets: &[Dataset], outputs: &[&[String]]) -> Result<Joined, String> {
     let members: Vec<usize> = (0..datasets.len())
-        .filter(|&i| datasets[i].kind == DatasetKind::Plugin(PluginKind::FeatureBuilder))
+        .filter(|&i| {
+            matches!(
+                datasets[i].kind,
+                DatasetKind::Plugin(PluginKind::FeatureBuilder | PluginKind::CrossSection)
+            )
+        })
         .collect();
     if members.is_empty() {
-        return Err(format!("joined: {name}: the job has no feature builder to join"));
+        return Err(format!("joined: {name}: the job has no feature builder or cross-section to join"));
     }
     let shared = |column: &str, member: usize| {
         members.iter().any(|&other| other != member && outputs[other].iter().any(|c| c == column))
@@ -157,16 +163,21 @@ mod tests {
             dataset("ind", PluginKind::FeatureBuilder),
             dataset("ev", PluginKind::Sampler),
             dataset("z", PluginKind::FeatureBuilder),
+            dataset("xs", PluginKind::CrossSection),
         ];
-        let outputs: [Vec<String>; 3] = [
+        let outputs: [Vec<String>; 4] = [
             vec!["sma".into(), "log_return".into()],
             vec!["label".into()],
             vec!["log_return".into(), "zscore".into()],
+            vec!["rank".into(), "zscore".into()],
         ];
         let refs: Vec<&[String]> = outputs.iter().map(Vec::as_slice).collect();
         let joined = joined(OutputName::new("features").unwrap(), &datasets, &refs).unwrap();
-        assert_eq!(joined.members, [0, 2], "feature builders only");
-        assert_eq!(joined.columns, [vec!["sma", "ind_log_return"], vec!["z_log_return", "zscore"]]);
+        assert_eq!(joined.members, [0, 2, 3], "feature builders and cross-sections, not samplers");
+        assert_eq!(
+            joined.columns,
+            [vec!["sma", "ind_log_return"], vec!["z_log_return", "z_zscore"], vec!["rank", "xs_zscore"]]
+        );
         assert!(joined.dataset.dir.as_str().starts_with("features-"));
         assert_eq!(joined.dataset.kind, DatasetKind::Joined);
     }
@@ -182,7 +193,7 @@ mod tests {
         let outputs: [Vec<String>; 1] = [vec!["label".into()]];
         let refs: Vec<&[String]> = outputs.iter().map(Vec::as_slice).collect();
         let err = joined(OutputName::new("f").unwrap(), &samplers, &refs).unwrap_err();
-        assert_eq!(err, "joined: f: the job has no feature builder to join");
+        assert_eq!(err, "joined: f: the job has no feature builder or cross-section to join");
         let ts = [dataset("a", PluginKind::FeatureBuilder)];
         let outputs: [Vec<String>; 1] = [vec!["ts".into()]];
         let refs: Vec<&[String]> = outputs.iter().map(Vec::as_slice).collect();
