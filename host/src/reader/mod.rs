@@ -11,11 +11,15 @@
 
 mod cursor;
 mod memory;
+#[cfg(test)]
+mod page_spy;
 mod postgres;
 mod shared;
 
 pub use cursor::{RangeCursor, RangeStream};
 pub use memory::MemoryMarketDataReader;
+#[cfg(test)]
+pub(crate) use page_spy::PageSpy;
 pub use postgres::{PgMarketDataReader, PgReaderConfig};
 pub use shared::{SharedReader, SharedSeries};
 

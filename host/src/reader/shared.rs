@@ -453,76 +453,23 @@ impl MarketDataReader for SharedReader {
 mod tests {
     use super::*;
     use crate::domain::Bar;
-    use crate::reader::{MemoryMarketDataReader, RangeCursor};
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use crate::reader::{MemoryMarketDataReader, PageSpy, RangeCursor};
 
     const H: i64 = 3_600_000_000;
 
-    /// The memory reader, counting the pages it serves.
-    #[derive(Debug)]
-    struct Counting {
-        inner: MemoryMarketDataReader,
-        pages: AtomicUsize,
-    }
-
-    impl Counting {
-        fn new(bars: i64) -> Arc<Counting> {
-            let bar = |i: i64| Bar {
-                ts: Timestamp::from_micros(i * H),
-                open: i as f64,
-                high: i as f64 + 0.5,
-                low: i as f64 - 0.5,
-                close: i as f64 + 0.25,
-                volume: i,
-            };
-            let inner = MemoryMarketDataReader::from_stored_rows((0..bars).map(|i| ("AAA", "1h", bar(i))));
-            Arc::new(Counting { inner, pages: AtomicUsize::new(0) })
-        }
-    }
-
-    impl MarketDataReader for Counting {
-        fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
-            self.inner.range(request)
-        }
-        fn multi_range(
-            &self,
-            s: &SymbolSet,
-            tf: Timeframe,
-            r: TimeRange,
-            f: Fields,
-        ) -> Result<Vec<SymbolBars>, ReadError> {
-            self.inner.multi_range(s, tf, r, f)
-        }
-        fn latest(&self, s: &SymbolSet, tf: Timeframe, a: Timestamp) -> Result<Vec<LatestBar>, ReadError> {
-            self.inner.latest(s, tf, a)
-        }
-        fn availability(&self, s: &Symbol, tf: Timeframe, r: TimeRange) -> Result<Availability, ReadError> {
-            self.inner.availability(s, tf, r)
-        }
-        fn timeframes(&self, s: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
-            self.inner.timeframes(s)
-        }
-        fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError> {
-            self.inner.summary()
-        }
-        fn bar_before(
-            &self,
-            s: &Symbol,
-            tf: Timeframe,
-            b: Timestamp,
-            n: NonZeroUsize,
-        ) -> Result<Option<Timestamp>, ReadError> {
-            self.inner.bar_before(s, tf, b, n)
-        }
-        fn page(
-            &self,
-            r: &RangeRequest,
-            a: Option<Timestamp>,
-            l: NonZeroUsize,
-        ) -> Result<BarColumns, ReadError> {
-            self.pages.fetch_add(1, Ordering::Relaxed);
-            self.inner.page(r, a, l)
-        }
+    /// `bars` hourly AAA bars from the epoch, every price and the volume derived from the index.
+    fn source(bars: i64) -> Arc<PageSpy> {
+        let bar = |i: i64| Bar {
+            ts: Timestamp::from_micros(i * H),
+            open: i as f64,
+            high: i as f64 + 0.5,
+            low: i as f64 - 0.5,
+            close: i as f64 + 0.25,
+            volume: i,
+        };
+        Arc::new(PageSpy::new(MemoryMarketDataReader::from_stored_rows(
+            (0..bars).map(|i| ("AAA", "1h", bar(i))),
+        )))
     }
 
     fn request(fields: Fields, start: i64, end: i64) -> RangeRequest {
@@ -554,7 +501,7 @@ mod tests {
     /// source gives them alone, from one stream read in 10 pages of 10 (plus the empty last).
     #[test]
     fn plugins_get_what_the_source_would_give_from_one_read() {
-        let source = Counting::new(100);
+        let source = source(100);
         let series = SharedSeries::new(
             source.clone(),
             Symbol::new("AAA").unwrap(),
@@ -583,7 +530,7 @@ mod tests {
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        let streamed_pages = source.pages.swap(0, Ordering::Relaxed);
+        let streamed_pages = source.take_pages();
         for ((request, batch), got) in asks.iter().zip(&got) {
             assert_eq!(*got, drain(&*source, request.clone(), *batch), "{request:?}");
         }
@@ -594,7 +541,7 @@ mod tests {
     /// not held up, and both get what the source gives.
     #[test]
     fn a_second_pass_goes_to_the_source_and_nobody_waits() {
-        let source = Counting::new(50);
+        let source = source(50);
         let series = SharedSeries::new(
             source.clone(),
             Symbol::new("AAA").unwrap(),
@@ -630,7 +577,7 @@ mod tests {
     /// Plugins that never read the series let the others' union form without them.
     #[test]
     fn a_plugin_that_never_reads_the_series_does_not_hold_the_others() {
-        let source = Counting::new(30);
+        let source = source(30);
         let series = SharedSeries::new(
             source.clone(),
             Symbol::new("AAA").unwrap(),
@@ -661,7 +608,7 @@ mod tests {
     /// it reads on.
     #[test]
     fn a_plugin_that_stops_reading_does_not_hold_the_others() {
-        let source = Counting::new(200);
+        let source = source(200);
         let series = SharedSeries::new(
             source.clone(),
             Symbol::new("AAA").unwrap(),
@@ -701,7 +648,7 @@ mod tests {
     /// source, with the same answer.
     #[test]
     fn a_late_plugin_reads_from_the_source() {
-        let source = Counting::new(40);
+        let source = source(40);
         let series = SharedSeries::new(
             source.clone(),
             Symbol::new("AAA").unwrap(),

@@ -404,7 +404,7 @@ impl UnitScope {
 mod tests {
     use super::*;
     use crate::domain::Bar;
-    use crate::reader::MemoryMarketDataReader;
+    use crate::reader::{MemoryMarketDataReader, PageSpy};
 
     const H: i64 = 3_600_000_000;
 
@@ -549,71 +549,10 @@ mod tests {
         assert_eq!(err.to_string(), "too large: more than 20 bytes per reader call");
     }
 
-    /// The memory reader, remembering the largest page it was asked for.
-    struct PageSpy {
-        inner: MemoryMarketDataReader,
-        largest_page: std::sync::atomic::AtomicUsize,
-    }
-
-    impl MarketDataReader for PageSpy {
-        fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
-            self.inner.range(request)
-        }
-        fn multi_range(
-            &self,
-            symbols: &SymbolSet,
-            timeframe: Timeframe,
-            range: TimeRange,
-            fields: Fields,
-        ) -> Result<Vec<crate::reader::SymbolBars>, ReadError> {
-            self.inner.multi_range(symbols, timeframe, range, fields)
-        }
-        fn latest(
-            &self,
-            s: &SymbolSet,
-            tf: Timeframe,
-            as_of: Timestamp,
-        ) -> Result<Vec<LatestBar>, ReadError> {
-            self.inner.latest(s, tf, as_of)
-        }
-        fn availability(
-            &self,
-            s: &Symbol,
-            tf: Timeframe,
-            range: TimeRange,
-        ) -> Result<Availability, ReadError> {
-            self.inner.availability(s, tf, range)
-        }
-        fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
-            self.inner.timeframes(symbol)
-        }
-        fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError> {
-            self.inner.summary()
-        }
-        fn bar_before(
-            &self,
-            s: &Symbol,
-            tf: Timeframe,
-            before: Timestamp,
-            back: NonZeroUsize,
-        ) -> Result<Option<Timestamp>, ReadError> {
-            self.inner.bar_before(s, tf, before, back)
-        }
-        fn page(
-            &self,
-            request: &RangeRequest,
-            after: Option<Timestamp>,
-            limit: NonZeroUsize,
-        ) -> Result<BarColumns, ReadError> {
-            self.largest_page.fetch_max(limit.get(), std::sync::atomic::Ordering::Relaxed);
-            self.inner.page(request, after, limit)
-        }
-    }
-
     #[test]
     fn a_range_too_large_is_refused_before_it_is_fetched() {
-        let spy = PageSpy { inner: reader(), largest_page: Default::default() };
-        let largest = || spy.largest_page.load(std::sync::atomic::Ordering::Relaxed);
+        let spy = PageSpy::new(reader());
+        let largest = || spy.largest_page();
         // Three hours may hold three 1h bars, more than the two allowed: counted, refused, not fetched.
         let err = scope().range(&spy, "AAA", Timeframe::Hour1, window(H, 3 * H), Fields::ALL).unwrap_err();
         assert!(matches!(err, ReadError::TooLarge { limit: 2, .. }), "{err}");
