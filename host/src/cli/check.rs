@@ -10,8 +10,10 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::check::{self, ABSOLUTE_FLOOR, Invariant, RELATIVE_TOLERANCE, Subject, Trial};
-use crate::domain::{Symbol, TimeRange, Timeframe, Timestamp};
-use crate::fixture_host::{FixtureHost, FixtureRequest};
+use crate::domain::TimeRange;
+use crate::fixture_host::FixtureHost;
+
+use super::test::UnitArgs;
 use crate::job::Job;
 use crate::runtime::{self, PluginRuntime, RuntimeLimits};
 
@@ -22,21 +24,8 @@ pub struct CheckArgs {
     /// Bars to serve a plugin: a CSV or Parquet file, as `candlewick ingest` reads it
     #[arg(long)]
     pub fixture: Option<PathBuf>,
-    /// Parameters of a plugin as name=value
-    #[arg(long, num_args = 1.., value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
-    /// The symbol to check a plugin on (default: the fixture's only one)
-    #[arg(long)]
-    pub symbol: Option<Symbol>,
-    /// The timeframe to check a plugin on (default: the fixture's only one)
-    #[arg(long)]
-    pub timeframe: Option<Timeframe>,
-    /// The window's first instant (default: the fixture's first bar)
-    #[arg(long)]
-    pub start: Option<Timestamp>,
-    /// The window's last instant (default: the fixture's last bar)
-    #[arg(long)]
-    pub end: Option<Timestamp>,
+    #[command(flatten)]
+    pub unit: UnitArgs,
     /// Check one invariant only (a sampler of labels looks forward by design: check its start-invariance)
     #[arg(long, value_enum)]
     pub only: Option<Invariant>,
@@ -52,9 +41,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let mut trials = Vec::new();
     if is_job {
         if args.fixture.is_some()
-            || !args.params.is_empty()
-            || args.symbol.is_some()
-            || args.timeframe.is_some()
+            || !args.unit.params.is_empty()
+            || args.unit.symbol.is_some()
+            || args.unit.timeframe.is_some()
         {
             bail!(
                 "{}: a job names its own source, plugins, parameters, symbols and timeframe (expected no \
@@ -64,9 +53,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         }
         let job = Job::load(&args.target)?;
         let reader = crate::job::open_reader(&job)?;
-        let window =
-            TimeRange::new(args.start.unwrap_or(job.window.start()), args.end.unwrap_or(job.window.end()))
-                .context("--start/--end")?;
+        let window = TimeRange::new(
+            args.unit.start.unwrap_or(job.window.start()),
+            args.unit.end.unwrap_or(job.window.end()),
+        )
+        .context("--start/--end")?;
         for (index, entry) in job.plugins.iter().enumerate() {
             let plugin = runtime.load_with_limits(&entry.path, entry.limits.clone())?;
             let params = crate::unit::resolve_params(plugin.info(), &entry.params)
@@ -93,14 +84,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
             );
         };
         let plugin = runtime.load(&args.target)?;
-        let request = FixtureRequest {
-            symbol: args.symbol.clone(),
-            timeframe: args.timeframe,
-            start: args.start,
-            end: args.end,
-            as_of: None,
-            params: super::test::cli_params(plugin.info(), &args.params)?,
-        };
+        let request = args.unit.request(plugin.info(), None)?;
         let host = FixtureHost::from_file(fixture, &request)?;
         let unit = host.unit(&plugin, &request)?;
         let subject = Subject {

@@ -23,21 +23,8 @@ pub struct TestArgs {
     /// Bars to serve: a CSV or Parquet file, as `candlewick ingest` reads it
     #[arg(long, required_unless_present = "scenario")]
     pub fixture: Option<PathBuf>,
-    /// Parameters as name=value (value typed as the plugin declares it)
-    #[arg(long, num_args = 1.., value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
-    /// The symbol to run on (default: the fixture's only one); the symbol of a fixture without a symbol column
-    #[arg(long)]
-    pub symbol: Option<Symbol>,
-    /// The timeframe to run on (default: the fixture's only one); that of a fixture without a timeframe column
-    #[arg(long)]
-    pub timeframe: Option<Timeframe>,
-    /// The window's first instant (default: the fixture's first bar)
-    #[arg(long)]
-    pub start: Option<Timestamp>,
-    /// The window's last instant (default: the fixture's last bar)
-    #[arg(long)]
-    pub end: Option<Timestamp>,
+    #[command(flatten)]
+    pub unit: UnitArgs,
     /// The latest instant the plugin may read (default: the window's end)
     #[arg(long)]
     pub as_of: Option<Timestamp>,
@@ -58,6 +45,44 @@ pub struct TestArgs {
     pub scenario: Vec<PathBuf>,
 }
 
+/// Which unit of a fixture to run, as `test` and `check` take it: parameters, series, window.
+#[derive(Debug, Args)]
+pub struct UnitArgs {
+    /// Parameters as name=value (value typed as the plugin declares it)
+    #[arg(long, num_args = 1.., value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The symbol to run on (default: the fixture's only one); the symbol of a fixture without a symbol column
+    #[arg(long)]
+    pub symbol: Option<Symbol>,
+    /// The timeframe to run on (default: the fixture's only one); that of a fixture without a timeframe column
+    #[arg(long)]
+    pub timeframe: Option<Timeframe>,
+    /// The window's first instant (default: the fixture's first bar)
+    #[arg(long)]
+    pub start: Option<Timestamp>,
+    /// The window's last instant (default: the fixture's last bar)
+    #[arg(long)]
+    pub end: Option<Timestamp>,
+}
+
+impl UnitArgs {
+    /// The fixture request these flags name, with `as_of`, parameters typed as `info` declares.
+    pub(super) fn request(
+        &self,
+        info: &PluginInfo,
+        as_of: Option<Timestamp>,
+    ) -> anyhow::Result<FixtureRequest> {
+        Ok(FixtureRequest {
+            symbol: self.symbol.clone(),
+            timeframe: self.timeframe,
+            start: self.start,
+            end: self.end,
+            as_of,
+            params: cli_params(info, &self.params)?,
+        })
+    }
+}
+
 pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let runtime =
         PluginRuntime::new(crate::runtime::default_cache_dir().as_deref(), RuntimeLimits::default())?;
@@ -71,14 +96,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         bail!("--tolerance: expected a finite number >= 0, got {}", args.tolerance);
     }
     let plugin = runtime.load(path)?;
-    let request = FixtureRequest {
-        symbol: args.symbol.clone(),
-        timeframe: args.timeframe,
-        start: args.start,
-        end: args.end,
-        as_of: args.as_of,
-        params: cli_params(plugin.info(), &args.params)?,
-    };
+    let request = args.unit.request(plugin.info(), args.as_of)?;
     let output = FixtureHost::from_file(fixture, &request)?.run(&plugin, &request)?;
     match &args.expect {
         None if args.csv => write_csv(&output.table, out)?,
@@ -96,7 +114,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
 
 /// `name=value` pairs as the job file's parameters: a text parameter takes the value as it is;
 /// any other is read as a YAML scalar (`14`, `2.5`, `true`) and checked against its type.
-pub(super) fn cli_params(
+fn cli_params(
     info: &PluginInfo,
     given: &[String],
 ) -> anyhow::Result<std::collections::BTreeMap<String, serde_norway::Value>> {
