@@ -9,6 +9,7 @@
 #
 #   candlewick_python_toolchain              # <cargo target dir>/toolchains/python: a venv with componentize-py
 #   candlewick_build_python_plugins [NAME…]  # plugins/python/<name>/ → target/plugins/<name>.wasm
+#   candlewick_build_bench_plugins           # tests/bench-plugins/<name>/ (Python) → target/bench-plugins/<name>.wasm
 #   candlewick_build_js_plugins [NAME…]      # plugins/js/<name>/     → target/plugins/<name>.wasm
 #   candlewick_test_guest_plugins [NAME…]    # their own unit tests (unittest, npm test), counted like cargo's
 #
@@ -17,8 +18,9 @@
 # and its entry module:
 #
 #   - Python: `<module>.py`, module = the folder's name with `-` as `_`; it defines the class
-#     `WitWorld`. The folder is the component's Python path (its other modules are bundled);
-#     componentize-py is pinned in plugins/python/requirements.txt.
+#     `WitWorld`. The folder, then plugins/python/lib/ (the `series` module over the host's
+#     kernels), are the component's Python path (their modules are bundled); componentize-py is
+#     pinned in plugins/python/requirements.txt.
 #   - JavaScript: the `main` file of the folder's package.json, one ES module importing nothing but
 #     the WIT interfaces (componentize-js takes a single file); package.json pins
 #     @bytecodealliance/jco and @bytecodealliance/componentize-js exactly, and the committed
@@ -40,8 +42,9 @@ candlewick__plugin_dirs() {
   for dir in "$repo_root/plugins/$lang"/*/; do
     [[ -d $dir ]] || continue
     dir=${dir%/}
-    # Not a plugin: plugins/<lang>/wit-stub/ is the reader stub that language's native tests share.
-    [[ ${dir##*/} != wit-stub ]] || continue
+    # Not plugins: plugins/<lang>/wit-stub/ is the reader and kernels stub that language's native
+    # tests share, plugins/<lang>/lib/ the modules every plugin of it may import (series).
+    [[ ${dir##*/} != wit-stub && ${dir##*/} != lib ]] || continue
     if (($# == 0)); then
       printf '%s\n' "$dir"
       continue
@@ -134,13 +137,21 @@ candlewick_python_toolchain() {
 # target/plugins/<name>.wasm.
 candlewick_build_python_plugins() {
   [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-plugins)" || return 1
-  local dirs dir
+  local dirs
   mapfile -t dirs < <(candlewick__plugin_dirs python "$@")
+  candlewick__build_python_dirs "$repo_root/target/plugins" "${dirs[@]}"
+}
+
+# Builds each Python plugin folder given after OUT_DIR into OUT_DIR/<name>.wasm, as
+# candlewick_build_python_plugins describes (with plugins/python/lib on the Python path).
+candlewick__build_python_dirs() {
+  local out_dir=$1 dir
+  shift
+  local dirs=("$@")
   ((${#dirs[@]} > 0)) || return 0
   candlewick_python_toolchain || return 1
   local venv
   venv=$(candlewick__python_venv)
-  local out_dir=$repo_root/target/plugins
   mkdir -p "$out_dir"
   local name module world out wit_files
   mapfile -t wit_files < <(candlewick__wit_files)
@@ -150,8 +161,8 @@ candlewick_build_python_plugins() {
     world=$(candlewick__world "$dir") || return 1
     [[ -f $dir/$module.py ]] || candlewick__fail "$dir: no $module.py (the entry module, defining class WitWorld)" || return 1
     out=$out_dir/$name.wasm
-    if candlewick__up_to_date "$out" "$dir" "${wit_files[@]}" "$repo_root/plugins/python/requirements.txt" \
-      "${BASH_SOURCE[0]}"; then
+    if candlewick__up_to_date "$out" "$dir" "$repo_root/plugins/python/lib" "${wit_files[@]}" \
+      "$repo_root/plugins/python/requirements.txt" "${BASH_SOURCE[0]}"; then
       continue
     fi
     printf 'building %s (Python, world %s)\n' "${out#"$repo_root"/}" "$world" >&2
@@ -160,10 +171,22 @@ candlewick_build_python_plugins() {
     # only the toolchain, which the plugin does not import, so nothing of it is bundled.
     # The output is written beside and moved, so that a failed build never looks up to date.
     (cd "$repo_root" && VIRTUAL_ENV=$venv "$venv/bin/componentize-py" -d wit -w "$world" \
-      componentize -p "$dir" "$module" -o "$out.partial" >/dev/null) ||
-      candlewick__fail "componentize-py failed for plugins/python/$name" || return 1
+      componentize -p "$dir" -p plugins/python/lib "$module" -o "$out.partial" >/dev/null) ||
+      candlewick__fail "componentize-py failed for ${dir#"$repo_root"/}" || return 1
     mv -f "$out.partial" "$out"
   done
+}
+
+# Builds the benchmark's baseline plugins, tests/bench-plugins/<name>/ (Python, laid out as a
+# plugin of plugins/python/), into target/bench-plugins/<name>.wasm: the job benchmark's
+# `guest-kernels` part measures the plugins against them.
+candlewick_build_bench_plugins() {
+  [[ -n ${repo_root:-} ]] || candlewick__fail "repo_root is not set (source this file from scripts/build-bench-plugins)" || return 1
+  local dirs=() dir
+  for dir in "$repo_root"/tests/bench-plugins/*/; do
+    [[ -d $dir ]] && dirs+=("${dir%/}")
+  done
+  candlewick__build_python_dirs "$repo_root/target/bench-plugins" "${dirs[@]}"
 }
 
 # Builds each plugins/js/<name>/ (of the NAMEs given, or all) with its pinned jco into

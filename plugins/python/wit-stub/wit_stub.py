@@ -26,6 +26,9 @@ then replaces the reader's functions:
 - `serve(unit, {"error": types.Error_Unavailable()})` fails every call with that error.
 
 `reads` lists every call since the last `serve`, as `(call, symbol, timeframe, range, fields)`.
+
+The `kernels` import (`wit/kernels.wit`) is answered by `../lib/kernels_ref.py`: the same
+functions in plain Python, from their documented definitions.
 """
 
 import calendar
@@ -328,8 +331,19 @@ def _aligned(row_symbol, symbol, timeframe, span, fields):
 
 
 def _install():
-    """Replaces the generated reader's functions (which raise NotImplementedError) with the stub's."""
+    """Replaces the generated reader's functions (which raise NotImplementedError) with the stub's,
+    and the kernels' with the plain-Python ones of `kernels_ref` (when the world imports them)."""
     from wit_world.imports import reader
+
+    try:
+        from wit_world.imports import kernels
+    except ImportError:  # a WIT without the kernels interface
+        kernels = None
+    if kernels is not None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
+        import kernels_ref
+
+        kernels_ref.install(kernels)
 
     reader.range = _range
     reader.multi_range = _multi_range

@@ -1,0 +1,115 @@
+"""`zscore_loops`: the `zscore` feature builder as it was before the host's kernels, its math in
+pure-Python loops over bars (compute.py: exact integer running sums for the volume z-score). Kept
+only as the baseline of the job benchmark (`cargo bench -p candlewick --bench job --
+guest-kernels`), which measures plugins/python/zscore, the same outputs over the kernels, against
+it. Built by scripts/build-bench-plugins into target/bench-plugins/zscore_loops.wasm; the same
+glue, parameters and outputs as plugins/python/zscore at commit 78c06ee.
+"""
+
+from typing import List
+
+from componentize_py_types import Err
+from wit_world import WitWorld as FeatureBuilder
+from wit_world.imports import plugin, reader, types
+
+import compute
+import params
+
+NAME = "zscore_loops"
+VERSION = "0.2.0"
+OUTPUTS = ["log_return", "volume_z"]
+
+# Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
+# in plugins/guest-support/src/batch.rs): the host's own default cap on a batch, so asking for more
+# gains nothing; at most 768 KiB of columns a call; a year of minute bars in 33 calls. Written here,
+# not imported, because componentize-py bundles this folder only.
+BATCH_ROWS = 16_384
+
+# The value columns the features read: the host serves these and no others.
+FIELDS = types.Fields.CLOSE | types.Fields.VOLUME
+
+# The plan has one input, the unit's own series; the unit carries it, scoped, at this index.
+OWN_SERIES = 0
+
+# The WIT case of a parameter value, by its generated class, as `params.parse` names it.
+_KINDS = {
+    plugin.ParamValue_Int: "int",
+    plugin.ParamValue_Float: "float",
+    plugin.ParamValue_Text: "text",
+    plugin.ParamValue_Boolean: "boolean",
+}
+
+
+class WitWorld(FeatureBuilder):
+    """The exported functions; componentize-py looks this class up by name."""
+
+    def describe(self) -> plugin.PluginInfo:
+        name, default, description = params.PERIOD
+        return plugin.PluginInfo(
+            name=NAME,
+            version=VERSION,
+            description="log return of close and z-score of volume over a rolling window, per bar",
+            params=[plugin.ParamSpec(name=name, default=plugin.ParamValue_Int(default), description=description)],
+            outputs=list(OUTPUTS),
+        )
+
+    def plan(self, given: List[plugin.Param]) -> plugin.Plan:
+        parsed = parse_params(given)
+        own = plugin.Input(
+            timeframe=None,  # the unit's own
+            symbols=plugin.SymbolSelector_UnitSymbol(),
+            fields=FIELDS,
+            warm_up_bars=parsed.warm_up_bars,
+        )
+        return plugin.Plan(inputs=[own])
+
+    def build(self, unit: plugin.UnitOfWork) -> plugin.Table:
+        parsed = parse_params(unit.params)
+        ts, close, volume = read_own_bars(unit)
+        rows, returns, zscores = compute.features_in_window(
+            ts, close, volume, unit.window.start, unit.window.end, parsed.period
+        )
+        return plugin.Table(
+            ts=rows,
+            columns=[
+                plugin.Column(name=OUTPUTS[0], values=plugin.ColumnValues_Float(returns)),
+                plugin.Column(name=OUTPUTS[1], values=plugin.ColumnValues_Float(zscores)),
+            ],
+        )
+
+
+def parse_params(given):
+    """`params.Params` from the WIT parameters; a bad one is the plugin's `invalid-params` error."""
+    try:
+        return params.parse((p.name, _KINDS[type(p.value)], p.value.value) for p in given)
+    except params.InvalidParams as err:
+        raise Err(plugin.PluginError_InvalidParams(str(err)))
+
+
+def read_own_bars(unit):
+    """(ts, close, volume) of the unit's bars from its input's `warm-up-from` (`period - 1` bars
+    before the window, or the series' first bar) to the window's end, streamed."""
+    own = unit.inputs[OWN_SERIES]
+    span = types.TimeRange(start=own.warm_up_from, end=unit.window.end)
+    ts, close, volume = [], [], []
+    try:
+        with reader.open_range(unit.symbol, own.timeframe, span, FIELDS, BATCH_ROWS) as cursor:
+            while (batch := cursor.next_batch()) is not None:
+                n = len(batch.ts)
+                if len(batch.close) != n or len(batch.volume) != n:
+                    # The host broke the contract (one value per bar in each asked-for column).
+                    raise Err(
+                        plugin.PluginError_Failed(
+                            f"reader returned a batch of {n} timestamps with {len(batch.close)} close "
+                            f"and {len(batch.volume)} volume values (expected {n} of each)"
+                        )
+                    )
+                ts.extend(batch.ts)
+                close.extend(batch.close)
+                volume.extend(batch.volume)
+    except Err as err:
+        if isinstance(err.value, plugin.PluginError_Failed):
+            raise
+        # A reader error (`types.Error`): passed on for the host to report.
+        raise Err(plugin.PluginError_Read(err.value))
+    return ts, close, volume
