@@ -21,10 +21,11 @@
 #     `WitWorld`. The folder, then plugins/python/lib/ (the `series` module over the host's
 #     kernels), are the component's Python path (their modules are bundled); componentize-py is
 #     pinned in plugins/python/requirements.txt.
-#   - JavaScript: the `main` file of the folder's package.json, one ES module importing nothing but
-#     the WIT interfaces (componentize-js takes a single file); package.json pins
-#     @bytecodealliance/jco and @bytecodealliance/componentize-js exactly, and the committed
-#     package-lock.json everything beneath them.
+#   - JavaScript: the `main` file of the folder's package.json, an ES module importing the WIT
+#     interfaces and, by relative paths, other modules of the folder (`./series.js`), which
+#     componentize-js bundles (scripts/lib/componentize-js.mjs gives it the entry's path);
+#     package.json pins @bytecodealliance/jco and @bytecodealliance/componentize-js exactly, and
+#     the committed package-lock.json everything beneath them.
 #
 # A component is rebuilt only when a file of its folder, the WIT package (wit/*.wit), its
 # toolchain's pins or this file is newer than it. Only the package registries are needed (PyPI,
@@ -226,16 +227,18 @@ candlewick_build_js_plugins() {
     [[ -n $main && -f $dir/$main ]] ||
       candlewick__fail "$dir/package.json: \"main\" must name the entry module (got \"$main\")" || return 1
     out=$out_dir/$name.wasm
-    if candlewick__up_to_date "$out" "$dir" "${wit_files[@]}" "${BASH_SOURCE[0]}"; then
+    if candlewick__up_to_date "$out" "$dir" "${wit_files[@]}" "${BASH_SOURCE[0]}" \
+      "$repo_root/scripts/lib/componentize-js.mjs"; then
       continue
     fi
     printf 'building %s (JavaScript, world %s)\n' "${out#"$repo_root"/}" "$world" >&2
-    # Every WASI feature but stdio disabled (random, clocks, http, fetch-event), so the component
-    # imports the candlewick interfaces and stdout/stderr only. Stdio is kept because the host
-    # quotes the end of stderr when a unit crashes: an uncaught error prints its message there.
-    (cd "$dir" && ./node_modules/.bin/jco componentize "$main" --wit ../../../wit --world-name "$world" \
-      --disable clocks http random fetch-event -o "$out.partial" >/dev/null) ||
-      candlewick__fail "jco componentize failed for plugins/js/$name" || return 1
+    # Every WASI feature but stdio disabled (random, clocks, http, fetch-event), as `jco componentize
+    # --disable clocks http random fetch-event` would. Stdio is kept because the host quotes the end
+    # of stderr when a unit crashes: an uncaught error prints its message there. componentize-js is
+    # called with the entry's path rather than through `jco componentize`, which passes its text
+    # and so loses the module's relative imports.
+    node "$repo_root/scripts/lib/componentize-js.mjs" "$dir" "$repo_root/wit" "$world" "$out.partial" >/dev/null ||
+      candlewick__fail "componentize-js failed for plugins/js/$name" || return 1
     mv -f "$out.partial" "$out"
   done
 }
