@@ -4,7 +4,7 @@
 //!
 //! - `v0_1`: `candlewick:market-data@0.1.0` (`wit/0.1.0/`), worlds `feature-builder` and `sampler`;
 //! - `v0_2`: `candlewick:market-data@0.2.0` (`wit/`), the same two worlds with `plan`, and
-//!   `cross-section`.
+//!   `cross-section`; every 0.2 world imports `kernels` too.
 //!
 //! Within a version, the worlds reuse the feature builder's interfaces (`with`), so one `Host`
 //! implementation serves them all. 0.2's `types` interface is 0.1's unchanged, so it reuses 0.1's
@@ -62,6 +62,7 @@ pub mod v0_2 {
                 "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
                 "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
                 "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
+                "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
             },
         });
     }
@@ -75,11 +76,12 @@ pub mod v0_2 {
                 "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
                 "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
                 "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
+                "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
             },
         });
     }
 
-    pub use feature_builder::candlewick::market_data::{plugin, reader};
+    pub use feature_builder::candlewick::market_data::{kernels, plugin, reader};
 }
 
 pub use v0_1::types;

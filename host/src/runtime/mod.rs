@@ -3,6 +3,7 @@
 //!
 //! - `bindings.rs`: the generated bindings (private);
 //! - `host.rs`: the reader imports, implemented over the port;
+//! - `kernels.rs`: the kernels imports of 0.2: native vectorised kernels, pure;
 //! - `scope.rs`: what a unit may read (the look-ahead guard);
 //! - `window.rs`: what a unit read of its window, to check a feature builder's rows;
 //! - `budget.rs`: how much it may read, per call and in all;
@@ -23,6 +24,7 @@ mod calls;
 mod convert;
 mod failure;
 mod host;
+mod kernels;
 mod last_words;
 mod limits;
 mod plugin;
@@ -134,6 +136,10 @@ impl PluginRuntime {
         bindings::v0_1::reader::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
             .map_err(RuntimeError::Engine)?;
         bindings::v0_2::reader::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
+            .map_err(RuntimeError::Engine)?;
+        // 0.2's kernels, to every plugin: one built before they existed does not import them and
+        // instantiates as before.
+        bindings::v0_2::kernels::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
             .map_err(RuntimeError::Engine)?;
         spawn_epoch_ticker(&engine);
         Ok(PluginRuntime { engine, linker, limits })
