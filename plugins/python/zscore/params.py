@@ -3,7 +3,10 @@
 from dataclasses import dataclass
 
 # Name, default, one line with the unit.
-PERIOD = ("period", 20, "rolling window of the volume z-score, in bars (>= 2)")
+PERIOD = ("period", 20, "rolling window of the volume z-score, in bars (2 to 100000)")
+
+# The longest window the host's `zscore` kernel takes.
+MAX_PERIOD = 100_000
 
 
 class InvalidParams(Exception):
@@ -36,4 +39,6 @@ def parse(given):
         period = value
     if period < 2:
         raise InvalidParams(f'parameter "period" must be >= 2 (rolling window in bars), got {period}')
+    if period > MAX_PERIOD:
+        raise InvalidParams(f'parameter "period" must be at most {MAX_PERIOD} (rolling window in bars), got {period}')
     return Params(period=period)

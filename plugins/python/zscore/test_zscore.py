@@ -1,10 +1,16 @@
-"""Native unit tests of the math and the parameter checks: `python3 -m unittest` in this folder."""
+"""Native unit tests of the math and the parameter checks: `python3 -m unittest` in this folder.
+The math calls the host's kernels through ../lib/series.py, answered here by their plain-Python
+implementation (../lib/kernels_ref.py)."""
 
 import math
+import sys
 import unittest
+from pathlib import Path
 
-import compute
-import params
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
+
+import compute  # noqa: E402
+import params  # noqa: E402
 
 
 class LogReturnsTest(unittest.TestCase):
@@ -33,10 +39,18 @@ class VolumeZTest(unittest.TestCase):
         self.assertTrue(math.isnan(got[2]))
         self.assertFalse(math.isnan(got[3]))
 
-    def test_large_volumes_stay_exact(self):
-        big = 2**62
+    def test_large_volumes_keep_their_spread(self):
+        # 1.5e12 a bar, as in tests/scenarios/zscore-volume: the squares pass 2^63, the spread of
+        # 1 stays visible (the values are exact as floats up to 2^53).
+        big = 1_500_000_000_000
         got = compute.volume_z([big, big + 1, big + 2], 3)
-        self.assertAlmostEqual(got[2], 1 / math.sqrt(2 / 3), places=12)
+        self.assertAlmostEqual(got[2], 1 / math.sqrt(2 / 3), places=9)
+
+    def test_a_flat_window_after_large_volumes_is_nan(self):
+        # Windows that held 1.5e12 volumes leave no residue once the window is flat.
+        got = compute.volume_z([1_500_000_000_000, 3, 750_000_000_000, 5000, 5000, 5000, 5001], 3)
+        self.assertTrue(math.isnan(got[5]))
+        self.assertAlmostEqual(got[6], (5001 - 15001 / 3) / math.sqrt(2 / 9), places=9)
 
 
 class WindowTest(unittest.TestCase):
@@ -85,6 +99,14 @@ class ParamsTest(unittest.TestCase):
         with self.assertRaises(params.InvalidParams) as caught:
             params.parse([("period", "int", 1)])
         self.assertEqual(str(caught.exception), 'parameter "period" must be >= 2 (rolling window in bars), got 1')
+
+    def test_period_above_the_kernels_longest_window_is_rejected_by_name(self):
+        self.assertEqual(params.parse([("period", "int", 100_000)]).period, 100_000)
+        with self.assertRaises(params.InvalidParams) as caught:
+            params.parse([("period", "int", 100_001)])
+        self.assertEqual(
+            str(caught.exception), 'parameter "period" must be at most 100000 (rolling window in bars), got 100001'
+        )
 
     def test_unknown_and_mistyped_parameters_are_rejected(self):
         with self.assertRaisesRegex(params.InvalidParams, 'unknown parameter "perod"'):

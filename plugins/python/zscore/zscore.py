@@ -3,8 +3,9 @@ component (world `feature-builder` of `candlewick:market-data@0.2.0`, built by c
 
 This module is the glue: it maps the WIT types of the generated bindings (`wit_world`) to plain
 values, declares what the plugin reads (`plan`), reads the unit's bars through the imported
-reader, and hands them to `compute`; the math (`compute`) and the parameters with the warm-up
-they need (`params`) do not import the bindings and are tested natively (`test_zscore.py`).
+reader, and hands them to `compute`, which asks the host's kernels through `series`
+(plugins/python/lib); the math and the parameters with the warm-up they need (`params`) do not
+touch the reader and are tested natively (`test_zscore.py`).
 """
 
 from typing import List
@@ -15,6 +16,7 @@ from wit_world.imports import plugin, reader, types
 
 import compute
 import params
+from series import KernelError
 
 NAME = "zscore"
 VERSION = "0.2.0"
@@ -23,7 +25,7 @@ OUTPUTS = ["log_return", "volume_z"]
 # Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
 # in plugins/guest-support/src/batch.rs): the host's own default cap on a batch, so asking for more
 # gains nothing; at most 768 KiB of columns a call; a year of minute bars in 33 calls. Written here,
-# not imported, because componentize-py bundles this folder only.
+# not imported: componentize-py bundles this folder and plugins/python/lib only.
 BATCH_ROWS = 16_384
 
 # The value columns the features read: the host serves these and no others.
@@ -67,9 +69,13 @@ class WitWorld(FeatureBuilder):
     def build(self, unit: plugin.UnitOfWork) -> plugin.Table:
         parsed = parse_params(unit.params)
         ts, close, volume = read_own_bars(unit)
-        rows, returns, zscores = compute.features_in_window(
-            ts, close, volume, unit.window.start, unit.window.end, parsed.period
-        )
+        try:
+            rows, returns, zscores = compute.features_in_window(
+                ts, close, volume, unit.window.start, unit.window.end, parsed.period
+            )
+        except KernelError as err:
+            # A kernel refused (the unit's memory limit): the unit fails, saying why.
+            raise Err(plugin.PluginError_Failed(str(err)))
         return plugin.Table(
             ts=rows,
             columns=[
