@@ -8,7 +8,8 @@
 //! - [`runtime`]: the Wasm runtime that runs plugins against a scoped reader;
 //! - [`unit`]: the unit of work (parameters, warm-up start, as-of), built by the job and the
 //!   fixture host alike;
-//! - [`job`]: `candlewick run`, the batch job; [`output`]: its Parquet files;
+//! - [`job`]: `candlewick run`, the batch job; [`output`]: its Parquet files; [`report`]: an
+//!   output as one HTML page of charts and the run's summary (`candlewick report`);
 //! - [`fixture_host`]: a plugin over fixture bars, compared with an expected output (`candlewick
 //!   test` and the `candlewick-plugin-test` crate);
 //! - [`cli`]: the `candlewick` subcommands.
@@ -22,5 +23,6 @@ pub mod job;
 pub mod output;
 pub mod pg;
 pub mod reader;
+pub mod report;
 pub mod runtime;
 pub mod unit;

@@ -10,6 +10,7 @@ mod ingest;
 mod inspect;
 mod migrate;
 mod new;
+mod report;
 mod run;
 mod test;
 
@@ -46,6 +47,8 @@ pub enum Command {
     Latest(availability::LatestArgs),
     /// Run a job: plugins over symbols and a window, a dataset per plugin (a Parquet file per symbol), a manifest
     Run(run::RunArgs),
+    /// Write a job's output as one HTML page: charts per symbol (bars, features, events) and the run's summary
+    Report(report::ReportArgs),
     /// Show what a plugin says about itself: parameters, outputs, warm-up
     Inspect(inspect::InspectArgs),
     /// Run a plugin over fixture bars (no database) and print or check its output; or run scenario folders
@@ -64,6 +67,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Exit> {
         Command::Availability(args) => availability::availability(&args, out),
         Command::Latest(args) => availability::latest(&args, out),
         Command::Run(args) => run::run(&args, cli.quiet, out),
+        Command::Report(args) => report::run(&args, out),
         Command::Inspect(args) => inspect::run(&args, out),
         Command::Test(args) => test::run(&args, out),
         Command::Check(args) => check::run(&args, out),

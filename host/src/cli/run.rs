@@ -39,6 +39,10 @@ pub struct RunArgs {
     /// Seconds running units may take to finish after SIGINT or SIGTERM before the job gives up on them
     #[arg(long, value_name = "SECS", default_value_t = crate::job::DEFAULT_GRACE.as_secs())]
     pub grace: u64,
+    /// Print the SQL plans (EXPLAIN (ANALYZE, BUFFERS)) of the reads of each plugin's first unit,
+    /// which runs without writing anything; no other unit runs
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// [`Exit::Success`] when every unit succeeded, [`Exit::UnitsFailed`] when some failed,
@@ -53,6 +57,10 @@ pub fn run(args: &RunArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
         output: args.output.clone(),
     };
     let job = Job::load_with(&args.job, &overrides)?;
+    if args.explain {
+        write!(out, "{}", crate::job::explain(&job)?)?;
+        return Ok(Exit::Success);
+    }
     let stop = listen_for_signals()?;
     let options = RunOptions {
         resume: args.resume,

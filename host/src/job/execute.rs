@@ -5,7 +5,7 @@
 //! the units an earlier run finished, when the manifest lists them with the same provenance and
 //! their files still have the recorded checksum.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -27,6 +27,7 @@ use super::stop::{StopReason, StopSignal};
 use super::summary::{JobSummary, UnitOutcome, UnitReport, UnitWritten};
 use crate::domain::{PluginKind, Symbol, Timestamp};
 use crate::output::{ParquetWriter, Provenance, file_sha256};
+use crate::reader::query_cost::{CostMeter, QueryCost};
 use crate::reader::{MarketDataReader, SharedSeries};
 
 /// How a job runs, beyond its file: the command line's choices.
@@ -121,6 +122,32 @@ struct Shared {
     running: Mutex<BTreeSet<usize>>,
     progress: ProgressBar,
     quiet: bool,
+    /// What each unit's reads cost the database, by unit (`reader::query_cost`).
+    costs: Mutex<BTreeMap<usize, QueryCost>>,
+}
+
+impl Shared {
+    /// Runs `f`, charging the reads it runs on this thread to unit `index`.
+    fn metered<T>(&self, index: usize, f: impl FnOnce() -> T) -> T {
+        let meter = CostMeter::new();
+        let value = meter.measure(f);
+        self.charge(index, meter.total());
+        value
+    }
+
+    fn charge(&self, index: usize, cost: QueryCost) {
+        let mut costs = self.costs.lock().expect("no panic holding it");
+        let total = costs.entry(index).or_default();
+        *total = total.plus(cost);
+    }
+
+    /// Unit `index`'s cost for the manifest and the summary: none unless the source is a database.
+    fn cost(&self, index: usize) -> Option<QueryCost> {
+        if !matches!(self.prepared.job.source, super::config::Source::Database(_)) {
+            return None;
+        }
+        self.costs.lock().expect("no panic holding it").get(&index).copied()
+    }
 }
 
 pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Result<JobSummary> {
@@ -175,6 +202,7 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
         running: Mutex::new(BTreeSet::new()),
         progress,
         quiet: options.quiet,
+        costs: Mutex::new(BTreeMap::new()),
     });
 
     let phases = [0..plugin_tasks, plugin_tasks..shared.tasks.len()];
@@ -269,6 +297,7 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
                 symbol: unit.symbol.clone(),
                 outcome,
                 seconds: seconds[index],
+                database: shared.cost(index),
             }
         })
         .collect();
@@ -384,15 +413,17 @@ fn run_task(shared: &Shared, task: &Task) -> Vec<(usize, UnitOutcome)> {
             let unit = &shared.work[*index];
             shared.progress.set_message(format!("{} {}", prepared.datasets[unit.dataset].name, unit.symbol));
             let outcome = if unit.dataset < prepared.plugins.len() {
-                run_unit(
-                    &prepared.job,
-                    &prepared.reader,
-                    &prepared.plugins[unit.dataset],
-                    &prepared.datasets[unit.dataset],
-                    &unit.symbol,
-                    &shared.writer,
-                )
-                .unwrap_or_else(UnitOutcome::Failed)
+                shared.metered(*index, || {
+                    run_unit(
+                        &prepared.job,
+                        &prepared.reader,
+                        &prepared.plugins[unit.dataset],
+                        &prepared.datasets[unit.dataset],
+                        &unit.symbol,
+                        &shared.writer,
+                    )
+                    .unwrap_or_else(UnitOutcome::Failed)
+                })
             } else {
                 run_joined_unit(shared, &unit.symbol)
             };
@@ -400,13 +431,16 @@ fn run_task(shared: &Shared, task: &Task) -> Vec<(usize, UnitOutcome)> {
         }
         Task::CrossSection { dataset, units } => {
             shared.progress.set_message(format!("{} cross-section", prepared.datasets[*dataset].name));
-            let result = run_cross_section_unit(
-                &prepared.job,
-                &prepared.reader,
-                &prepared.plugins[*dataset],
-                &prepared.datasets[*dataset],
-                &shared.writer,
-            );
+            // One call over every symbol: its reads are counted on its first unit.
+            let result = shared.metered(units.start, || {
+                run_cross_section_unit(
+                    &prepared.job,
+                    &prepared.reader,
+                    &prepared.plugins[*dataset],
+                    &prepared.datasets[*dataset],
+                    &shared.writer,
+                )
+            });
             units
                 .clone()
                 .map(|index| {
@@ -439,28 +473,35 @@ fn run_symbol(shared: &Shared, symbol: &Symbol, units: &[usize]) -> Vec<(usize, 
         batch_rows,
     );
     let results = Mutex::new(Vec::with_capacity(units.len()));
+    // The shared read's cost is counted on the symbol's first unit.
+    let shared_read = CostMeter::new();
     std::thread::scope(|scope| {
-        scope.spawn(|| series.produce());
+        scope.spawn(|| shared_read.measure(|| series.produce()));
         for (k, &index) in units.iter().enumerate() {
             let own = Arc::new(series.reader(k));
             let results = &results;
             scope.spawn(move || {
                 let dataset = shared.work[index].dataset;
                 let reader: Arc<dyn MarketDataReader> = own.clone();
-                let outcome = run_unit(
-                    job,
-                    &reader,
-                    &prepared.plugins[dataset],
-                    &prepared.datasets[dataset],
-                    symbol,
-                    &shared.writer,
-                )
-                .unwrap_or_else(UnitOutcome::Failed);
+                let outcome = shared.metered(index, || {
+                    run_unit(
+                        job,
+                        &reader,
+                        &prepared.plugins[dataset],
+                        &prepared.datasets[dataset],
+                        symbol,
+                        &shared.writer,
+                    )
+                    .unwrap_or_else(UnitOutcome::Failed)
+                });
                 own.finish();
                 results.lock().expect("no panic holding it").push((index, outcome));
             });
         }
     });
+    if let Some(&first) = units.first() {
+        shared.charge(first, shared_read.total());
+    }
     let mut results = results.into_inner().expect("every plugin's thread is done");
     results.sort_by_key(|(index, _)| *index);
     results
@@ -602,6 +643,7 @@ fn compose(shared: &Shared, seconds: &[f64], stopped: Option<StopReason>, last: 
                 bytes: None,
                 seconds: seconds[index],
                 error: None,
+                database: shared.cost(index),
             };
             match outcome {
                 Some(UnitOutcome::Written(w) | UnitOutcome::Resumed(w)) => {

@@ -95,6 +95,10 @@ pub struct UnitRecord {
     pub seconds: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What its reads cost the database (a source that is not a database: none). A symbol's
+    /// shared read is counted on its first unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<crate::reader::query_cost::QueryCost>,
 }
 
 /// The manifest as written.
@@ -210,6 +214,7 @@ mod tests {
                 bytes: None,
                 seconds: 0.0,
                 error: None,
+                database: None,
             }],
         }
     }

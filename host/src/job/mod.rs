@@ -4,7 +4,7 @@
 //!
 //! - `config.rs`: the job file and the command line's overrides;
 //! - `run.rs`: what is checked before any unit runs, and one plugin's unit;
-//! - `execute.rs`: the units on worker threads, stops and `--resume`;
+//! - `execute.rs`: the units on worker threads, stops and `--resume`; `explain.rs`: `--explain`;
 //! - `dataset.rs`, `join.rs`: the datasets' names and the joined feature table;
 //! - `manifest.rs`, `stale.rs`, `output_dir.rs`: the output folder and its list of current files;
 //! - `coverage.rs`: what is stored, when a unit has no bars;
@@ -14,6 +14,7 @@ mod config;
 mod coverage;
 mod dataset;
 mod execute;
+mod explain;
 mod interpolate;
 mod join;
 mod manifest;
@@ -25,6 +26,7 @@ mod summary;
 
 pub use config::{Job, JobError, Overrides, PluginJob, Source};
 pub use execute::{DEFAULT_GRACE, RunOptions};
+pub use explain::explain;
 pub use interpolate::interpolate;
 pub use manifest::{MANIFEST_FILE, Manifest, RunStatus, UnitRecord, UnitStatus};
 pub use run::{open_reader, plan, run_job, run_job_with};

@@ -15,6 +15,8 @@ pub struct UnitReport {
     pub outcome: UnitOutcome,
     /// Wall time of the unit.
     pub seconds: f64,
+    /// What its reads cost the database (none for another source, or a unit that did not run).
+    pub database: Option<crate::reader::query_cost::QueryCost>,
 }
 
 /// What a unit did.
@@ -132,6 +134,12 @@ impl JobSummary {
         );
         if let Some(reason) = &self.stopped {
             text.push_str(&format!("stopped: {}\n", reason.describe()));
+        }
+        let costs: Vec<_> = self.units.iter().filter_map(|u| u.database).collect();
+        if !costs.is_empty() {
+            let total =
+                costs.into_iter().fold(Default::default(), crate::reader::query_cost::QueryCost::plus);
+            text.push_str(&format!("database: {}\n", total.describe()));
         }
         text.push_str(&format!("output: {}\n", output.display()));
         for unit in &self.units {

@@ -14,6 +14,7 @@ mod memory;
 #[cfg(test)]
 mod page_spy;
 mod postgres;
+pub mod query_cost;
 mod shared;
 
 pub use cursor::{RangeCursor, RangeStream};

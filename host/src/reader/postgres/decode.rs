@@ -4,10 +4,12 @@ use postgres::Row;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 
+use super::explain;
 use super::pool::ReaderConnection;
 use super::sql::{FIELD_COLUMNS, Query};
 use crate::domain::{Availability, Bar, BarColumns, Fields};
 use crate::pg::PgTimestamp;
+use crate::reader::query_cost;
 
 /// How a statement's rows come back from the server.
 #[derive(Debug, Clone, Copy)]
@@ -29,25 +31,32 @@ pub(super) fn read_columns(
     params: &[&(dyn ToSql + Sync)],
     fetch: Fetch,
 ) -> Result<BarColumns, postgres::Error> {
+    explain::if_asked(&mut conn.client, query, params);
     let statement = conn.statement(query)?;
-    match fetch {
+    // Summed here and charged once (`query_cost`): a row's size is a field of the row.
+    let mut bytes = 0;
+    let columns = match fetch {
         Fetch::Stream { reserve } => {
             let mut rows = conn.client.query_raw(&statement, params.iter().copied())?;
             let mut columns = BarColumns::with_capacity(fields, reserve);
             while let Some(row) = rows.next()? {
+                bytes += row.raw_size_bytes();
                 push_row(&mut columns, fields, &row)?;
             }
-            Ok(columns)
+            columns
         }
         Fetch::Collect => {
             let rows = conn.client.query(&statement, params)?;
             let mut columns = BarColumns::with_capacity(fields, rows.len());
             for row in &rows {
+                bytes += row.raw_size_bytes();
                 push_row(&mut columns, fields, row)?;
             }
-            Ok(columns)
+            columns
         }
-    }
+    };
+    query_cost::received(columns.len() as u64, bytes as u64);
+    Ok(columns)
 }
 
 /// Appends one row laid out as `sql::select_list(fields)`.
@@ -93,4 +102,10 @@ pub(super) fn availability_of(row: &Row, first: usize) -> Result<Availability, p
         earliest: earliest.map(|ts| ts.0),
         latest: latest.map(|ts| ts.0),
     })
+}
+
+/// Charges the calling thread's [`query_cost`] with `rows` received: for the reads that are not
+/// decoded into columns by [`read_columns`].
+pub(super) fn count_rows(rows: &[Row]) {
+    query_cost::received(rows.len() as u64, rows.iter().map(|r| r.raw_size_bytes() as u64).sum());
 }

@@ -6,6 +6,7 @@
 //! one explicit `REPEATABLE READ READ ONLY` transaction, so they see one snapshot.
 
 mod decode;
+mod explain;
 mod pool;
 mod sql;
 
@@ -23,8 +24,8 @@ use crate::domain::{
 };
 use crate::pg::{ConnectionSettings, PgTimestamp};
 
-use super::{MarketDataReader, RangeRequest, SymbolBars};
-use decode::{Fetch, availability_of, bar_of, push_row, read_columns};
+use super::{MarketDataReader, RangeRequest, SymbolBars, query_cost};
+use decode::{Fetch, availability_of, bar_of, count_rows, push_row, read_columns};
 use pool::{ReaderConnectionManager, unavailable};
 use sql::Query;
 
@@ -139,16 +140,22 @@ impl MarketDataReader for PgMarketDataReader {
                 .read_only(true)
                 .start()?;
             let mut result = Vec::with_capacity(symbols.len());
+            let mut bytes = 0;
             for symbol in symbols.iter() {
                 let params: [&(dyn ToSql + Sync); 4] = [&symbol.as_str(), &timeframe.as_str(), &start, &end];
+                explain::if_asked(&mut transaction, Query::Range(fields), &params);
                 let mut rows = transaction.query_raw(&statement, params)?;
                 let mut bars = BarColumns::with_capacity(fields, INITIAL_ROWS);
                 while let Some(row) = rows.next()? {
+                    bytes += row.raw_size_bytes() as u64;
                     push_row(&mut bars, fields, &row)?;
                 }
                 result.push(SymbolBars { symbol: symbol.clone(), bars });
             }
             transaction.commit()?;
+            // BEGIN, a statement per symbol and COMMIT: `read` counted one.
+            query_cost::statement(symbols.len() as u64 + 1, std::time::Duration::ZERO);
+            query_cost::received(result.iter().map(|s| s.bars.len() as u64).sum(), bytes);
             Ok(result)
         })
     }
@@ -165,8 +172,11 @@ impl MarketDataReader for PgMarketDataReader {
         let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
         let rows = self.read(|conn| {
             let statement = conn.statement(Query::Latest)?;
-            conn.client.query(&statement, &[&names, &timeframe.as_str(), &PgTimestamp(as_of)])
+            let params: [&(dyn ToSql + Sync); 3] = [&names, &timeframe.as_str(), &PgTimestamp(as_of)];
+            explain::if_asked(&mut conn.client, Query::Latest, &params);
+            conn.client.query(&statement, &params)
         })?;
+        count_rows(&rows);
         let mut latest = Vec::with_capacity(rows.len());
         for row in &rows {
             let name: &str = row.try_get(0).map_err(unavailable)?;
@@ -191,8 +201,10 @@ impl MarketDataReader for PgMarketDataReader {
         let (start, end) = (PgTimestamp(range.start()), PgTimestamp(range.end()));
         self.read(|conn| {
             let statement = conn.statement(Query::Availability)?;
-            let row =
-                conn.client.query_one(&statement, &[&symbol.as_str(), &timeframe.as_str(), &start, &end])?;
+            let params: [&(dyn ToSql + Sync); 4] = [&symbol.as_str(), &timeframe.as_str(), &start, &end];
+            explain::if_asked(&mut conn.client, Query::Availability, &params);
+            let row = conn.client.query_one(&statement, &params)?;
+            count_rows(std::slice::from_ref(&row));
             availability_of(&row, 0)
         })
     }
@@ -203,6 +215,7 @@ impl MarketDataReader for PgMarketDataReader {
             let statement = conn.statement(Query::Timeframes)?;
             conn.client.query(&statement, &[&symbol.as_str(), &known])
         })?;
+        count_rows(&rows);
         rows.iter()
             .map(|row| {
                 let text: &str = row.try_get(0).map_err(unavailable)?;
@@ -217,6 +230,7 @@ impl MarketDataReader for PgMarketDataReader {
             let statement = conn.statement(Query::Summary)?;
             conn.client.query(&statement, &[])
         })?;
+        count_rows(&rows);
         let mut entries = Vec::with_capacity(rows.len());
         for row in &rows {
             let symbol: &str = row.try_get(0).map_err(unavailable)?;
@@ -248,10 +262,11 @@ impl MarketDataReader for PgMarketDataReader {
         let skip = i64::try_from(bars_back.get() - 1).unwrap_or(i64::MAX);
         self.read(|conn| {
             let statement = conn.statement(Query::BarBefore)?;
-            let row = conn.client.query_opt(
-                &statement,
-                &[&symbol.as_str(), &timeframe.as_str(), &PgTimestamp(before), &skip],
-            )?;
+            let params: [&(dyn ToSql + Sync); 4] =
+                [&symbol.as_str(), &timeframe.as_str(), &PgTimestamp(before), &skip];
+            explain::if_asked(&mut conn.client, Query::BarBefore, &params);
+            let row = conn.client.query_opt(&statement, &params)?;
+            count_rows(row.as_slice());
             row.map(|row| row.try_get::<_, PgTimestamp>(0).map(|ts| ts.0)).transpose()
         })
     }

@@ -13,6 +13,7 @@ use super::PgMarketDataReader;
 use super::sql::Query;
 use crate::domain::ReadError;
 use crate::pg::NoMarketDataTable;
+use crate::reader::query_cost;
 
 /// A pooled client and the statements prepared on it.
 pub(super) struct ReaderConnection {
@@ -91,7 +92,8 @@ impl PgMarketDataReader {
     }
 
     /// Runs `op` on a pooled connection, retrying transient failures on a fresh connection
-    /// (a broken one is dropped by the pool) after a doubling backoff.
+    /// (a broken one is dropped by the pool) after a doubling backoff. Each attempt is one
+    /// statement of the calling thread's [`query_cost`]; an `op` of several adds the others.
     pub(super) fn read<T>(
         &self,
         mut op: impl FnMut(&mut ReaderConnection) -> Result<T, postgres::Error>,
@@ -99,10 +101,14 @@ impl PgMarketDataReader {
         let mut backoff = self.config.first_backoff;
         for attempt in 1.. {
             let mut conn = self.connection()?;
-            match op(&mut conn) {
+            let started = std::time::Instant::now();
+            let result = op(&mut conn);
+            query_cost::statement(1, started.elapsed());
+            match result {
                 Ok(value) => return Ok(value),
                 Err(err) if attempt < self.config.attempts && is_transient(&err) => {
                     tracing::warn!(attempt, ?backoff, error = %crate::domain::error_chain(&err), "transient database failure; retrying");
+                    query_cost::retry();
                     drop(conn);
                     std::thread::sleep(backoff);
                     backoff = (backoff * 2).min(self.config.max_backoff);
