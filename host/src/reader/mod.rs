@@ -21,7 +21,7 @@ pub use cursor::{RangeCursor, RangeStream};
 pub use memory::MemoryMarketDataReader;
 #[cfg(test)]
 pub(crate) use page_spy::PageSpy;
-pub use postgres::{PgMarketDataReader, PgReaderConfig};
+pub use postgres::{PLAN_CACHE_MODE, PgMarketDataReader, PgReaderConfig};
 pub use shared::{SharedReader, SharedSeries};
 
 use std::num::NonZeroUsize;

@@ -2,8 +2,10 @@
 //!
 //! Every pooled session starts with `default_transaction_read_only=on` and a `statement_timeout`,
 //! so each read is a read-only transaction with a bounded run time without an extra round trip
-//! for `BEGIN READ ONLY` / `SET`. Reads that take several statements (multi-symbol ranges) run in
-//! one explicit `REPEATABLE READ READ ONLY` transaction, so they see one snapshot.
+//! for `BEGIN READ ONLY` / `SET`; and with `plan_cache_mode` [`PLAN_CACHE_MODE`], so each prepared
+//! statement is planned once per connection, not once per keyset page. Reads that take several
+//! statements (multi-symbol ranges) run in one explicit `REPEATABLE READ READ ONLY` transaction,
+//! so they see one snapshot.
 
 mod decode;
 mod explain;
@@ -76,7 +78,13 @@ impl PgMarketDataReader {
     /// with the reason (`run candlewick migrate first`), rather than after the pool's checkout
     /// timeout or in every unit of a job.
     pub fn connect(settings: &ConnectionSettings, config: &PgReaderConfig) -> Result<Self, ReadError> {
-        let session = Self::session_config(settings, config);
+        Self::connect_session(Self::session_config(settings, config), config)
+    }
+
+    /// [`connect`](Self::connect) with a session configuration of the caller's:
+    /// [`session_config`](Self::session_config) with more added (a notice callback, a setting for
+    /// diagnostics), as the planning test does.
+    pub fn connect_session(session: postgres::Config, config: &PgReaderConfig) -> Result<Self, ReadError> {
         let manager = ReaderConnectionManager(PostgresConnectionManager::new(session, NoTls));
         let mut first = r2d2::ManageConnection::connect(&manager).map_err(ReadError::unavailable)?;
         // Parsed, not run: the table must exist.
@@ -90,7 +98,8 @@ impl PgMarketDataReader {
         Ok(PgMarketDataReader { pool, config: config.clone() })
     }
 
-    /// The settings of every pooled session: read-only transactions, a statement timeout.
+    /// The settings of every pooled session: read-only transactions, a statement timeout, and
+    /// generic plans ([`PLAN_CACHE_MODE`]).
     pub fn session_config(settings: &ConnectionSettings, config: &PgReaderConfig) -> postgres::Config {
         settings.config_with(
             "candlewick-reader",
@@ -99,11 +108,27 @@ impl PgMarketDataReader {
                 ("statement_timeout", config.statement_timeout.as_millis().to_string()),
             ],
         )
+                ("plan_cache_mode", PLAN_CACHE_MODE.to_owned()),
     }
 }
 
 /// Row capacity to reserve before a read: enough to skip early regrowth, small enough that a
 /// small read does not pay for a large buffer.
+/// The reader's `plan_cache_mode`: each statement is planned once per connection.
+///
+/// Every statement is prepared once per pooled connection (`pool.rs`) with its values as
+/// parameters. By default PostgreSQL plans the first five executions of a prepared statement with
+/// their values ("custom plans") and keeps planning every execution afresh while a plan for any
+/// value ("generic plan") looks costlier — as it does on a TimescaleDB hypertable, whose generic
+/// plan covers every chunk. A streamed read of 2M bars is 123 keyset pages, so it was planned
+/// 123 times, at 440–580 ms a plan on a hypertable of 627 chunks. `force_generic_plan` plans the
+/// statement once, at its first execution on the connection, and reuses that plan for every page
+/// after it: the primary-key range scan on a plain table, and on a hypertable TimescaleDB's chunk
+/// append, which leaves out the chunks outside the page's parameters when each page starts
+/// ("startup exclusion"). PostgreSQL manual, "PREPARE" (notes on custom and generic plans) and
+/// `plan_cache_mode`; `tests/read_planning.rs` counts the plans the server makes.
+pub const PLAN_CACHE_MODE: &str = "force_generic_plan";
+
 const INITIAL_ROWS: usize = 1024;
 
 impl MarketDataReader for PgMarketDataReader {
