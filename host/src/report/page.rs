@@ -237,6 +237,8 @@ fn units(html: &mut String, manifest: &crate::job::Manifest) {
             format!("{:?}", unit.status).to_lowercase() + if unit.resumed { " (resumed)" } else { "" };
         let cost = unit.database.unwrap_or_default();
         total = total.plus(cost);
+        // No cost recorded: a source that is not a database, or a unit that did not run.
+        let shown = |text: String| if unit.database.is_some() { num(text) } else { "—".to_owned() };
         rows_in += unit.rows_in;
         rows_out += unit.rows_out;
         seconds += unit.seconds;
@@ -249,11 +251,11 @@ fn units(html: &mut String, manifest: &crate::job::Manifest) {
             num(unit.rows_in),
             num(unit.rows_out),
             num(format!("{:.3}", unit.seconds)),
-            num(cost.statements),
-            num(cost.rows),
-            num(human_bytes(cost.bytes)),
-            num(format!("{:.3}", cost.server_seconds)),
-            num(cost.retries),
+            shown(cost.statements.to_string()),
+            shown(cost.rows.to_string()),
+            shown(human_bytes(cost.bytes)),
+            shown(format!("{:.3}", cost.server_seconds)),
+            shown(cost.retries.to_string()),
             format!("<span class=\"error\">{}</span>", escape(unit.error.as_deref().unwrap_or(""))),
         ];
         for cell in cells {
@@ -276,7 +278,7 @@ fn units(html: &mut String, manifest: &crate::job::Manifest) {
     );
     html.push_str(
         "<p class=\"muted\">Database costs are the reads each unit ran (a symbol's shared read is counted on \
-         its first unit); 0 for a source that is not a database.</p>",
+         its first unit); — for a source that is not a database or a unit that did not run.</p>",
     );
 }
 
