@@ -168,6 +168,20 @@ pub fn read_csv_bytes(
     Ok(BarRecords::new(rows, &options))
 }
 
+/// Reads bars from Arrow record batches in memory (a DataFrame handed to the Python package), as a
+/// Parquet file of the same columns is read; `name` stands for the file in messages.
+pub fn read_record_batches(
+    name: &Path,
+    schema: &arrow::datatypes::Schema,
+    batches: impl Iterator<Item = Result<arrow::array::RecordBatch, arrow::error::ArrowError>> + Send + 'static,
+    defaults: &FileDefaults,
+) -> Result<BarRecords, BarFileError> {
+    let options = ReadOptions::default();
+    let rows: Box<dyn RowSource> =
+        Box::new(parquet::ParquetRows::from_batches(name, schema, Box::new(batches), defaults, &options)?);
+    Ok(BarRecords::new(rows, &options))
+}
+
 /// A file format's rows, parsed and checked one at a time (all but the duplicate-key check).
 trait RowSource {
     fn path(&self) -> &Path;

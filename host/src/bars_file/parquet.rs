@@ -1,4 +1,5 @@
-//! Parquet bar files, read through Arrow record batches.
+//! Parquet bar files, read through Arrow record batches; and Arrow batches from memory (the Python
+//! package's DataFrames, through the Arrow C stream interface), read the same way.
 //!
 //! Column types are normalised per batch with Arrow's cast kernel: prices to `Float64`, volume to
 //! `Int64` or `Float64`, symbol and timeframe to `Utf8` (dictionary or large strings too), the
@@ -11,8 +12,9 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, Schema, TimeUnit, TimestampMicrosecondType};
+use arrow::error::ArrowError;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::columns::ColumnIndex;
 use super::options::{ReadOptions, VolumePolicy};
@@ -26,9 +28,12 @@ use crate::domain::{Bar, Symbol, Timeframe, Timestamp};
 /// read of a large file in a few MB.
 const BATCH_ROWS: usize = 8192;
 
+/// Record batches in file order: a Parquet file's, or a caller's.
+pub(super) type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
+
 pub(super) struct ParquetRows {
     path: PathBuf,
-    reader: ParquetRecordBatchReader,
+    reader: Batches,
     columns: ColumnIndex,
     defaults: FileDefaults,
     batch: Option<Batch>,
@@ -81,6 +86,20 @@ impl ParquetRows {
         let builder =
             guarded(|| ParquetRecordBatchReaderBuilder::try_new(file)).map_err(corrupt)?.map_err(format)?;
         let schema = builder.schema().clone();
+        let reader =
+            guarded(|| builder.with_batch_size(BATCH_ROWS).build()).map_err(corrupt)?.map_err(format)?;
+        Self::from_batches(path, &schema, Box::new(reader), defaults, options)
+    }
+
+    /// Rows of `batches`, whose columns `schema` names; `name` stands for a file in messages.
+    pub(super) fn from_batches(
+        name: &Path,
+        schema: &Schema,
+        batches: Batches,
+        defaults: &FileDefaults,
+        options: &ReadOptions,
+    ) -> Result<Self, BarFileError> {
+        let path = name;
         let layout = |message| BarFileError::Layout { path: path.to_owned(), message };
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         let columns = ColumnIndex::resolve(
@@ -97,11 +116,9 @@ impl ParquetRows {
             options.timestamp_format.as_deref()
         };
         let timestamps = TimestampParser::new(timestamp_format, options.epoch, options.tz).map_err(layout)?;
-        let reader =
-            guarded(|| builder.with_batch_size(BATCH_ROWS).build()).map_err(corrupt)?.map_err(format)?;
         Ok(ParquetRows {
             path: path.to_owned(),
-            reader,
+            reader: batches,
             columns,
             defaults: defaults.clone(),
             batch: None,
