@@ -9,6 +9,9 @@
 //!   username: ${DB_USER:postgres}
 //!   password: ${DB_PASSWORD:}
 //!   # url: ${DATABASE_URL}  # instead of the five keys above
+//!   replicas: ['${REPLICA_URL:}']  # optional: standbys that take the reads (an empty one is left out)
+//!   max_lag_secs: 30        # a replica further behind the primary is skipped, with a warning
+//!   fallback: primary       # no healthy replica: read the primary (or `fail`)
 //! symbols: [EURUSD]
 //! timeframe: 1h
 //! start: 2018-01-01
@@ -52,7 +55,7 @@ use super::interpolate::interpolate;
 use crate::domain::{SymbolSet, TimeRange, Timeframe, Timestamp};
 use crate::output::OutputName;
 use crate::pg::ConnectionSettings;
-use crate::reader::PgReaderConfig;
+use crate::reader::{DEFAULT_MAX_LAG, Fallback, PgReaderConfig, ReadReplicas};
 use crate::runtime::{MIB, RuntimeLimits};
 use crate::unit;
 
@@ -89,6 +92,12 @@ struct DatabaseSection {
     database: Option<String>,
     username: Option<String>,
     password: Option<String>,
+    /// Read replicas' URLs; an empty one (`${REPLICA_URL:}` unset) is left out.
+    #[serde(default)]
+    replicas: Vec<String>,
+    /// Whole seconds, checked here so that the message names the key.
+    max_lag_secs: Option<serde_norway::Value>,
+    fallback: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,6 +234,8 @@ pub struct Job {
     pub file_sha256: String,
     /// Units run at once; default: the machine's cores.
     pub workers: usize,
+    /// The database's read replicas (`database.replicas`): where reads go, when there are any.
+    pub read_replicas: Option<ReadReplicas>,
 }
 
 /// Values given on the command line instead of the job file's (`--symbols`, `--start`, `--end`,
@@ -349,11 +360,17 @@ fn timestamp(field: &str, text: &str) -> Result<Timestamp, String> {
 impl JobFile {
     fn validate(self, base: &Path, overrides: &Overrides) -> Result<Job, String> {
         let resolve = |p: &Path| if p.is_absolute() { p.to_owned() } else { normalize(&base.join(p)) };
+        let mut read_replicas = None;
         let source = match (self.database, self.fixture) {
             (Some(_), Some(_)) => {
                 return Err("both database and fixture are given (expected at most one)".into());
             }
-            (Some(db), None) => Source::Database(Box::new(db.settings()?)),
+            (Some(db), None) => {
+                let replicas = db.read_replicas()?;
+                let settings = db.settings()?;
+                read_replicas = replicas.map(|r| checked_replicas(r, &settings)).transpose()?;
+                Source::Database(Box::new(settings))
+            }
             (None, Some(fixture)) => Source::Fixture(resolve(&fixture)),
             (None, None) => Source::Embedded,
         };
@@ -454,11 +471,75 @@ impl JobFile {
             file: PathBuf::new(),
             file_sha256: String::new(),
             workers,
+            read_replicas,
         })
     }
 }
 
+/// `replicas` when none names the primary's server or one named before; the server itself is
+/// checked too when the job starts (`ReplicaReader::connect`), which catches two names of one host.
+fn checked_replicas(replicas: ReadReplicas, primary: &ConnectionSettings) -> Result<ReadReplicas, String> {
+    let primary_server = primary.server();
+    let mut servers: Vec<String> = Vec::with_capacity(replicas.replicas.len());
+    for (i, replica) in replicas.replicas.iter().enumerate() {
+        let server = replica.server();
+        if server == primary_server {
+            return Err(format!(
+                "database.replicas[{i}]: {replica} is the primary's server {server} (expected a standby of it)"
+            ));
+        }
+        if let Some(first) = servers.iter().position(|s| *s == server) {
+            return Err(format!(
+                "database.replicas[{i}]: {replica} is the server of database.replicas[{first}] (expected each \
+                 replica once)"
+            ));
+        }
+        servers.push(server);
+    }
+    Ok(replicas)
+}
+
 impl DatabaseSection {
+    /// `replicas`, `max_lag_secs` and `fallback`; `None` without replicas (then the other two
+    /// must not be given either).
+    fn read_replicas(&self) -> Result<Option<ReadReplicas>, String> {
+        let mut replicas = Vec::new();
+        for (i, url) in self.replicas.iter().enumerate() {
+            if url.trim().is_empty() {
+                continue;
+            }
+            replicas.push(
+                ConnectionSettings::parse(url).map_err(|err| format!("database.replicas[{i}]: {err}"))?,
+            );
+        }
+        if replicas.is_empty() {
+            if let Some(key) =
+                [("max_lag_secs", self.max_lag_secs.is_some()), ("fallback", self.fallback.is_some())]
+                    .iter()
+                    .find_map(|(key, given)| given.then_some(key))
+            {
+                return Err(format!(
+                    "database.{key}: given without replicas (expected it beside database.replicas)"
+                ));
+            }
+            return Ok(None);
+        }
+        let fallback = match self.fallback.as_deref() {
+            None => Fallback::default(),
+            Some(text) => Fallback::parse(text).ok_or_else(|| {
+                format!("database.fallback: {} (expected {})", crate::domain::quoted(text), Fallback::NAMES)
+            })?,
+        };
+        let max_lag = match &self.max_lag_secs {
+            None => DEFAULT_MAX_LAG,
+            Some(value) => value.as_u64().map(Duration::from_secs).ok_or_else(|| {
+                let shown = serde_norway::to_string(value).unwrap_or_default();
+                format!("database.max_lag_secs: {} (expected whole seconds, 0 or more)", shown.trim_end())
+            })?,
+        };
+        Ok(Some(ReadReplicas { replicas, max_lag, fallback }))
+    }
+
     fn settings(self) -> Result<ConnectionSettings, String> {
         if let Some(url) = self.url {
             if self.host.is_some()
@@ -524,6 +605,76 @@ mod tests {
         let Source::Database(settings) = job.source else { panic!("a database source") };
         assert_eq!(settings.to_string(), "postgresql://bob@localhost:6543/market");
         assert_eq!(settings.config().get_password(), Some(&b"s3cr3t"[..]));
+    }
+
+    #[test]
+    fn read_replicas_are_interpolated_and_an_empty_entry_is_left_out() {
+        let text = format!(
+            "database:\n  url: postgresql://u@db/market\n  replicas: ['${{R1}}', '${{R2:}}', 'postgresql://u:pw@db-b/market']\n  \
+             max_lag_secs: ${{LAG:5}}\n  fallback: fail\n{JOB}"
+        );
+        let job = parse(&text, &[("R1", "postgresql://u@db-a:6543/market")]).unwrap();
+        let replicas = job.read_replicas.expect("replicas");
+        let urls: Vec<String> = replicas.replicas.iter().map(|r| r.to_string()).collect();
+        assert_eq!(urls, ["postgresql://u@db-a:6543/market", "postgresql://u@db-b:5432/market"]);
+        assert_eq!(replicas.replicas[1].config().get_password(), Some(&b"pw"[..]));
+        assert_eq!((replicas.max_lag, replicas.fallback), (Duration::from_secs(5), Fallback::Fail));
+
+        let job = parse(
+            &format!("database:\n  url: postgresql://u@db/m\n  replicas: [postgresql://u@r/m]\n{JOB}"),
+            &[],
+        )
+        .unwrap();
+        let replicas = job.read_replicas.expect("replicas");
+        assert_eq!(
+            (replicas.max_lag, replicas.fallback),
+            (DEFAULT_MAX_LAG, Fallback::Primary),
+            "the defaults"
+        );
+        let job =
+            parse(&format!("database:\n  url: postgresql://u@db/m\n  replicas: ['${{R:}}']\n{JOB}"), &[])
+                .unwrap();
+        assert!(job.read_replicas.is_none(), "no replica left: the primary alone");
+    }
+
+    #[test]
+    fn read_replica_mistakes_name_the_field() {
+        let err = |database: &str| {
+            parse(&format!("database:\n  url: postgresql://u:pw@db:5432/m\n{database}{JOB}"), &[])
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err("  replicas: ['postgresql://x@DB/other']\n"),
+            "jobs/test.yaml: database.replicas[0]: postgresql://x@DB:5432/other is the primary's server db:5432 \
+             (expected a standby of it)"
+        );
+        assert_eq!(
+            err("  replicas: [postgresql://u@r:5433/m, postgresql://v@r:5433/m]\n"),
+            "jobs/test.yaml: database.replicas[1]: postgresql://v@r:5433/m is the server of database.replicas[0] \
+             (expected each replica once)"
+        );
+        assert_eq!(
+            err("  replicas: [postgresql://u@r/m]\n  fallback: secondary\n"),
+            "jobs/test.yaml: database.fallback: \"secondary\" (expected primary or fail)"
+        );
+        assert_eq!(
+            err("  fallback: fail\n"),
+            "jobs/test.yaml: database.fallback: given without replicas (expected it beside database.replicas)"
+        );
+        assert!(
+            err("  replicas: ['postgresql://u:s3cr3t@r:notaport/m']\n")
+                .starts_with("jobs/test.yaml: database.replicas[0]: invalid database URL")
+        );
+        assert!(!err("  replicas: ['postgresql://u:s3cr3t@r:notaport/m']\n").contains("s3cr3t"));
+        assert_eq!(
+            err("  replicas: [postgresql://u@r/m]\n  max_lag_secs: -1\n"),
+            "jobs/test.yaml: database.max_lag_secs: -1 (expected whole seconds, 0 or more)"
+        );
+        assert_eq!(
+            err("  replicas: [postgresql://u@r/m]\n  max_lag_secs: 2.5\n"),
+            "jobs/test.yaml: database.max_lag_secs: 2.5 (expected whole seconds, 0 or more)"
+        );
     }
 
     #[test]

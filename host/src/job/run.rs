@@ -21,28 +21,40 @@ use crate::bars_file::FileDefaults;
 use crate::domain::{Contract, ParamValue, Plan, PluginKind, Symbol, Table, Timestamp, UnitOfWork};
 use crate::output::{OutputName, ParquetWriter, Provenance, checked_symbol_partition};
 use crate::pg::ConnectionSettings;
-use crate::reader::{MarketDataReader, MemoryMarketDataReader, NoBars, PgMarketDataReader, PgReaderConfig};
+use crate::reader::{
+    MarketDataReader, MemoryMarketDataReader, NoBars, PgMarketDataReader, PgReaderConfig, ReplicaReader,
+};
 use crate::runtime::{self, Plugin, PluginRuntime, RuntimeLimits, UnitFailure};
 use crate::unit;
 
-/// The job's source as a reader: its database, its fixture file or the embedded sample.
+/// The job's source as a reader: its database (its read replicas, when it names any), its fixture
+/// file or the embedded sample.
 pub fn open_reader(job: &Job) -> anyhow::Result<Arc<dyn MarketDataReader>> {
-    Ok(match &job.source {
-        Source::Embedded => Arc::new(MemoryMarketDataReader::embedded_sample()),
-        Source::Fixture(path) => Arc::new(MemoryMarketDataReader::from_file(path, &FileDefaults::default())?),
-        Source::Database(settings) => Arc::new(connect(settings, job)?),
+    Ok(match (&job.source, &job.read_replicas) {
+        (Source::Embedded, _) => Arc::new(MemoryMarketDataReader::embedded_sample()),
+        (Source::Fixture(path), _) => {
+            Arc::new(MemoryMarketDataReader::from_file(path, &FileDefaults::default())?)
+        }
+        (Source::Database(settings), None) => Arc::new(connect(settings, job)?),
+        (Source::Database(settings), Some(replicas)) => {
+            Arc::new(ReplicaReader::connect(settings, replicas, &reader_config(job), &job.symbols)?)
+        }
     })
 }
 
-/// The job's pool: a connection per worker, since a running unit holds at most one at a time
+/// The job's pools: a connection per worker, since a running unit holds at most one at a time
 /// (see [`PgReaderConfig::max_connections`]).
-fn connect(settings: &ConnectionSettings, job: &Job) -> anyhow::Result<PgMarketDataReader> {
-    let config = PgReaderConfig {
+fn reader_config(job: &Job) -> PgReaderConfig {
+    PgReaderConfig {
         statement_timeout: job.statement_timeout,
         max_connections: u32::try_from(job.workers).unwrap_or(u32::MAX).max(1),
         ..PgReaderConfig::default()
-    };
-    PgMarketDataReader::connect(settings, &config).with_context(|| format!("connecting to {settings}"))
+    }
+}
+
+fn connect(settings: &ConnectionSettings, job: &Job) -> anyhow::Result<PgMarketDataReader> {
+    PgMarketDataReader::connect(settings, &reader_config(job))
+        .with_context(|| format!("connecting to {settings}"))
 }
 
 pub(super) struct LoadedPlugin {

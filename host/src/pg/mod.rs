@@ -6,10 +6,12 @@
 //! - `settings.rs`: [`ConnectionSettings`] and [`mask_password`];
 //! - `timestamp.rs`: [`PgTimestamp`];
 //! - [`ingest`]: the only writer of bars: idempotent, all-or-nothing upserts per file;
-//! - [`migrate`]: the versioned schema, applied by refinery.
+//! - [`migrate`]: the versioned schema, applied by refinery;
+//! - [`replica`]: where a read replica stands (which server, how far behind the primary).
 
 pub mod ingest;
 pub mod migrate;
+pub mod replica;
 mod settings;
 mod timestamp;
 

@@ -69,6 +69,27 @@ impl ConnectionSettings {
     pub fn config(&self) -> &postgres::Config {
         &self.config
     }
+
+    /// The server it connects to as the URL names it, `host:port` (every host of a list, the
+    /// default port 5432 written out, host names in lower case), without user or database: two
+    /// settings with the same one name one server, whatever database they open.
+    pub fn server(&self) -> String {
+        let ports = self.config.get_ports();
+        let servers: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .enumerate()
+            .map(|(i, host)| {
+                let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+                match host {
+                    Host::Tcp(name) => format!("{}:{port}", name.to_ascii_lowercase()),
+                    Host::Unix(path) => format!("[{}]:{port}", path.display()),
+                }
+            })
+            .collect();
+        servers.join(",")
+    }
 }
 
 impl fmt::Display for ConnectionSettings {
@@ -292,6 +313,14 @@ mod tests {
     fn invalid_url_error_masks_the_password() {
         let err = ConnectionSettings::parse("postgresql://bob:s3cr3t@db:notaport/x").unwrap_err();
         assert!(!err.to_string().contains("s3cr3t"), "{err}");
+    }
+
+    #[test]
+    fn server_names_host_and_port_only() {
+        let server = |url: &str| ConnectionSettings::parse(url).unwrap().server();
+        assert_eq!(server("postgresql://bob:s3cr3t@DB.example:6543/market"), "db.example:6543");
+        assert_eq!(server("postgresql://bob@db/other?application_name=x"), "db:5432");
+        assert_eq!(server("postgresql://db-a:5433,db-b/x"), "db-a:5433,db-b:5432");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! - [`PgMarketDataReader`], pooled PostgreSQL, read-only;
 //! - [`MemoryMarketDataReader`], bars held in memory: the fixture host and the embedded default.
 //!
-//! [`NoBars`] holds nothing: what a plugin describes itself against.
+//! [`ReplicaReader`] routes reads to a job's PostgreSQL read replicas (and, as configured, to the
+//! primary when none is healthy). [`NoBars`] holds nothing: what a plugin describes itself against.
 
 mod cursor;
 mod memory;
@@ -15,6 +16,7 @@ mod memory;
 mod page_spy;
 mod postgres;
 pub mod query_cost;
+mod replicas;
 mod shared;
 
 pub use cursor::{RangeCursor, RangeStream};
@@ -22,6 +24,7 @@ pub use memory::MemoryMarketDataReader;
 #[cfg(test)]
 pub(crate) use page_spy::PageSpy;
 pub use postgres::{PLAN_CACHE_MODE, PgMarketDataReader, PgReaderConfig};
+pub use replicas::{DEFAULT_MAX_LAG, Fallback, ReadReplicas, ReplicaError, ReplicaReader};
 pub use shared::{SharedReader, SharedSeries};
 
 use std::num::NonZeroUsize;
