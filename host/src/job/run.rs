@@ -2,13 +2,11 @@
 //! all checked before any unit runs; and one unit of a plugin, from its reads to its file.
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use sha2::Digest;
 
 use super::config::{Job, PluginJob, Source};
 use super::coverage;
@@ -141,15 +139,12 @@ pub fn run_job_with(job: &Job, options: &RunOptions) -> anyhow::Result<JobSummar
         .unwrap_or(u32::MAX / 2)
         .saturating_add(4)
         .max(job.limits.max_instances);
-    let runtime = PluginRuntime::new(
+    let mut runtime = PluginRuntime::new(
         cache_dir.as_deref(),
         RuntimeLimits { memory_bytes, max_instances, ..job.limits.clone() },
     )?;
-    let loaded = job
-        .plugins
-        .iter()
-        .map(|p| load_plugin(&runtime, p, cache_dir.as_deref(), options.quiet))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    runtime.set_quiet(options.quiet);
+    let loaded = job.plugins.iter().map(|p| load_plugin(&runtime, p)).collect::<anyhow::Result<Vec<_>>>()?;
     let names = output_names(job, &loaded)?;
     let plugins = job
         .plugins
@@ -281,57 +276,11 @@ pub(super) fn write_unit(
     }))
 }
 
-/// Compiles (or loads from the cache) one entry's plugin, saying so first when this host has not
-/// compiled it before: the first run of a large component takes seconds to a minute.
-fn load_plugin(
-    runtime: &PluginRuntime,
-    entry: &PluginJob,
-    cache_dir: Option<&Path>,
-    quiet: bool,
-) -> anyhow::Result<Plugin> {
-    let bytes =
-        std::fs::read(&entry.path).with_context(|| format!("reading plugin {}", entry.path.display()))?;
-    let sha256 = format!("{:x}", sha2::Sha256::digest(&bytes));
-    // A file that is not a component fails to load at once, with its own one-line error.
-    let component = bytes.starts_with(COMPONENT_HEADER);
-    drop(bytes);
-    // A marker per host version and component, beside the engine's cache: wasmtime's cache does
-    // not say whether it holds a component, and the marker is enough to tell a first run.
-    let marker =
-        cache_dir.map(|dir| dir.join("compiled").join(format!("{}-{sha256}", env!("CARGO_PKG_VERSION"))));
-    let first = component && marker.as_ref().is_none_or(|m| !m.exists());
-    let cache = match cache_dir {
-        Some(dir) => format!("first run; cached afterwards in {}", dir.display()),
-        None => "no cache directory: every run compiles".to_owned(),
-    };
-    // Said on a terminal, where a user waits for it; a log (CI, a pipe) has it at `info`, so that
-    // a plugin that fails to load is one line of error there.
-    let terminal = !quiet && std::io::stderr().is_terminal();
-    if first && terminal {
-        eprintln!("compiling plugin {} ({cache})", entry.path.display());
-    }
-    let started = Instant::now();
-    let plugin = runtime.load_with_limits(&entry.path, entry.limits.clone())?;
-    if first {
-        let seconds = started.elapsed().as_secs_f64();
-        if terminal {
-            eprintln!("compiled {} in {seconds:.1} s", entry.path.display());
-        }
-        tracing::info!(plugin = %entry.path.display(), seconds, "compiled ({cache})");
-        if let Some(marker) = marker {
-            // Only a note for the next run: a marker that cannot be written costs a message.
-            let _ = marker
-                .parent()
-                .map(std::fs::create_dir_all)
-                .transpose()
-                .and_then(|_| std::fs::write(&marker, b""));
-        }
-    }
-    Ok(plugin)
+/// Compiles (or maps from the cache) one entry's plugin. The runtime says so first when this host
+/// has not compiled it before, with the time to expect (`runtime/compiled.rs`).
+fn load_plugin(runtime: &PluginRuntime, entry: &PluginJob) -> anyhow::Result<Plugin> {
+    Ok(runtime.load_with_limits(&entry.path, entry.limits.clone())?)
 }
-
-/// The first bytes of a Wasm component: the magic `\0asm`, then the component's version and layer.
-const COMPONENT_HEADER: &[u8] = b"\0asm\x0d\0\x01\0";
 
 /// Parameters are checked before any unit runs: the plugin is called once over a unit that can
 /// read nothing, and an `invalid-params` answer stops the job (a plugin checks its parameters

@@ -11,6 +11,7 @@
 //! - `limits.rs`: the limits policy: defaults, units, the memory limiter;
 //! - `convert.rs`: WIT types to and from domain types;
 //! - `plugin.rs`: loading, describing and running a plugin;
+//! - `compiled.rs`: compiled plugins cached on disk and mapped back;
 //! - `failure.rs`: why a plugin did not load or a unit failed, in words;
 //! - `untrusted.rs`: every string from a plugin checked (names) or escaped and bounded (text);
 //! - `tail_pipe.rs`, `last_words.rs`: a plugin's stdout and stderr kept, and quoted in a failure.
@@ -21,6 +22,7 @@
 mod bindings;
 mod budget;
 mod calls;
+mod compiled;
 mod convert;
 mod failure;
 mod host;
@@ -38,12 +40,10 @@ use std::time::Duration;
 
 use thiserror::Error;
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{
-    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
-    ProfilingStrategy,
-};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ProfilingStrategy};
 
 pub use budget::{ReadBudget, ReadLimits};
+pub use compiled::Compilation;
 pub use failure::{Cause, LoadError, PROVIDED_IMPORTS, PlanFailure, UnitFailure};
 pub use limits::{
     DEFAULT_BYTES_PER_CALL, DEFAULT_BYTES_PER_UNIT, DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_BYTES,
@@ -89,6 +89,9 @@ pub struct PluginRuntime {
     engine: Engine,
     linker: Linker<UnitState>,
     limits: RuntimeLimits,
+    cache: Option<compiled::CompiledCache>,
+    /// No compile notice on the terminal (the log still has it).
+    quiet: bool,
 }
 
 impl std::fmt::Debug for PluginRuntime {
@@ -99,7 +102,7 @@ impl std::fmt::Debug for PluginRuntime {
 
 impl PluginRuntime {
     /// An engine with epoch interruption and, when `cache_dir` is given, compiled code cached
-    /// there by the component's hash, so a rerun skips compilation.
+    /// there by the component's hash, so a rerun maps it instead of compiling (`compiled.rs`).
     pub fn new(cache_dir: Option<&Path>, limits: RuntimeLimits) -> Result<Self, RuntimeError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
@@ -122,12 +125,8 @@ impl PluginRuntime {
             .max_memory_size(limits.memory_bytes)
             .linear_memory_keep_resident(KEEP_RESIDENT_BYTES.min(limits.memory_bytes));
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        if let Some(dir) = cache_dir {
-            let mut cache = CacheConfig::new();
-            cache.with_directory(dir);
-            config.cache(Some(Cache::new(cache).map_err(RuntimeError::Engine)?));
-        }
         let engine = Engine::new(&config).map_err(RuntimeError::Engine)?;
+        let cache = cache_dir.map(|dir| compiled::CompiledCache::new(dir, &engine));
         let mut linker = Linker::new(&engine);
         // WASI is linked so that components built by standard toolchains instantiate; the
         // context each store gets (see `plugin.rs`) grants no capability.
@@ -142,7 +141,18 @@ impl PluginRuntime {
         bindings::v0_2::kernels::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
             .map_err(RuntimeError::Engine)?;
         spawn_epoch_ticker(&engine);
-        Ok(PluginRuntime { engine, linker, limits })
+        Ok(PluginRuntime { engine, linker, limits, cache, quiet: false })
+    }
+
+    /// No notice of a first compile on the terminal (`--quiet`); the log still has it.
+    pub fn set_quiet(&mut self, quiet: bool) {
+        self.quiet = quiet;
+    }
+
+    /// Whether the component of hash `sha256` is compiled in the cache for this engine: loading
+    /// it then maps it instead of compiling.
+    pub fn is_compiled(&self, sha256: &str) -> bool {
+        self.cache.as_ref().is_some_and(|cache| cache.contains(sha256))
     }
 
     /// Compiles (or loads from the cache) the component at `path` and asks it to describe itself;

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use wasmtime::Store;
-use wasmtime::component::{Component, ResourceTable, types::ComponentItem};
+use wasmtime::component::{ResourceTable, types::ComponentItem};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtxBuilder};
 
 use super::bindings::{v0_1, v0_2};
 use super::budget::ReadLimits;
 use super::calls::CallCounter;
+use super::compiled::Compilation;
 use super::convert;
 use super::failure::{Cause, LoadError, PlanFailure, UnitFailure};
 use super::host::UnitState;
@@ -66,6 +67,7 @@ pub struct Plugin {
     described_warm_up: u32,
     pre: Pre,
     runtime: RuntimeHandle,
+    compilation: Compilation,
 }
 
 /// What a plugin needs of its runtime to make stores: the engine, and the limits its units run
@@ -133,8 +135,16 @@ impl Plugin {
         let bytes =
             std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
         let sha256 = format!("{:x}", Sha256::digest(&bytes));
-        let component = Component::new(&runtime.engine, &bytes)
-            .map_err(|source| LoadError::Compile { path: path.to_owned(), source })?;
+        let (component, compilation) = super::compiled::component(
+            &runtime.engine,
+            runtime.cache.as_ref(),
+            path,
+            &bytes,
+            &sha256,
+            runtime.quiet,
+        )
+        .map_err(|source| LoadError::Compile { path: path.to_owned(), source })?;
+        drop(bytes);
         let exports: Vec<String> = component
             .component_type()
             .exports(&runtime.engine)
@@ -183,6 +193,7 @@ impl Plugin {
         };
         let (info, described_warm_up) =
             plugin.describe().map_err(|cause| LoadError::Describe { path: path.to_owned(), cause })?;
+            compilation,
         // Output names are bounded by the name limit, but never below its default here: a job that
         // lowers the limit refuses the units that return such a column, as for any output limit,
         // rather than the plugin.
@@ -205,6 +216,11 @@ impl Plugin {
     pub fn kind(&self) -> PluginKind {
         self.kind
     }
+    /// Whether loading it compiled it or mapped it from the cache.
+    pub fn compilation(&self) -> Compilation {
+        self.compilation
+    }
+
 
     /// The contract version it was built against.
     pub fn contract(&self) -> Contract {
