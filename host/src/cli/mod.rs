@@ -3,6 +3,7 @@
 //! a buffer.
 
 mod availability;
+mod build;
 mod check;
 mod database;
 mod exit;
@@ -55,8 +56,10 @@ pub enum Command {
     Test(test::TestArgs),
     /// Check a plugin (over a fixture) or a job for look-ahead and start-dependence
     Check(check::CheckArgs),
-    /// Create a plugin from a template (Rust, Python or JavaScript) that builds and passes its test
+    /// Create a plugin project (Rust, Python, JavaScript or Go) in ./NAME that builds and passes its test
     New(new::NewArgs),
+    /// Build a plugin's folder into a Wasm component, whatever its language, and say where it is
+    Build(build::BuildArgs),
 }
 
 /// Runs one subcommand; the exit code tells success from failure.
@@ -72,5 +75,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Exit> {
         Command::Test(args) => test::run(&args, out),
         Command::Check(args) => check::run(&args, out),
         Command::New(args) => new::run(&args, out),
+        Command::Build(args) => build::run(&args, out),
     }
 }

@@ -105,8 +105,11 @@ impl HostMonotonicClock for FrozenClock {
     fn resolution(&self) -> u64 {
         1_000_000_000
     }
+    /// One nanosecond past the clock's (arbitrary) origin, always: not 0, because Go's runtime
+    /// aborts at start-up when its monotonic clock reads 0 ("nanotime returning zero"), which
+    /// would make every Go plugin fail before `describe`.
     fn now(&self) -> u64 {
-        0
+        1
     }
 }
 

@@ -16,7 +16,7 @@ use guest_support::{Column, ParamSpec, ParamValue, join};
 // clippy's limit is for code people write.
 #[allow(clippy::too_many_arguments, reason = "generated wit-bindgen glue")]
 mod bindings {
-    wit_bindgen::generate!({ world: "feature-builder", path: "../../wit" });
+    wit_bindgen::generate!({ world: "feature-builder", path: "wit" });
 }
 
 /// Parameters, tables and the streamed read between the bindings and `guest-support`'s plain values.
