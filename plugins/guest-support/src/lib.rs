@@ -13,10 +13,13 @@
 //! - [`window`]: the unit's inclusive window.
 //! - [`table`]: a plugin's output table and its columns.
 //! - [`fma`]: [`export_fma!`], a fast exact `fma` for plugins whose code calls `f64::mul_add`.
+//! - [`kernels`]: the host's native kernels (rolling windows, TA-Lib's indicators, returns):
+//!   `kernels::rsi(&close, 14)`.
 
 pub mod batch;
 pub mod fma;
 mod glue;
+pub mod kernels;
 pub mod params;
 pub mod table;
 pub mod window;

@@ -1,18 +1,18 @@
-//! The features over a series of bars: TA-Lib for the classic indicators, [`crate::returns`] for log
-//! returns and volatility.
+//! The features over a series of bars, each computed by the host's native kernels
+//! ([`guest_support::kernels`], `wit/kernels.wit`): TA-Lib's SMA, EMA, RSI, MACD, ATR and Bollinger
+//! Bands (the `ta-lib` crate, with C TA-Lib's RSI of 0 where there was neither a gain nor a loss),
+//! log returns and their rolling sample standard deviation.
 //!
-//! TA-Lib writes each output from index 0 of the caller's buffer and says, as `OutRange`, which
-//! input bar that first value belongs to (`beg_idx`, the indicator's look-back) and how many it
-//! wrote. [`compute`] hands it each column from the indicator's look-back on, so the values land on
-//! their bars, and [`place`] fills NaN before `beg_idx`: every column lines up with the bars'
-//! timestamps.
+//! Every kernel returns one value per bar, NaN over its look-back, so the columns line up with the
+//! bars' timestamps as they come. In the built component each call is the host's import; in a
+//! native build (the tests, the job benchmark's baseline) the same kernels run in-process.
 
 use std::fmt;
 
-use ta_lib::{Core, MAType, OutRange, RetCode};
+use guest_support::kernels::{self, Deviation, KernelError};
+use ta_lib::RetCode;
 
 use crate::params::Params;
-use crate::returns::{log_returns, rolling_std};
 
 /// The output columns, in the order `build` returns them.
 pub const OUTPUTS: [&str; 12] = [
@@ -41,26 +41,45 @@ pub struct Prices<'a> {
 /// One column per entry of [`OUTPUTS`], in that order, each as long as the input.
 pub type Features = Vec<(&'static str, Vec<f64>)>;
 
-/// TA-Lib refused a call. Validated [`Params`] never cause it, so it means a bug here or there.
+/// A kernel or a TA-Lib look-back refused validated [`Params`]: a bug here or there, or a unit
+/// whose columns pass the memory limit (`too-large`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ComputeError {
-    /// The TA-Lib function that refused.
-    pub function: &'static str,
-    /// What it answered.
-    pub code: RetCode,
+pub enum ComputeError {
+    /// A TA-Lib look-back function (the plan's warm-up) refused.
+    Lookback {
+        /// The function.
+        function: &'static str,
+        /// What it answered.
+        code: RetCode,
+    },
+    /// A kernel computed nothing.
+    Kernel(KernelError),
 }
 
 impl fmt::Display for ComputeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ta-lib {} failed with {:?} (expected success for validated parameters)",
-            self.function, self.code
-        )
+        match self {
+            ComputeError::Lookback { function, code } => write!(
+                f,
+                "ta-lib {function} failed with {code:?} (expected success for validated parameters)"
+            ),
+            ComputeError::Kernel(err) => write!(f, "kernel: {err}"),
+        }
     }
 }
 
 impl std::error::Error for ComputeError {}
+
+impl From<KernelError> for ComputeError {
+    fn from(err: KernelError) -> Self {
+        ComputeError::Kernel(err)
+    }
+}
+
+/// A validated period as the kernels take it.
+fn bars(period: i32) -> u32 {
+    u32::try_from(period).expect("validated periods are positive")
+}
 
 /// Every feature over `prices`, one value per bar, NaN until each has warmed up.
 pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeError> {
@@ -72,104 +91,34 @@ pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeE
         high.len(),
         low.len()
     );
-    let n = close.len();
-    if n == 0 {
-        // TA-Lib takes an inclusive end index, which an empty series does not have.
-        return Ok(OUTPUTS.iter().map(|&name| (name, Vec::new())).collect());
-    }
-    let core = Core::new();
-    let end = n - 1;
-    let fail = |function| move |code| ComputeError { function, code };
-
-    // Each column is allocated once, and TA-Lib writes its values straight to their bars: the
-    // slice handed to it starts at the look-back, where its first value belongs (at the last bar
-    // at most: a series no longer than the look-back gets no values, but TA-Lib wants a buffer).
-    let mut sma = vec![0.0; n];
-    let at = core.sma_lookback(params.sma_period).map_err(fail("sma_lookback"))?.min(end);
-    let range = core.sma(0, end, close, params.sma_period, &mut sma[at..]).map_err(fail("sma"))?;
-    place(&mut sma, at, range);
-
-    let mut ema = vec![0.0; n];
-    let at = core.ema_lookback(params.ema_period).map_err(fail("ema_lookback"))?.min(end);
-    let range = core.ema(0, end, close, params.ema_period, &mut ema[at..]).map_err(fail("ema"))?;
-    place(&mut ema, at, range);
-
-    let mut rsi = vec![0.0; n];
-    let at = core.rsi_lookback(params.rsi_period).map_err(fail("rsi_lookback"))?.min(end);
-    let range = core.rsi(0, end, close, params.rsi_period, &mut rsi[at..]).map_err(fail("rsi"))?;
-    place(&mut rsi, at, range);
-
-    let (mut macd, mut signal, mut hist) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    let at = core
-        .macd_lookback(params.macd_fast, params.macd_slow, params.macd_signal)
-        .map_err(fail("macd_lookback"))?
-        .min(end);
-    let range = core
-        .macd(
-            0,
-            end,
-            close,
-            params.macd_fast,
-            params.macd_slow,
-            params.macd_signal,
-            &mut macd[at..],
-            &mut signal[at..],
-            &mut hist[at..],
-        )
-        .map_err(fail("macd"))?;
-    for column in [&mut macd, &mut signal, &mut hist] {
-        place(column, at, range);
-    }
-
-    let mut atr = vec![0.0; n];
-    let at = core.atr_lookback(params.atr_period).map_err(fail("atr_lookback"))?.min(end);
-    let range = core.atr(0, end, high, low, close, params.atr_period, &mut atr[at..]).map_err(fail("atr"))?;
-    place(&mut atr, at, range);
-
-    let (mut upper, mut middle, mut lower) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let sma = kernels::rolling_mean(close, bars(params.sma_period))?;
+    let ema = kernels::ema(close, bars(params.ema_period))?;
+    let rsi = kernels::rsi(close, bars(params.rsi_period))?;
+    let macd =
+        kernels::macd(close, bars(params.macd_fast), bars(params.macd_slow), bars(params.macd_signal))?;
+    let atr = kernels::atr(high, low, close, bars(params.atr_period))?;
     let k = params.bb_stddev;
-    let at =
-        core.bbands_lookback(params.bb_period, k, k, MAType::SMA).map_err(fail("bbands_lookback"))?.min(end);
-    let range = core
-        .bbands(
-            0,
-            end,
-            close,
-            params.bb_period,
-            k,
-            k,
-            MAType::SMA,
-            &mut upper[at..],
-            &mut middle[at..],
-            &mut lower[at..],
-        )
-        .map_err(fail("bbands"))?;
-    for column in [&mut upper, &mut middle, &mut lower] {
-        place(column, at, range);
-    }
+    let bands = kernels::bollinger(close, bars(params.bb_period), k, k)?;
+    let log_return = kernels::log_return(close, 1)?;
+    // The first return is NaN (no previous close): the kernel's window starts after it, so the
+    // first volatility is at bar `volatility_window`.
+    let volatility = kernels::rolling_std(&log_return, bars(params.volatility_window), Deviation::Sample)?;
 
-    let log_return = log_returns(close);
-    let volatility = rolling_std(&log_return, params.volatility_window as usize, 1);
-
-    let columns = [sma, ema, rsi, macd, signal, hist, atr, upper, middle, lower, log_return, volatility];
+    let columns = [
+        sma,
+        ema,
+        rsi,
+        macd.macd,
+        macd.signal,
+        macd.hist,
+        atr,
+        bands.upper,
+        bands.middle,
+        bands.lower,
+        log_return,
+        volatility,
+    ];
     Ok(OUTPUTS.into_iter().zip(columns).collect())
-}
-
-/// Puts TA-Lib's `range.count` values, written from `out[written_at]`, at `range.beg_idx`, the bar
-/// they belong to, and fills the rest with NaN. Written at the function's own look-back, they are
-/// already in place and only the warm-up is filled.
-fn place(out: &mut [f64], written_at: usize, range: OutRange) {
-    let OutRange { beg_idx, count } = range;
-    if count == 0 {
-        // TA-Lib answers a series shorter than the look-back with no values and `beg_idx` 0.
-        out.fill(f64::NAN);
-        return;
-    }
-    if beg_idx != written_at {
-        out.copy_within(written_at..written_at + count, beg_idx);
-    }
-    out[..beg_idx].fill(f64::NAN);
-    out[beg_idx + count..].fill(f64::NAN);
 }
 
 #[cfg(test)]
@@ -182,29 +131,6 @@ mod tests {
 
     fn ramp(n: usize) -> Vec<f64> {
         (0..n).map(|i| 100.0 + i as f64 + if i % 3 == 0 { 0.5 } else { -0.25 }).collect()
-    }
-
-    #[test]
-    fn place_moves_values_to_their_bars() {
-        let mut out = [1.0, 2.0, 0.0, 0.0, 0.0];
-        place(&mut out, 0, OutRange { beg_idx: 3, count: 2 });
-        assert!(out[..3].iter().all(|v| v.is_nan()), "{out:?}");
-        assert_eq!(&out[3..], &[1.0, 2.0]);
-    }
-
-    #[test]
-    fn place_written_at_their_bars_fills_only_the_rest() {
-        let mut out = [0.0, 0.0, 1.0, 2.0, 0.0];
-        place(&mut out, 2, OutRange { beg_idx: 2, count: 2 });
-        assert!(out[..2].iter().all(|v| v.is_nan()) && out[4].is_nan(), "{out:?}");
-        assert_eq!(&out[2..4], &[1.0, 2.0]);
-    }
-
-    #[test]
-    fn place_without_values_is_all_nan() {
-        let mut out = [0.0; 3];
-        place(&mut out, 0, OutRange::EMPTY);
-        assert!(out.iter().all(|v| v.is_nan()), "{out:?}");
     }
 
     #[test]
@@ -254,6 +180,19 @@ mod tests {
             let expected = if *name == "log_return" { 9 } else { 0 };
             assert_eq!(defined, expected, "{name}: {values:?}");
         }
+    }
+
+    #[test]
+    fn compute_rsi_of_a_flat_start_is_c_talib_zero() {
+        // No gain and no loss over the first 14 changes: 0/0, which C TA-Lib answers 0 (the Rust
+        // port of TA-Lib 50); a rise after it is all gain, 100.
+        let mut close = vec![1.2345; 20];
+        close.push(1.2346);
+        let features = compute(Prices { close: &close, high: &close, low: &close }, &Params::default()).unwrap();
+        let rsi = column(&features, "rsi");
+        assert!(rsi[..14].iter().all(|v| v.is_nan()), "{rsi:?}");
+        assert!(rsi[14..20].iter().all(|v| *v == 0.0), "{rsi:?}");
+        assert_eq!(rsi[20], 100.0);
     }
 
     #[test]

@@ -3,27 +3,24 @@
 //!
 //! Its `plan` declares the unit's own series with close, high and low and the warm-up its actual
 //! parameters need; it reads them through the imported reader in one streamed read over the unit's
-//! warm-up and window, computes SMA, EMA, RSI, MACD, ATR and Bollinger Bands with the `ta-lib` crate
-//! (the Rust port of TA-Lib) plus log returns and their rolling volatility, and returns the rows in
+//! warm-up and window, computes SMA, EMA, RSI, MACD, ATR and Bollinger Bands (TA-Lib's, with C
+//! TA-Lib's RSI of 0 where there was neither a gain nor a loss) plus log returns and their rolling
+//! volatility through the host's native kernels (`guest_support::kernels`), and returns the rows in
 //! the window. Values where an indicator has not warmed up are NaN.
 //!
 //! The plan's warm-up ([`warm_up`]) is the look-back of the actual parameters plus, for the
 //! recursive indicators, the bars their seed takes to decay below 1e-12: a value at a bar does not
 //! depend on where the window starts (the README's start-invariance rule).
 //!
-//! The math ([`params`], [`compute`], [`returns`], [`table`], [`warm_up`]) does not touch the generated bindings,
-//! so it is tested natively; `component` wires bindings → params → read → compute, with
-//! `guest-support`'s parameters, tables and streamed read (`glue`, below).
-
-// TA-Lib's EMA and MACD call `f64::mul_add` on every bar: one instruction rather than the C
-// library's software `fma`.
-guest_support::export_fma!();
+//! The math ([`params`], [`compute`], [`table`], [`warm_up`]) does not touch the generated
+//! bindings, so it is tested natively (the kernels then run in-process); `component` wires
+//! bindings → params → read → compute, with `guest-support`'s parameters, tables and streamed read
+//! (`glue`, below).
 
 mod component;
 
 pub mod compute;
 pub mod params;
-pub mod returns;
 pub mod table;
 pub mod warm_up;
 

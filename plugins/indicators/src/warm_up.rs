@@ -55,7 +55,7 @@ fn wilder_alpha(period: i32) -> f64 {
 /// the recursive columns, the seed's decay.
 pub fn warm_up_by_column(params: &Params) -> Result<[(&'static str, usize); 12], ComputeError> {
     let core = Core::new();
-    let fail = |function| move |code| ComputeError { function, code };
+    let fail = |function| move |code| ComputeError::Lookback { function, code };
     let sma = core.sma_lookback(params.sma_period).map_err(fail("sma_lookback"))?;
     let ema = core.ema_lookback(params.ema_period).map_err(fail("ema_lookback"))?
         + decay_bars(ema_alpha(params.ema_period));

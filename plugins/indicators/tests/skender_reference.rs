@@ -7,7 +7,7 @@
 
 use indicators::compute::{Features, Prices, compute};
 use indicators::params::Params;
-use indicators::returns::rolling_std;
+use guest_support::kernels::{self, Deviation};
 use serde_json::Value as Json;
 
 const QUOTES: &str = include_str!("../../../tests/fixtures/skender/default.csv");
@@ -141,10 +141,10 @@ fn bollinger_20_2_matches_reference() {
 
 #[test]
 fn rolling_population_stddev_14_matches_reference() {
-    // The reference's StdDev(14) of closes is a population deviation: our rolling standard
-    // deviation with ddof 0. The volatility column is the same code with ddof 1.
+    // The reference's StdDev(14) of closes is a population deviation: the rolling-std kernel's
+    // population case. The volatility column is the same kernel's sample case.
     let quotes = quotes();
-    let ours = rolling_std(&quotes.close, 14, 0);
+    let ours = kernels::rolling_std(&quotes.close, 14, Deviation::Population).unwrap();
     assert_matches("stddev", &ours, &reference(STDEV, "stdDev", &quotes));
 }
 
