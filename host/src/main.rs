@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         Err(err) => {
             let _ = out.flush();
             eprintln!("error: {}", candlewick::domain::error_chain(&*err));
-            Exit::Failure.into()
+            Exit::for_error(&err).into()
         }
     }
 }

@@ -161,6 +161,32 @@ fn every_dataset_reads_back_as_one_table_through_pandas_polars_pyarrow_and_duckd
     for reader in ["pandas", "polars", "pyarrow", "duckdb"] {
         assert_eq!(report.matches(&format!(" via {reader}: ")).count(), 4, "{report}");
     }
+
+    // The same job in two shards, one after the other: the readers follow both shards' manifests
+    // and see the same tables.
+    let sharded = dir.path().join("sharded");
+    for shard in ["0/2", "1/2"] {
+        let output = run(&[
+            "run",
+            job.to_str().unwrap(),
+            "--shard",
+            shard,
+            "--output",
+            sharded.to_str().unwrap(),
+            "-q",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    }
+    assert!(!sharded.join("manifest.json").exists(), "a shard writes its own manifest only");
+    let check = Command::new(readers_python())
+        .arg(repo_path("host/tests/readers/read_datasets.py"))
+        .args([&sharded, &expected])
+        .output()
+        .expect("the readers' Python runs");
+    let report = format!("{}{}", stdout(&check), stderr(&check));
+    assert!(check.status.success(), "{report}");
+    assert!(report.contains("ok      2 shard manifests merged"), "{report}");
+    assert!(report.contains("readers: 4 datasets, 0 failures"), "{report}");
 }
 
 /// The manifest says what the run was and lists every current file with its checksum; a later

@@ -1,5 +1,7 @@
 //! The exit status of every subcommand, decided here and nowhere else. Each outcome has its own
-//! code, so a script or a scheduler can tell them apart.
+//! code, so a script or a scheduler can tell them apart: a Kubernetes pod failure policy fails an
+//! index at once on the permanent ones (1, 2, 64: the same command would fail the same way) and
+//! lets the Job retry the transient ones (75, 143, and a pod killed outright, 137).
 
 use std::process::ExitCode;
 
@@ -15,6 +17,10 @@ pub enum Exit {
     UnitsFailed,
     /// 64 (`EX_USAGE` of BSD's sysexits.h): the command line itself is wrong.
     Usage,
+    /// 75 (`EX_TEMPFAIL` of sysexits.h): the data source was unavailable — a database that could
+    /// not be reached or went away, so that the job could not start, or units failed while its
+    /// reads failed (after their own retries). Running again later (with `--resume`) may succeed.
+    Unavailable,
     /// 130 (128 + SIGINT, as a shell reports it): a job stopped by Ctrl-C, its summary printed
     /// and its manifest saying so.
     Interrupted,
@@ -29,9 +35,37 @@ impl Exit {
             Exit::Failure => 1,
             Exit::UnitsFailed => 2,
             Exit::Usage => 64,
+            Exit::Unavailable => 75,
             Exit::Interrupted => 130,
             Exit::Terminated => 143,
         }
+    }
+}
+
+/// The exit of a command that ended in `err`: [`Exit::Unavailable`] when the data source was
+/// unavailable (a `ReadError::Unavailable` in its chain) for a reason that may pass — a refused or
+/// lost connection, a server shutting down, a pool that stayed busy — and [`Exit::Failure`]
+/// otherwise, a wrong password, a database or `market_data` table that does not exist included:
+/// retrying those cannot help.
+impl Exit {
+    pub fn for_error(err: &anyhow::Error) -> Exit {
+        let causes: Vec<&(dyn std::error::Error + 'static)> = err.chain().collect();
+        let permanent = causes.iter().any(|cause| {
+            cause.downcast_ref::<crate::pg::NoMarketDataTable>().is_some()
+                || cause.downcast_ref::<postgres::Error>().and_then(postgres::Error::code).is_some_and(
+                    |code| {
+                        code.code().starts_with("28")
+                            || *code == postgres::error::SqlState::INVALID_CATALOG_NAME
+                    },
+                )
+        });
+        let unavailable = causes.iter().any(|cause| {
+            matches!(
+                cause.downcast_ref::<crate::domain::ReadError>(),
+                Some(crate::domain::ReadError::Unavailable(_))
+            ) || cause.downcast_ref::<crate::job::StoreUnavailable>().is_some()
+        });
+        if unavailable && !permanent { Exit::Unavailable } else { Exit::Failure }
     }
 }
 
@@ -47,6 +81,7 @@ pub const HELP: &str = "Exit status:
   1   the command could not do its work (a job that could not run, bad input, a failed check)
   2   a job ran and some of its units failed
   64  usage error (unknown flag, missing argument)
+  75  the data source was unavailable (unreachable database): transient, run again (--resume)
   130 a job stopped by SIGINT (Ctrl-C): summary printed, manifest marked incomplete
   143 a job stopped by SIGTERM: likewise";
 
@@ -61,6 +96,7 @@ mod tests {
             Exit::Failure,
             Exit::UnitsFailed,
             Exit::Usage,
+            Exit::Unavailable,
             Exit::Interrupted,
             Exit::Terminated,
         ];
@@ -69,5 +105,21 @@ mod tests {
         for exit in all {
             assert!(HELP.contains(&format!("\n  {:<3} ", exit.code())), "{exit:?} in --help");
         }
+    }
+
+    #[test]
+    fn an_unavailable_source_is_transient_and_everything_else_permanent() {
+        use crate::domain::{InvalidArgument, ReadError};
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let err = anyhow::Error::new(ReadError::unavailable(refused)).context("connecting to postgresql://x");
+        assert_eq!(Exit::for_error(&err), Exit::Unavailable);
+        let err = anyhow::Error::new(ReadError::unavailable(crate::pg::NoMarketDataTable));
+        assert_eq!(Exit::for_error(&err), Exit::Failure, "migrate first: retrying cannot help");
+        let err = anyhow::Error::new(ReadError::InvalidArgument(InvalidArgument::new("page size 0")));
+        assert_eq!(Exit::for_error(&err), Exit::Failure);
+        assert_eq!(
+            Exit::for_error(&anyhow::anyhow!("job.yaml: line 3: timeframe: expected …")),
+            Exit::Failure
+        );
     }
 }

@@ -13,6 +13,7 @@ mod migrate;
 mod new;
 mod report;
 mod run;
+mod status;
 mod test;
 
 use std::io::Write;
@@ -50,6 +51,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Write a job's output as one HTML page: charts per symbol (bars, features, events) and the run's summary
     Report(report::ReportArgs),
+    /// Say whether a job's output is complete: each shard done, failed (which units), stopped, running or lost
+    Status(status::StatusArgs),
     /// Show what a plugin says about itself: parameters, outputs, warm-up
     Inspect(inspect::InspectArgs),
     /// Run a plugin over fixture bars (no database) and print or check its output; or run scenario folders
@@ -71,6 +74,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Exit> {
         Command::Latest(args) => availability::latest(&args, out),
         Command::Run(args) => run::run(&args, cli.quiet, out),
         Command::Report(args) => report::run(&args, out),
+        Command::Status(args) => status::run(&args, out),
         Command::Inspect(args) => inspect::run(&args, out),
         Command::Test(args) => test::run(&args, out),
         Command::Check(args) => check::run(&args, out),

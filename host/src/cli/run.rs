@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::Exit;
-use crate::job::{Job, Overrides, RunOptions, SIGINT, SIGTERM, StopReason, StopSignal, run_job_with};
+use crate::job::{Job, Overrides, RunOptions, SIGINT, SIGTERM, Shard, StopReason, StopSignal, run_job_with};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -26,8 +26,9 @@ pub struct RunArgs {
     /// The as-of time instead of the job's
     #[arg(long = "as-of", value_name = "TIME")]
     pub as_of: Option<String>,
-    /// The output folder instead of the job's (relative to the working folder)
-    #[arg(long, value_name = "DIR")]
+    /// The output folder instead of the job's (relative to the working folder), or an object
+    /// store's URL: s3://BUCKET/PREFIX (gs://, az://; file:///PATH is a folder)
+    #[arg(long, value_name = "DIR|URL")]
     pub output: Option<PathBuf>,
     /// Skip the units an earlier run of this job finished: listed in its manifest, with the same
     /// plugin, parameters, window, as-of, timeframe and source, and their files unchanged
@@ -39,6 +40,10 @@ pub struct RunArgs {
     /// Seconds running units may take to finish after SIGINT or SIGTERM before the job gives up on them
     #[arg(long, value_name = "SECS", default_value_t = crate::job::DEFAULT_GRACE.as_secs())]
     pub grace: u64,
+    /// Run only shard I of N (0 <= I < N): the units of its symbols, split by their bars, with a
+    /// manifest of its own; without it, JOB_COMPLETION_INDEX and JOB_COMPLETIONS when both are set
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Print the SQL plans (EXPLAIN (ANALYZE, BUFFERS)) of the reads of each plugin's first unit,
     /// which runs without writing anything; no other unit runs
     #[arg(long)]
@@ -56,6 +61,12 @@ pub fn run(args: &RunArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
         as_of: args.as_of.clone(),
         output: args.output.clone(),
     };
+    // The shard first: a bad one is a one-line error before the job file is even read.
+    let shard = match &args.shard {
+        Some(text) => Some(Shard::parse(text).map_err(anyhow::Error::msg)?),
+        None => Shard::from_env(&|name| std::env::var(name).ok()).map_err(anyhow::Error::msg)?,
+    }
+    .filter(|shard| shard.count > 1);
     let job = Job::load_with(&args.job, &overrides)?;
     if args.explain {
         write!(out, "{}", crate::job::explain(&job)?)?;
@@ -68,12 +79,15 @@ pub fn run(args: &RunArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
         stop,
         grace: Duration::from_secs(args.grace),
         quiet,
+        shard,
     };
     let summary = run_job_with(&job, &options)?;
     write!(out, "{}", summary.render(&job.output))?;
     Ok(match summary.stopped {
         Some(StopReason::Signal(SIGINT)) => Exit::Interrupted,
         Some(StopReason::Signal(_)) => Exit::Terminated,
+        // Units failed while the database was unavailable: run again (--resume) later.
+        _ if summary.failed().next().is_some() && summary.reads_unavailable > 0 => Exit::Unavailable,
         _ if summary.failed().next().is_some() => Exit::UnitsFailed,
         _ if summary.manifest.is_err() && summary.units.iter().any(|u| u.outcome.is_done()) => Exit::Failure,
         _ => Exit::Success,

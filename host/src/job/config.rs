@@ -70,6 +70,8 @@ struct JobFile {
     end: String,
     as_of: Option<String>,
     output: PathBuf,
+    /// Options of the output's object store client (`output: s3://…`), by its key names.
+    storage: Option<BTreeMap<String, serde_norway::Value>>,
     plugins: Vec<PluginSection>,
     #[serde(default)]
     limits: LimitsSection,
@@ -214,7 +216,11 @@ pub struct Job {
     pub timeframe: Timeframe,
     pub window: TimeRange,
     pub as_of: Timestamp,
+    /// The output folder; for an output in object storage (`remote`), its URL as a path (for
+    /// messages), and the run writes to a staging folder instead.
     pub output: PathBuf,
+    /// `output: s3://…` (`gs://…`, `az://…`): the object store the datasets go to.
+    pub remote: Option<super::store::RemoteOutput>,
     pub plugins: Vec<PluginJob>,
     /// The job's limits: what a plugin without `limits:` of its own runs under.
     pub limits: RuntimeLimits,
@@ -410,6 +416,8 @@ impl JobFile {
         if self.plugins.is_empty() {
             return Err("plugins: empty list (expected at least one plugin)".into());
         }
+        let (output, remote) =
+            output_target(&self.output, overrides.output.as_deref(), self.storage, &resolve)?;
         let workers = match self.workers {
             Some(0) => return Err("workers: 0 (expected at least 1)".into()),
             Some(n) => n,
@@ -460,7 +468,8 @@ impl JobFile {
             timeframe,
             window,
             as_of,
-            output: overrides.output.clone().unwrap_or_else(|| resolve(&self.output)),
+            output,
+            remote,
             plugins,
             limits,
             statement_timeout,
@@ -473,6 +482,48 @@ impl JobFile {
             workers,
             read_replicas,
         })
+    }
+}
+
+/// The output: `--output` (relative to the working folder) or the file's `output:` (relative to
+/// the job's folder), a folder or an object store's URL with `storage:` as its client's options.
+fn output_target(
+    file: &Path,
+    flag: Option<&Path>,
+    storage: Option<BTreeMap<String, serde_norway::Value>>,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<(PathBuf, Option<super::store::RemoteOutput>), String> {
+    use super::store::OutputTarget;
+    let (field, text) = match flag {
+        Some(flag) => ("--output", flag),
+        None => ("output", file),
+    };
+    let target = OutputTarget::parse(&text.to_string_lossy()).map_err(|err| format!("{field}: {err}"))?;
+    match target {
+        OutputTarget::Local(path) => {
+            if storage.is_some() {
+                return Err(format!(
+                    "storage: given, but {field} is a folder (expected storage: only with an object store's \
+                     URL such as s3://BUCKET/PREFIX)"
+                ));
+            }
+            let path = if flag.is_some() { path } else { resolve(&path) };
+            Ok((path, None))
+        }
+        OutputTarget::Remote(remote) => {
+            let mut options = BTreeMap::new();
+            for (key, value) in storage.unwrap_or_default() {
+                let value = match value {
+                    serde_norway::Value::String(s) => s,
+                    serde_norway::Value::Bool(b) => b.to_string(),
+                    serde_norway::Value::Number(n) => n.to_string(),
+                    _ => return Err(format!("storage.{key}: expected a string, number or boolean")),
+                };
+                options.insert(key, value);
+            }
+            let remote = remote.with_options(options)?;
+            Ok((PathBuf::from(remote.url()), Some(remote)))
+        }
     }
 }
 

@@ -19,14 +19,17 @@ use super::config::Job;
 use super::dataset::{Dataset, DatasetKind, Joined};
 use super::join::{Member, joined_batch};
 use super::manifest::{
-    DatasetRecord, JobFileRecord, MANIFEST_VERSION, Manifest, RunStatus, UnitRecord, UnitStatus, WindowRecord,
+    DatasetRecord, JobFileRecord, MANIFEST_FILE, MANIFEST_VERSION, Manifest, RunStatus, ShardRecord,
+    UnitRecord, UnitStatus, WindowRecord,
 };
 use super::run::{LoadedPlugin, log_unit, progress_bar, run_cross_section_unit, run_unit, source_name};
+use super::shard::{Shard, ShardPlan};
 use super::stale;
 use super::stop::{StopReason, StopSignal};
+use super::store::ObjectOutput;
 use super::summary::{JobSummary, UnitOutcome, UnitReport, UnitWritten};
 use crate::domain::{PluginKind, Symbol, Timestamp};
-use crate::output::{ParquetWriter, Provenance, file_sha256};
+use crate::output::{ParquetWriter, Provenance, file_sha256, symbol_partition};
 use crate::reader::query_cost::{CostMeter, QueryCost};
 use crate::reader::{MarketDataReader, SharedSeries};
 
@@ -43,6 +46,8 @@ pub struct RunOptions {
     pub grace: Duration,
     /// No progress bar and no line per unit.
     pub quiet: bool,
+    /// Run only this shard's units (`--shard I/N`, or a Kubernetes Indexed Job's variables).
+    pub shard: Option<Shard>,
 }
 
 /// Kubernetes waits 30 s (`terminationGracePeriodSeconds`) between SIGTERM and SIGKILL: units
@@ -57,6 +62,7 @@ impl Default for RunOptions {
             stop: StopSignal::new(),
             grace: DEFAULT_GRACE,
             quiet: false,
+            shard: None,
         }
     }
 }
@@ -81,6 +87,35 @@ pub(super) struct Prepared {
     pub earlier: Option<Manifest>,
     pub started: Instant,
     pub started_at: Timestamp,
+    /// The shard's part of the job, when it runs in shards.
+    pub shard: Option<ShardPlan>,
+    /// Reads that failed because the source was unavailable (`watch::Watched` counts them).
+    pub unavailable: Arc<std::sync::atomic::AtomicU64>,
+    /// The object store `job.output` (a staging folder) goes to, for `output: s3://…`.
+    pub store: Option<Arc<ObjectOutput>>,
+}
+
+impl Prepared {
+    /// The symbols whose units this process runs: its shard's, or all the job's.
+    fn symbols(&self) -> &[Symbol] {
+        match &self.shard {
+            Some(plan) => &plan.symbols,
+            None => self.job.symbols.as_slice(),
+        }
+    }
+
+    /// The manifest's file name: `manifest.json`, or the shard's `manifest-shard-I-of-N.json`.
+    fn manifest_name(&self) -> String {
+        self.shard.as_ref().map_or_else(|| MANIFEST_FILE.to_owned(), |plan| plan.shard.manifest_file())
+    }
+
+    /// Whether a file under the output (relative, with `/`) is this process's to remove: any file
+    /// for a run of the whole job; for a shard, one in its own symbols' folders.
+    fn owns(&self) -> impl Fn(&str) -> bool + use<> {
+        let partitions: Option<BTreeSet<String>> =
+            self.shard.as_ref().map(|plan| plan.symbols.iter().map(symbol_partition).collect());
+        move |file: &str| partitions.as_ref().is_none_or(|p| stale::in_partitions(file, p))
+    }
 }
 
 /// One unit: a dataset (an index into [`Prepared::datasets`]) and a symbol.
@@ -152,9 +187,10 @@ impl Shared {
 
 pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Result<JobSummary> {
     let job = &prepared.job;
-    let symbols = job.symbols.len();
+    let mine = prepared.symbols();
+    let symbols = mine.len();
     let work: Vec<Work> = (0..prepared.datasets.len())
-        .flat_map(|dataset| job.symbols.iter().map(move |symbol| Work { dataset, symbol: symbol.clone() }))
+        .flat_map(|dataset| mine.iter().map(move |symbol| Work { dataset, symbol: symbol.clone() }))
         .collect();
     // The unit of work is a symbol over the window for every plugin of the job: its plugins run
     // side by side, each in its own store, and their reads of the symbol's own series share one
@@ -188,7 +224,9 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
     }
     let mut seconds = vec![0.0; work.len()];
     let abandoned_flag = Arc::new(AtomicBool::new(false));
-    let writer = ParquetWriter::new(&job.output).with_abandon_flag(Arc::clone(&abandoned_flag));
+    let writer = ParquetWriter::new(&job.output)
+        .with_abandon_flag(Arc::clone(&abandoned_flag))
+        .with_publish(prepared.store.clone().map(|s| s as Arc<dyn crate::output::Publish>));
     let progress = if options.quiet { ProgressBar::hidden() } else { progress_bar(work.len()) };
     progress.inc(outcomes.iter().filter(|o| o.is_some()).count() as u64);
     let shared = Arc::new(Shared {
@@ -205,6 +243,18 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
         costs: Mutex::new(BTreeMap::new()),
     });
 
+    let manifest_name = shared.prepared.manifest_name();
+    if shared.prepared.shard.is_some() {
+        // A shard's manifest is there from its start: `candlewick status` tells a shard that runs
+        // (or died) from one that never started, and a later shard takes the split's counts from it.
+        let manifest = compose(&shared, &seconds, None, false);
+        manifest.write_named(&shared.prepared.job.output, &manifest_name).map_err(|err| {
+            anyhow::anyhow!("writing {}: {err}", shared.prepared.job.output.join(&manifest_name).display())
+        })?;
+        if let Some(store) = &shared.prepared.store {
+            store.progress(&manifest_name, true);
+        }
+    }
     let phases = [0..plugin_tasks, plugin_tasks..shared.tasks.len()];
     let mut stopped: Option<StopReason> = None;
     let mut abandoned: Vec<usize> = Vec::new();
@@ -239,8 +289,10 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
                     any_finished = true;
                     if last_write.is_none_or(|t| t.elapsed() >= MANIFEST_INTERVAL) {
                         let manifest = compose(&shared, &seconds, None, false);
-                        if let Err(err) = manifest.write(&shared.prepared.job.output) {
+                        if let Err(err) = manifest.write_named(&shared.prepared.job.output, &manifest_name) {
                             tracing::warn!(error = %err, "writing the manifest failed");
+                        } else if let Some(store) = &shared.prepared.store {
+                            store.progress(&manifest_name, false);
                         }
                         last_write = Some(Instant::now());
                     }
@@ -272,7 +324,9 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
                 // Writes still under way give up, leaving nothing; then every temporary file goes.
                 abandoned_flag.store(true, Ordering::SeqCst);
                 abandoned = shared.running.lock().expect("no panic holding it").iter().copied().collect();
-                if let Err(err) = stale::remove_temporaries(&shared.prepared.job.output) {
+                if let Err(err) =
+                    stale::remove_temporaries_where(&shared.prepared.job.output, shared.prepared.owns())
+                {
                     tracing::warn!(error = %err, "removing temporary files failed");
                 }
                 break 'phases;
@@ -302,31 +356,48 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
         })
         .collect();
     let output = &shared.prepared.job.output;
-    let manifest = if any_finished {
+    let manifest = if any_finished || shared.prepared.shard.is_some() {
         let mut manifest = compose(&shared, &seconds, stopped, true);
         for (record, report) in manifest.units.iter_mut().zip(&reports) {
             if report.outcome == UnitOutcome::Abandoned {
                 record.status = UnitStatus::Abandoned;
             }
         }
+        let path = output.join(&manifest_name);
         manifest
-            .write(output)
-            .map(|()| Manifest::path(output))
-            .map_err(|err| format!("writing {}: {err}", Manifest::path(output).display()))
+            .write_named(output, &manifest_name)
+            .map(|()| path.clone())
+            .map_err(|err| format!("writing {}: {err}", path.display()))
+            .and_then(|path| match &shared.prepared.store {
+                // Uploaded as progress, or committed when every unit succeeded (store.rs).
+                Some(store) => store.publish(&manifest_name, &manifest).map(PathBuf::from),
+                None => Ok(path),
+            })
     } else {
         Err("no unit ran".to_owned())
     };
     let listed: BTreeSet<String> =
         reports.iter().filter_map(|r| r.outcome.written()).map(|w| relative(output, &w.path)).collect();
     // A run that stopped early lists only what it did: the rest is not stale, only not yet redone.
+    // A shard judges only the files of its own symbols: the others are other shards' to write.
+    let owns = shared.prepared.owns();
     let stale = match (&manifest, stopped) {
-        (Ok(_), None) => stale::stale_files(output, &listed).unwrap_or_default(),
+        (Ok(_), None) => {
+            let found = match &shared.prepared.store {
+                Some(store) => store.stale_files(&listed).map_err(std::io::Error::other),
+                None => stale::stale_files(output, &listed),
+            };
+            found.unwrap_or_default().into_iter().filter(|f| owns(f)).collect()
+        }
         _ => Vec::new(),
     };
     let pruned = options.prune && !stale.is_empty();
     if pruned {
-        stale::prune(output, &stale)
-            .map_err(|err| anyhow::anyhow!("--prune: removing stale files: {err}"))?;
+        match &shared.prepared.store {
+            Some(store) => store.delete(&stale).map_err(std::io::Error::other),
+            None => stale::prune(output, &stale),
+        }
+        .map_err(|err| anyhow::anyhow!("--prune: removing stale files: {err}"))?;
     }
     Ok(JobSummary {
         units: reports,
@@ -335,6 +406,7 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
         stale,
         pruned,
         manifest,
+        reads_unavailable: shared.prepared.unavailable.load(Ordering::Relaxed),
     })
 }
 
@@ -439,6 +511,7 @@ fn run_task(shared: &Shared, task: &Task) -> Vec<(usize, UnitOutcome)> {
                     &prepared.plugins[*dataset],
                     &prepared.datasets[*dataset],
                     &shared.writer,
+                    prepared.symbols(),
                 )
             });
             units
@@ -512,7 +585,7 @@ fn run_joined_unit(shared: &Shared, symbol: &Symbol) -> UnitOutcome {
     let prepared = &shared.prepared;
     let joined = prepared.joined.as_ref().expect("joined units only when the job joins");
     let name = &joined.dataset.name;
-    let symbols = prepared.job.symbols.as_slice();
+    let symbols = prepared.symbols();
     let at = symbols.iter().position(|s| s == symbol).expect("a symbol of the job");
     let outcomes = shared.outcomes.lock().expect("no panic holding it").clone();
     let mut files = Vec::new();
@@ -609,7 +682,7 @@ fn prepared_path(prepared: &Prepared, unit: &Work) -> PathBuf {
     ParquetWriter::new(&prepared.job.output).path_for(&prepared.datasets[unit.dataset].dir, &unit.symbol)
 }
 
-fn window_record(job: &Job) -> WindowRecord {
+pub(super) fn window_record(job: &Job) -> WindowRecord {
     WindowRecord { start: job.window.start().to_string(), end: job.window.end().to_string() }
 }
 
@@ -701,9 +774,17 @@ fn compose(shared: &Shared, seconds: &[f64], stopped: Option<StopReason>, last: 
         timeframe: job.timeframe.to_string(),
         window: window_record(job),
         as_of: job.as_of.to_string(),
-        symbols: job.symbols.iter().map(ToString::to_string).collect(),
+        symbols: prepared.symbols().iter().map(ToString::to_string).collect(),
         datasets,
         units,
+        shard: prepared.shard.as_ref().map(|plan| ShardRecord {
+            index: plan.shard.index,
+            count: plan.shard.count,
+            assignment: plan.assignment.clone(),
+            job_symbols: job.symbols.len(),
+            bars: plan.bars,
+            counts: plan.counts.clone(),
+        }),
     }
 }
 

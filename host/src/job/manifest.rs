@@ -124,6 +124,26 @@ pub struct Manifest {
     /// By name, in the job's order.
     pub datasets: serde_json::Map<String, serde_json::Value>,
     pub units: Vec<UnitRecord>,
+    /// The shard this run was, when the job ran in shards (`--shard I/N`): its manifest is then
+    /// `manifest-shard-I-of-N.json`, and `symbols` are the shard's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardRecord>,
+}
+
+/// A shard's place in the split (see `job::shard`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardRecord {
+    pub index: u32,
+    pub count: u32,
+    /// Hex sha256 of the whole assignment (`symbol=shard` lines): equal in every shard of a split.
+    pub assignment: String,
+    /// The job's symbols in all shards.
+    pub job_symbols: usize,
+    /// Bars of this shard's symbols.
+    pub bars: u64,
+    /// The bar counts the assignment was made from, by symbol (every symbol of the job): a shard
+    /// that starts later takes them from here, so that its symbols are the ones first assigned.
+    pub counts: std::collections::BTreeMap<String, u64>,
 }
 
 impl Manifest {
@@ -134,7 +154,34 @@ impl Manifest {
     /// The manifest in `output`, if there is one. One that cannot be read as a manifest is an
     /// error naming it (nothing is overwritten).
     pub fn read(output: &Path) -> Result<Option<Manifest>, String> {
-        let path = Manifest::path(output);
+        Manifest::read_named(output, MANIFEST_FILE)
+    }
+
+    /// The manifests in `output` (the run's `manifest.json`, shards' `manifest-shard-I-of-N.json`),
+    /// by file name, sorted; the names of files that are not manifests are errors.
+    pub fn read_all(output: &Path) -> Result<Vec<(String, Manifest)>, String> {
+        let entries = match std::fs::read_dir(output) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(format!("reading {}: {err}", output.display())),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n == MANIFEST_FILE || super::shard::Shard::of_manifest_file(n).is_some())
+            .collect();
+        names.sort();
+        let mut manifests = Vec::with_capacity(names.len());
+        for name in names {
+            if let Some(manifest) = Manifest::read_named(output, &name)? {
+                manifests.push((name, manifest));
+            }
+        }
+        Ok(manifests)
+    }
+
+    /// The manifest `name` in `output` (see [`read`](Self::read)).
+    pub fn read_named(output: &Path, name: &str) -> Result<Option<Manifest>, String> {
+        let path = output.join(name);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -164,8 +211,13 @@ impl Manifest {
 
     /// Writes the manifest to `output` atomically: a temporary file, then a rename.
     pub fn write(&self, output: &Path) -> std::io::Result<()> {
-        let path = Manifest::path(output);
-        let temporary = output.join(format!(".{MANIFEST_FILE}.tmp-{}", std::process::id()));
+        self.write_named(output, MANIFEST_FILE)
+    }
+
+    /// Writes the manifest as `name` in `output` (see [`write`](Self::write)).
+    pub fn write_named(&self, output: &Path, name: &str) -> std::io::Result<()> {
+        let path = output.join(name);
+        let temporary = output.join(format!(".{name}.tmp-{}", std::process::id()));
         let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         text.push('\n');
         std::fs::write(&temporary, text)?;
@@ -216,6 +268,7 @@ mod tests {
                 error: None,
                 database: None,
             }],
+            shard: None,
         }
     }
 

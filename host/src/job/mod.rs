@@ -8,6 +8,8 @@
 //! - `dataset.rs`, `join.rs`: the datasets' names and the joined feature table;
 //! - `manifest.rs`, `stale.rs`, `output_dir.rs`: the output folder and its list of current files;
 //! - `coverage.rs`: what is stored, when a unit has no bars;
+//! - `shard.rs`: a job split over processes (`--shard I/N`): which symbols each runs;
+//! - `store.rs`: outputs in object storage (`output: s3://…`), staging and the commit protocol;
 //! - `stop.rs`: signals; `summary.rs`: what the job did.
 
 mod config;
@@ -20,15 +22,21 @@ mod join;
 mod manifest;
 mod output_dir;
 mod run;
+mod shard;
 mod stale;
 mod stop;
+mod store;
 mod summary;
+mod watch;
 
 pub use config::{Job, JobError, Overrides, PluginJob, Source};
 pub use execute::{DEFAULT_GRACE, RunOptions};
 pub use explain::explain;
 pub use interpolate::interpolate;
-pub use manifest::{MANIFEST_FILE, Manifest, RunStatus, UnitRecord, UnitStatus};
+pub use manifest::{MANIFEST_FILE, Manifest, RunStatus, ShardRecord, UnitRecord, UnitStatus};
 pub use run::{open_reader, plan, run_job, run_job_with};
+pub use shard::{Shard, ShardPlan, assign};
 pub use stop::{SIGINT, SIGTERM, StopReason, StopSignal};
+pub use store::StoreUnavailable;
+pub(crate) use store::fetch_manifests;
 pub use summary::{JobSummary, UnitOutcome, UnitReport, UnitWritten};

@@ -8,8 +8,9 @@ use super::execute::job_record;
 use super::manifest::Manifest;
 
 /// Checks what is at the output path, without creating anything; returns the manifest of the
-/// run before, when the folder has one of this job.
-pub fn check(job: &Job) -> anyhow::Result<Option<Manifest>> {
+/// run before, when the folder has one of this job (`manifest_name`: `manifest.json`, or a
+/// shard's `manifest-shard-I-of-N.json`).
+pub fn check(job: &Job, manifest_name: &str) -> anyhow::Result<Option<Manifest>> {
     let output = &job.output;
     match std::fs::metadata(output) {
         Ok(meta) if !meta.is_dir() => anyhow::bail!(
@@ -20,7 +21,7 @@ pub fn check(job: &Job) -> anyhow::Result<Option<Manifest>> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => anyhow::bail!("output {}: {err}", output.display()),
     }
-    let earlier = Manifest::read(output).map_err(|err| anyhow::anyhow!(err))?;
+    let earlier = Manifest::read_named(output, manifest_name).map_err(|err| anyhow::anyhow!(err))?;
     if let Some(manifest) = &earlier {
         let this = job_record(job);
         if manifest.job.path != this.path {

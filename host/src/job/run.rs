@@ -13,7 +13,9 @@ use super::coverage;
 use super::dataset::{self, Dataset};
 use super::execute::{Prepared, RunOptions, execute};
 use super::output_dir;
+use super::shard;
 use super::stale;
+use super::store::ObjectOutput;
 use super::summary::{JobSummary, UnitOutcome, UnitWritten};
 use crate::bars_file::FileDefaults;
 use crate::domain::{Contract, ParamValue, Plan, PluginKind, Symbol, Table, Timestamp, UnitOfWork};
@@ -125,10 +127,44 @@ pub fn run_job(job: &Job) -> anyhow::Result<JobSummary> {
 /// folder and its manifest, the source, the plugins, their parameters, the datasets' names, the
 /// symbols' folder names — then [`execute`] runs the units.
 pub fn run_job_with(job: &Job, options: &RunOptions) -> anyhow::Result<JobSummary> {
+    let Some(remote) = &job.remote else { return run_in(job, options, None) };
+    // An output in object storage: checked first (the store answers, the credentials may write,
+    // this run's manifest is not committed), then the run writes to a staging folder, from which
+    // each file is uploaded (see `store.rs`). Messages name the URL, not the staging folder.
+    let manifest_name =
+        options.shard.map_or_else(|| super::manifest::MANIFEST_FILE.to_owned(), |s| s.manifest_file());
+    let store = Arc::new(ObjectOutput::open(remote, job.joined.is_some())?);
+    store.check(&manifest_name, options.resume, &job.file_sha256)?;
+    let staged = Job { output: store.staging().to_owned(), ..job.clone() };
+    let summary = run_in(&staged, options, Some(Arc::clone(&store)))
+        .map_err(|err| anyhow::anyhow!(store.rename_in(&format!("{err:#}"))))?;
+    Ok(shown_in_store(summary, &store))
+}
+
+/// The summary with the staging folder's files named by their URLs.
+fn shown_in_store(mut summary: JobSummary, store: &ObjectOutput) -> JobSummary {
+    for unit in &mut summary.units {
+        if let UnitOutcome::Written(w) | UnitOutcome::Resumed(w) = &mut unit.outcome {
+            w.path = store.display_path(&w.path);
+        }
+        if let UnitOutcome::Failed(err) = &mut unit.outcome {
+            *err = store.rename_in(err);
+        }
+    }
+    summary.manifest = summary.manifest.map_err(|err| store.rename_in(&err));
+    summary
+}
+
+/// [`run_job_with`] into `job.output`, a local folder (the staging folder of `store`).
+fn run_in(job: &Job, options: &RunOptions, store: Option<Arc<ObjectOutput>>) -> anyhow::Result<JobSummary> {
     let started = Instant::now();
     let started_at = Timestamp::from(chrono::Utc::now());
-    let earlier = output_dir::check(job)?;
-    let reader = open_reader(job)?;
+    let manifest_name =
+        options.shard.map_or_else(|| super::manifest::MANIFEST_FILE.to_owned(), |s| s.manifest_file());
+    let earlier = output_dir::check(job, &manifest_name)?;
+    // Watched: a job whose units fail while its source is unavailable exits 75 (transient).
+    let (reader, unavailable) = super::watch::Watched::wrap(open_reader(job)?);
+    let shard = options.shard.map(|shard| shard::plan_for(job, &*reader, shard)).transpose()?;
     let cache_dir = job.cache_dir.clone().or_else(runtime::default_cache_dir);
     // The instance pool's slots fit the largest memory limit of any plugin.
     let memory_bytes =
@@ -187,13 +223,32 @@ pub fn run_job_with(job: &Job, options: &RunOptions) -> anyhow::Result<JobSummar
         checked_symbol_partition(symbol).map_err(|err| anyhow::anyhow!("symbols: {err}"))?;
     }
     output_dir::prepare(&job.output)?;
-    stale::remove_temporaries(&job.output)
-        .with_context(|| format!("removing temporary files of earlier runs in {}", job.output.display()))?;
+    // A shard's own symbols' folders only: another shard may be writing beside it.
+    let partitions: Option<std::collections::BTreeSet<String>> =
+        shard.as_ref().map(|plan| plan.symbols.iter().map(crate::output::symbol_partition).collect());
+    stale::remove_temporaries_where(&job.output, |f| {
+        partitions.as_ref().is_none_or(|p| stale::in_partitions(f, p))
+    })
+    .with_context(|| format!("removing temporary files of earlier runs in {}", job.output.display()))?;
     if let Some(signal) = options.stop.first() {
         tracing::info!(signal, "stopped before any unit ran");
     }
-    let prepared =
-        Prepared { job: job.clone(), reader, plugins, datasets, joined, earlier, started, started_at };
+    if let (Some(store), Some(earlier), true) = (&store, &earlier, options.resume) {
+        store.fetch_for_resume(earlier, &datasets.iter().map(|d| d.dir.to_string()).collect())?;
+    }
+    let prepared = Prepared {
+        job: job.clone(),
+        reader,
+        plugins,
+        datasets,
+        joined,
+        earlier,
+        started,
+        started_at,
+        shard,
+        store,
+        unavailable,
+    };
     execute(prepared, options)
 }
 
@@ -340,13 +395,15 @@ pub fn plan(
 
 /// Runs a cross-section plugin's one unit, over every symbol of the job, and writes each symbol's
 /// rows as that symbol's file through [`write_unit`]. An outcome per symbol it returned rows
-/// for; the unit's reads are counted on the first.
+/// for; the unit's reads are counted on the first. A shard runs the whole unit (its values need
+/// every symbol) and writes only its own symbols' files, `mine`.
 pub(super) fn run_cross_section_unit(
     job: &Job,
     reader: &Arc<dyn MarketDataReader>,
     loaded: &LoadedPlugin,
     dataset: &Dataset,
     writer: &ParquetWriter,
+    mine: &[Symbol],
 ) -> Result<Vec<(Symbol, UnitOutcome)>, String> {
     let who = loaded.who();
     let unit = unit::cross_section_unit(
@@ -367,6 +424,7 @@ pub(super) fn run_cross_section_unit(
     Ok(output
         .tables
         .into_iter()
+        .filter(|(symbol, _)| mine.contains(symbol))
         .map(|(symbol, table)| {
             let facts = UnitOfWork {
                 symbol: symbol.clone(),

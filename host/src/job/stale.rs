@@ -62,13 +62,21 @@ pub fn prune(output: &Path, files: &[String]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Removes the temporary files under `output` of runs that died (any process id).
-pub fn remove_temporaries(output: &Path) -> std::io::Result<()> {
+/// Removes the temporary files under `output` of runs that died (any process id) whose path
+/// (relative, with `/`) `mine` accepts: a run of the whole job all of them, a shard those of its
+/// own symbols' folders only, never a write under way in another shard.
+pub fn remove_temporaries_where(output: &Path, mine: impl Fn(&str) -> bool) -> std::io::Result<()> {
     let temporaries: Vec<String> = stale_files(output, &BTreeSet::new())?
         .into_iter()
-        .filter(|f| f.rsplit('/').next().is_some_and(is_temporary_file_name))
+        .filter(|f| f.rsplit('/').next().is_some_and(is_temporary_file_name) && mine(f))
         .collect();
     prune(output, &temporaries)
+}
+
+/// Whether `file` (relative to the output, `<dataset>/<partition>/<file>`) lies in one of the
+/// symbol `partitions` (`symbol=…` folder names): a shard's own files.
+pub fn in_partitions(file: &str, partitions: &BTreeSet<String>) -> bool {
+    file.split('/').nth(1).is_some_and(|partition| partitions.contains(partition))
 }
 
 #[cfg(test)]
@@ -119,8 +127,23 @@ mod tests {
             std::fs::create_dir_all(out.join(file).parent().unwrap()).unwrap();
             std::fs::write(out.join(file), b"x").unwrap();
         }
-        remove_temporaries(out).unwrap();
+        remove_temporaries_where(out, |_| true).unwrap();
         assert!(!out.join("d-1/symbol=A/.data.parquet.tmp-12").exists());
         assert!(out.join("d-1/symbol=A/data.parquet").exists());
+    }
+
+    #[test]
+    fn a_shard_removes_only_the_temporaries_of_its_own_symbols() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let files = ["d-1/symbol=A/.data.parquet.tmp-12", "d-1/symbol=B/.data.parquet.tmp-13"];
+        for file in files {
+            std::fs::create_dir_all(out.join(file).parent().unwrap()).unwrap();
+            std::fs::write(out.join(file), b"x").unwrap();
+        }
+        let mine: BTreeSet<String> = ["symbol=A".to_owned()].into();
+        remove_temporaries_where(out, |f| in_partitions(f, &mine)).unwrap();
+        assert!(!out.join(files[0]).exists(), "its own symbol's");
+        assert!(out.join(files[1]).exists(), "another shard's write under way");
     }
 }

@@ -93,6 +93,9 @@ pub struct JobSummary {
     pub pruned: bool,
     /// The manifest written, or why it could not be.
     pub manifest: Result<PathBuf, String>,
+    /// Reads that failed because the source was unavailable, after their retries: units that
+    /// failed beside them may succeed when run again (exit 75, not 2).
+    pub reads_unavailable: u64,
 }
 
 /// Stale files listed by name in the summary; past this many, a count.

@@ -11,6 +11,6 @@ pub use location::{
     checked_symbol_partition, is_temporary_file_name, symbol_partition,
 };
 pub use parquet::{
-    ParquetWriter, Provenance, WriteError, WrittenFile, file_sha256, record_batch, writer_properties,
+    ParquetWriter, Provenance, Publish, WriteError, WrittenFile, file_sha256, record_batch, writer_properties,
 };
 pub use text::{text_table, write_csv};

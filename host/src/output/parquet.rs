@@ -39,6 +39,9 @@ pub enum WriteError {
     Arrow { path: PathBuf, source: arrow::error::ArrowError },
     #[error("writing {}: {message}", path.display())]
     Outside { path: PathBuf, message: String },
+    /// The file is written but could not go where the output is (an object store).
+    #[error("{message}")]
+    Publish { path: PathBuf, message: String },
     /// The job was stopped and gave up on its running units: nothing was written.
     #[error("writing {}: abandoned (the job was stopped)", path.display())]
     Abandoned { path: PathBuf },
@@ -53,17 +56,30 @@ pub struct WrittenFile {
     pub bytes: u64,
 }
 
+/// Where a written file goes next, once it is whole in its place under the root: an object
+/// store's upload (`job::store`). An error fails the file's unit.
+pub trait Publish: Send + Sync + std::fmt::Debug {
+    fn publish(&self, path: &Path) -> Result<(), String>;
+}
+
 /// Writes tables under one output folder: `{root}/{dataset}/symbol={symbol}/data.parquet`.
 #[derive(Debug, Clone)]
 pub struct ParquetWriter {
     root: PathBuf,
     /// Set when the job gives up on its running units: a write then leaves nothing behind.
     abandoned: Arc<AtomicBool>,
+    /// Each file, once renamed into place, goes on to this.
+    publish: Option<Arc<dyn Publish>>,
 }
 
 impl ParquetWriter {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        ParquetWriter { root: root.into(), abandoned: Arc::new(AtomicBool::new(false)) }
+        ParquetWriter { root: root.into(), abandoned: Arc::new(AtomicBool::new(false)), publish: None }
+    }
+
+    /// A writer that hands each file, once in place, to `publish` (an object store's upload).
+    pub fn with_publish(self, publish: Option<Arc<dyn Publish>>) -> Self {
+        ParquetWriter { publish, ..self }
     }
 
     /// A writer whose writes give up, leaving no file, once `abandoned` is set.
@@ -137,6 +153,12 @@ impl ParquetWriter {
             return Err(abandoned());
         }
         std::fs::rename(&temporary, &path).map_err(io)?;
+        if let Some(publish) = &self.publish {
+            if self.abandoned.load(Ordering::SeqCst) {
+                return Err(WriteError::Abandoned { path });
+            }
+            publish.publish(&path).map_err(|message| WriteError::Publish { path: path.clone(), message })?;
+        }
         Ok(WrittenFile { path, sha256, bytes })
     }
 }

@@ -3,7 +3,8 @@ compares each with the plugin's own output (host/tests/datasets.rs runs it).
 
     python read_datasets.py OUT EXPECTED
 
-OUT is the job's output folder (its manifest.json names the datasets); EXPECTED holds one
+OUT is the job's output folder (its manifest.json names the datasets; a job run in shards has a
+manifest-shard-I-of-N.json per shard, which are merged); EXPECTED holds one
 `<dataset>.csv` per dataset to check: `symbol`, `ts` (RFC 3339) and the plugin's columns, as
 `candlewick test --csv` prints a plugin's output. Each reader must see one table with a `symbol`
 column (decoded from the hive folders), `ts` as UTC timestamps in microseconds, and the same values
@@ -139,9 +140,32 @@ def micros(value):
     return pd.Timestamp(value).value // 1000
 
 
+def load_manifest(out):
+    """The run's manifest.json, or, for a job run in shards, every shard's
+    manifest-shard-I-of-N.json merged: each dataset's files are the union of the shards' lists.
+    Every shard must be there and complete (`candlewick status OUT` says which is not)."""
+    shards = sorted(out.glob("manifest-shard-*-of-*.json"))
+    if not shards:
+        return json.loads((out / "manifest.json").read_text())
+    counts = {int(p.stem.rsplit("-of-", 1)[1]) for p in shards}
+    assert len(counts) == 1 and len(shards) == counts.pop(), f"shard manifests {[p.name for p in shards]}"
+    merged = None
+    for path in shards:
+        manifest = json.loads(path.read_text())
+        assert manifest["status"] == "complete", f"{path.name}: {manifest['status']}"
+        if merged is None:
+            merged = dict(manifest, units=[], datasets={k: dict(v, files=[]) for k, v in manifest["datasets"].items()})
+        merged["units"] += manifest["units"]
+        for name, dataset in manifest["datasets"].items():
+            assert dataset["path"] == merged["datasets"][name]["path"], f"{path.name}: {name} in another folder"
+            merged["datasets"][name]["files"] += dataset["files"]
+    print(f"ok      {len(shards)} shard manifests merged")
+    return merged
+
+
 def main():
     out, expected_dir = Path(sys.argv[1]), Path(sys.argv[2])
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = load_manifest(out)
     failures = []
     checked = 0
     for csv in sorted(expected_dir.glob("*.csv")):
