@@ -158,7 +158,7 @@ fn test_errors_name_what_is_wrong() {
 }
 
 /// Every plugin under `plugins/` has tests: a Rust plugin a `tests/*.rs` that runs its component
-/// through `candlewick-plugin-test`; a Python or JavaScript plugin a scenario that runs it.
+/// through `candlewick-plugin-test`; a Python, JavaScript or Go plugin a scenario that runs it.
 #[test]
 fn every_plugin_has_tests() {
     let scenarios: Vec<String> = folders(&repo_path("tests/scenarios"))
@@ -169,7 +169,7 @@ fn every_plugin_has_tests() {
     for dir in folders(&repo_path("plugins")) {
         let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
         match name.as_str() {
-            "python" | "js" => {
+            "python" | "js" | "go" => {
                 for plugin in folders(&dir) {
                     let name = plugin.file_name().unwrap().to_str().unwrap();
                     if name == "wit-stub" || name == "lib" {
@@ -211,39 +211,52 @@ fn every_plugin_has_tests() {
     assert!(checked >= 4, "only {checked} plugins found");
 }
 
-/// A scratch folder shaped like a checkout: `wit/plugin.wit` and `plugins/`.
-fn scratch_checkout() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("wit")).unwrap();
-    std::fs::copy(repo_path("wit/plugin.wit"), dir.path().join("wit/plugin.wit")).unwrap();
-    std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
-    dir
-}
-
+/// `candlewick new` outside any checkout: every language's project, complete; the bad inputs.
 #[test]
-fn new_writes_a_named_plugin_and_refuses_to_overwrite() {
-    let checkout = scratch_checkout();
-    let inside = checkout.path().join("plugins");
-    let output = candlewick_in(&inside, &["new", "--lang", "rust", "my-mean"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let text = stdout(&output);
-    assert!(text.contains("created plugins/my-mean/Cargo.toml"), "{text}");
-    assert!(text.contains("cargo test -p my-mean"), "{text}");
-    let manifest = std::fs::read_to_string(checkout.path().join("plugins/my-mean/Cargo.toml")).unwrap();
-    assert!(manifest.contains("name = \"my-mean\""), "{manifest}");
-    for file in ["src/lib.rs", "tests/component.rs", "README.md"] {
-        let text = std::fs::read_to_string(checkout.path().join("plugins/my-mean").join(file)).unwrap();
-        assert!(!text.contains("{{"), "{file} has a placeholder left: {text}");
+fn new_makes_a_project_of_its_own_in_any_folder_and_refuses_bad_names_and_full_folders() {
+    let anywhere = tempfile::tempdir().unwrap();
+    for lang in ["rust", "python", "js", "go"] {
+        let name = format!("my-{lang}");
+        let output = candlewick_in(anywhere.path(), &["new", "--lang", lang, &name]);
+        assert!(output.status.success(), "{lang}: {}", stderr(&output));
+        let text = stdout(&output);
+        assert!(text.contains(&format!("created {name}/")), "{text}");
+        assert!(
+            text.contains("candlewick build") && text.contains("candlewick test --scenario scenario"),
+            "{text}"
+        );
+        let project = anywhere.path().join(&name);
+        // Its own contract, scenario and README, every placeholder filled.
+        for file in
+            ["wit/plugin.wit", "wit/reader.wit", "wit/types.wit", "scenario/scenario.yaml", "README.md"]
+        {
+            let text =
+                std::fs::read_to_string(project.join(file)).unwrap_or_else(|e| panic!("{lang}: {file}: {e}"));
+            assert!(!text.contains("{{"), "{lang}: {file} has a placeholder left");
+        }
+        let scenario = std::fs::read_to_string(project.join("scenario/scenario.yaml")).unwrap();
+        assert!(scenario.contains(&format!("plugin: ../target/plugins/{name}.wasm")), "{scenario}");
     }
+    let rust = anywhere.path().join("my-rust");
+    let manifest = std::fs::read_to_string(rust.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"my-rust\"") && manifest.contains("[workspace]"), "{manifest}");
+    assert!(manifest.contains("guest-support = { path = \"guest-support\" }"), "{manifest}");
+    assert!(std::fs::read_to_string(rust.join("Cargo.lock")).unwrap().contains("name = \"my-rust\""));
+    assert!(anywhere.path().join("my-python/my_python.py").is_file());
 
-    let again = candlewick_in(&inside, &["new", "--lang", "python", "my-mean"]);
+    // Into a folder that is not empty: refused, nothing touched.
+    let again = candlewick_in(anywhere.path(), &["new", "--lang", "python", "my-rust"]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("a plugin named \"my-mean\" already exists"), "{}", stderr(&again));
+    assert!(stderr(&again).contains("exists and is not empty"), "{}", stderr(&again));
+    assert!(!rust.join("my_rust.py").exists() && !rust.join("world").exists());
+    assert_eq!(std::fs::read_to_string(rust.join("Cargo.toml")).unwrap(), manifest);
 
-    let bad = candlewick_in(&inside, &["new", "--lang", "rust", "My_Mean"]);
-    assert!(stderr(&bad).contains("plugin name \"My_Mean\": expected lowercase letters"), "{}", stderr(&bad));
-
-    let elsewhere = tempfile::tempdir().unwrap();
-    let outside = candlewick_in(elsewhere.path(), &["new", "--lang", "rust", "x"]);
-    assert!(stderr(&outside).contains("is not inside a Candlewick checkout"), "{}", stderr(&outside));
+    // A name that is no package name: one line with a valid spelling, no folder.
+    let bad = candlewick_in(anywhere.path(), &["new", "--lang", "rust", "probe_plugin"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = stderr(&bad);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(r#"plugin name "probe_plugin" is not a valid Rust plugin name"#), "{err}");
+    assert!(err.contains(r#"try "probe-plugin""#), "{err}");
+    assert!(!anywhere.path().join("probe_plugin").exists());
 }
