@@ -1,7 +1,10 @@
 //! No leaks: a plugin never sees database internals (SQL, server messages, connection strings),
 //! the host's log has the whole story, and a password appears in no output: not stdout, not the
-//! log at its most verbose, not the Parquet metadata.
+//! log at its most verbose, not the Parquet metadata; nor does an object store's credential (an
+//! output in S3), in the log, an error, the manifest or the files.
 
+#[path = "support/s3.rs"]
+mod s3;
 mod support;
 
 use support::{as_role, plugin_wasm, read_parquet, stderr, stdout};
@@ -86,4 +89,67 @@ fn no_password_in_any_output_and_no_server_message_reaches_a_plugin() {
         assert!(!text.contains(&role) || what.contains("log"), "the role name is in {what}: {text}");
     }
     admin.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};")).unwrap();
+}
+
+/// A job into S3 whose credentials come from the job file (`storage:` through `${VAR}`): the
+/// access key and the secret are in no output of a run that works or of one whose secret is wrong
+/// (the server refuses its signature), with the store's client logging at its most verbose.
+#[test]
+fn no_storage_credential_in_any_output() {
+    let s3 = s3::S3::new();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = s3.prefix("no-leaks");
+    let job = dir.path().join("job.yaml");
+    std::fs::write(
+        &job,
+        format!(
+            "symbols: [EURUSD]\ntimeframe: 1h\nstart: 2018-03-01\nend: 2018-03-31T23:00:00Z\noutput: {}\n\
+             storage:\n  aws_access_key_id: ${{CW_S3_KEY}}\n  aws_secret_access_key: ${{CW_S3_SECRET}}\n\
+             cache_dir: cache\nplugins:\n  - path: {}\n",
+            s3.url(&prefix),
+            plugin_wasm("indicators").display()
+        ),
+    )
+    .unwrap();
+    let run = |secret: &str| {
+        support::candlewick()
+            .args(["run", job.to_str().unwrap()])
+            .env_remove("DATABASE_URL")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_ENDPOINT_URL", &s3.endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("CW_S3_KEY", &s3.access_key)
+            .env("CW_S3_SECRET", secret)
+            .env(
+                "CANDLEWICK_LOG",
+                "info,candlewick=trace,object_store=trace,reqwest=trace,hyper=trace,hyper_util=trace",
+            )
+            .output()
+            .unwrap()
+    };
+    let wrong_secret = format!("{}-wrong", s3.secret_key);
+    let refused = run(&wrong_secret);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("SignatureDoesNotMatch"), "{}", stderr(&refused));
+    let working = run(&s3.secret_key);
+    assert_eq!(working.status.code(), Some(0), "{}", stderr(&working));
+    let objects = s3.objects(&prefix);
+    assert!(objects.contains_key("manifest.json") && objects.keys().any(|k| k.ends_with(".parquet")));
+
+    let mut outputs = vec![
+        ("the refused run's stdout".to_owned(), stdout(&refused)),
+        ("the refused run's log".to_owned(), stderr(&refused)),
+        ("stdout".to_owned(), stdout(&working)),
+        ("the log".to_owned(), stderr(&working)),
+    ];
+    for (name, bytes) in &objects {
+        outputs.push((format!("the object {name}"), String::from_utf8_lossy(bytes).into_owned()));
+    }
+    for (what, text) in outputs {
+        for secret in [&s3.secret_key, &wrong_secret, &s3.access_key] {
+            assert!(!text.contains(secret.as_str()), "a credential is in {what}: {text}");
+        }
+    }
 }

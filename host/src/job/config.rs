@@ -857,4 +857,39 @@ mod tests {
         );
         assert!(err("symbols: [\n").starts_with("jobs/test.yaml: "), "a YAML syntax error");
     }
+
+    #[test]
+    fn an_output_in_object_storage_takes_its_options_from_storage_with_variables() {
+        let text = JOB.replace("output: out", "output: s3://bucket/runs/fx")
+            + "storage:\n  aws_secret_access_key: ${S3_SECRET}\n  aws_allow_http: true\n";
+        let job = parse(&text, &[("S3_SECRET", "s3cr3t-canary")]).unwrap();
+        let remote = job.remote.as_ref().expect("an object store");
+        assert_eq!(remote.url(), "s3://bucket/runs/fx");
+        assert_eq!(job.output, Path::new("s3://bucket/runs/fx"), "messages name the URL");
+        assert!(!format!("{job:?}").contains("s3cr3t-canary"), "the job's Debug shows no credential");
+
+        let local = |flag: &str| {
+            let overrides = Overrides { output: Some(flag.into()), ..Overrides::default() };
+            Job::parse_with(&text, Path::new("jobs/test.yaml"), &|_| Some("x".into()), &overrides)
+        };
+        let err = local("elsewhere/out").unwrap_err().to_string();
+        assert!(err.starts_with("jobs/test.yaml: storage: given, but --output is a folder"), "{err}");
+        let job = Job::parse_with(
+            JOB,
+            Path::new("jobs/test.yaml"),
+            &|_| None,
+            &Overrides { output: Some("file:///data/out".into()), ..Overrides::default() },
+        )
+        .unwrap();
+        assert_eq!((job.output.as_path(), job.remote.is_none()), (Path::new("/data/out"), true));
+
+        let bad = |text: String| parse(&text, &[]).unwrap_err().to_string();
+        let err = bad(JOB.replace("output: out", "output: s3://bucket/p") + "storage:\n  aws_secret: x\n");
+        assert!(
+            err.starts_with("jobs/test.yaml: storage.aws_secret: not an option of the S3 client"),
+            "{err}"
+        );
+        let err = bad(JOB.replace("output: out", "output: ftp://host/p"));
+        assert!(err.starts_with("jobs/test.yaml: output: scheme ftp:// is not an output"), "{err}");
+    }
 }
