@@ -117,7 +117,7 @@ candlewick_ensure_s3() {
   fi
   command -v curl >/dev/null 2>&1 || {
     _cw_s3_log "curl not found (it checks the server is up); installing it with apt-get"
-    apt-get install -y -qq curl >&2 || return 1
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl; } >&2 || return 1
   }
   local weed dir base port ports i status
   weed=$(_cw_s3_weed) || return 1
