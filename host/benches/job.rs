@@ -8,6 +8,8 @@
 //! - one read per unit: a job of four plugins that each read `close` against a job of one, and a
 //!   plugin that reads `close` against the same plugin reading all five fields (the hostile
 //!   `planner`, cases `ok` and `all`: it reads and returns, so the reads are what is measured).
+//! - plugin start-up: a warm start of Python and JavaScript plugins and a unit's set-up against
+//!   the Rust `bars` plugin's, and the first compile of each (the `start` part, [`start`]).
 //!
 //! ```sh
 //! scripts/build-plugins
@@ -38,6 +40,7 @@ mod common;
 use common::{MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy, verdict};
 
 /// The benchmark allocates as the `candlewick` binary does (`host/src/main.rs`).
+mod start;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -75,6 +78,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows = generate(per_symbol);
     let window = TimeRange::new(
         Timestamp::from_micros(START),
+    let args: Vec<String> = std::env::args().collect();
+    if let [.., flag, wasm, cache] = &args[..]
+        && flag == start::CHILD
+    {
+        return start::child(Path::new(wasm), Path::new(cache));
+    }
         Timestamp::from_micros(START + (per_symbol as i64 - 1) * MINUTE),
     )?;
     let cache = tempfile::TempDir::new()?;
@@ -110,6 +119,9 @@ fn job_over(
     window: TimeRange,
     cache: &Path,
     out: &Path,
+    if start::wanted() {
+        start::bench()?;
+    }
     plugins: &str,
 ) -> Result<Job, Box<dyn std::error::Error>> {
     let text = format!(

@@ -10,7 +10,9 @@ use support::plugin_wasm;
 /// The `.cwasm` files in `cache`'s `compiled/` folder.
 fn compiled_files(cache: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(cache.join("compiled"))
-        .map(|dir| dir.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "cwasm")).collect())
+        .map(|dir| {
+            dir.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "cwasm")).collect()
+        })
         .unwrap_or_default();
     files.sort();
     files

@@ -22,9 +22,11 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 /// Compile rate assumed before this machine has compiled anything: bytes of component per second
-/// on one core (`cargo bench -p candlewick --bench job -- start`, first compiles of the example
-/// plugins; wasmtime compiles a component's functions in parallel).
-const DEFAULT_BYTES_PER_CORE_SECOND: f64 = 150_000.0;
+/// and core (wasmtime compiles a component's functions in parallel). Measured on 2 cores: the
+/// 18.4 MB Python `zscore` at about 900 kB/s per core when the machine is quiet, 80 kB/s when
+/// a dozen builds share it (`cargo bench -p candlewick --bench job -- start`); after its first
+/// compile a machine uses its own last rate.
+const DEFAULT_BYTES_PER_CORE_SECOND: f64 = 300_000.0;
 
 /// Where compiled components are kept, and how this machine compiles.
 #[derive(Debug, Clone)]
