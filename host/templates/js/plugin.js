@@ -2,7 +2,9 @@
 // close), as a Candlewick Wasm component (world `feature-builder` of `candlewick:market-data@0.2.0`,
 // built by `jco componentize` with every WASI feature but stdio disabled).
 //
-// One module: componentize-js takes a single file. How jco maps the WIT types: s64 (timestamps,
+// `series.js` beside it wraps the host's native kernels (rolling windows, EMA, RSI, MACD, ATR,
+// Bollinger Bands, z-score, returns: `new Series(close).rollingMean(20)`); the build bundles it, and
+// any other module of this folder imported by a relative path. How jco maps the WIT types: s64 (timestamps,
 // int params) is a BigInt, a u32 (`warmUpBars`) a Number, list<s64> a BigInt64Array and list<f64>
 // a Float64Array; records are objects with camelCase keys; an option the value or `undefined`;
 // flags an object of booleans; enums kebab-case strings; variants `{ tag, val }` (`{ tag }`
@@ -11,15 +13,18 @@
 
 import { openRange } from 'candlewick:market-data/reader@0.2.0';
 
+import { Series } from './series.js';
+
 // Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
 // in plugins/guest-support/src/batch.rs): the host's own default cap on a batch, so asking for more
-// gains nothing; at most 768 KiB of columns a call; a year of minute bars in 33 calls. Written here,
-// not imported, because componentize-js takes a single module.
+// gains nothing; at most 768 KiB of columns a call; a year of minute bars in 33 calls.
 const BATCH_ROWS = 16384;
 
-/** Each bar's high − low, divided by its close when `relative`. Plain JS: tested natively. */
+/** Each bar's high − low, divided by its close when `relative`, a Float64Array: element-wise
+ * arithmetic of `series.js`, which runs here (the kernels it also wraps run in the host). */
 export function barRange({ high, low, close }, relative) {
-  return Array.from(high, (h, i) => (relative ? (h - low[i]) / close[i] : h - low[i]));
+  const range = new Series(high).sub(new Series(low));
+  return (relative ? range.div(new Series(close)) : range).values;
 }
 
 /** The value columns read: the high and low, and the close only when the range is relative to it. */

@@ -10,8 +10,8 @@ import { barRange, build, describe, plan } from './{{name}}.js';
 
 test('barRange is high - low, or relative to the close', () => {
   const bars = { high: [2, 5], low: [1, 3], close: [1.5, 4] };
-  assert.deepEqual(barRange(bars, false), [1, 2]);
-  assert.deepEqual(barRange(bars, true), [1 / 1.5, 0.5]);
+  assert.deepEqual(Array.from(barRange(bars, false)), [1, 2]);
+  assert.deepEqual(Array.from(barRange(bars, true)), [1 / 1.5, 0.5]);
 });
 
 test('plan reads the own series, the close only when relative, without warm-up', () => {

@@ -3,9 +3,10 @@ Wasm component (world `feature-builder` of `candlewick:market-data@0.2.0`, built
 
 This module is the glue: it declares what the plugin reads for its parameters (`plan`), reads the
 unit's bars through the imported reader (`wit_world`, the bindings componentize-py generates at
-build time) and maps them to and from plain values; `compute.py` holds the math, which does not
-import the bindings, so it is tested natively (`python3 -m unittest`). Change both, then
-`expected.csv` of the scenario.
+build time) and maps them to and from plain values; `compute.py` holds the math, composed of the
+host's native kernels through `series.py` (numpy and pandas do not exist in a component), without
+the reader, so it is tested natively (`python3 -m unittest`). Change both, then `expected.csv` of
+the scenario.
 """
 
 from typing import List
@@ -15,8 +16,12 @@ from wit_world import WitWorld as FeatureBuilder
 from wit_world.imports import plugin, reader, types
 
 import compute
+from series import KernelError, first_at_or_after
 
 PERIOD_DEFAULT = 5
+
+# The kernels take periods up to 100,000 bars.
+PERIOD_MAX = 100_000
 
 # Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
 # in plugins/guest-support/src/batch.rs): the host's own default cap on a batch, so asking for more
@@ -43,7 +48,7 @@ class WitWorld(FeatureBuilder):
                 plugin.ParamSpec(
                     name="period",
                     default=plugin.ParamValue_Int(PERIOD_DEFAULT),
-                    description="bars in the rolling mean (>= 1)",
+                    description="bars in the rolling mean (1 to 100000)",
                 )
             ],
             outputs=["mean_close"],
@@ -64,11 +69,16 @@ class WitWorld(FeatureBuilder):
     def build(self, unit: plugin.UnitOfWork) -> plugin.Table:
         period = period_of(unit.params)
         ts, close = read_close(unit)
-        means = compute.rolling_mean(close, period)
-        rows = [i for i, t in enumerate(ts) if unit.window.start <= t <= unit.window.end]
+        try:
+            means = compute.rolling_mean(close, period)
+        except KernelError as err:
+            # A kernel refused its arguments: nothing this unit can fix, so the unit fails saying so.
+            raise Err(plugin.PluginError_Failed(str(err)))
+        # The bars are ascending and end at the window's end: the window's rows are a suffix.
+        first = first_at_or_after(ts, unit.window.start)
         return plugin.Table(
-            ts=[ts[i] for i in rows],
-            columns=[plugin.Column(name="mean_close", values=plugin.ColumnValues_Float([means[i] for i in rows]))],
+            ts=ts[first:],
+            columns=[plugin.Column(name="mean_close", values=plugin.ColumnValues_Float(means[first:]))],
         )
 
 
@@ -79,8 +89,10 @@ def period_of(params):
     for param in params:
         if param.name == "period" and isinstance(param.value, plugin.ParamValue_Int):
             period = param.value.value
-    if period < 1:
-        raise Err(plugin.PluginError_InvalidParams(f'parameter "period" must be >= 1 (bars), got {period}'))
+    if not 1 <= period <= PERIOD_MAX:
+        raise Err(
+            plugin.PluginError_InvalidParams(f'parameter "period" must be from 1 to {PERIOD_MAX} (bars), got {period}')
+        )
     return period
 
 
