@@ -239,13 +239,10 @@ pub fn run(args: &NewArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// Files of plugins/guest-support/src that the Rust template does not vendor: `kernels.rs` calls
-/// the host's kernels through bindings of the checkout's `wit/` and, natively, the
-/// `candlewick-kernels` crate of the workspace, neither of which a project outside the checkout
-/// has. The vendored `lib.rs` leaves its module out (`without_kernels`).
-const NOT_VENDORED: &[&str] = &["kernels.rs"];
-
-/// guest-support's lib.rs without the `kernels` module (its `mod` line and its line in the docs).
+/// guest-support's lib.rs without the `kernels` module (its `mod` line and its line in the docs):
+/// `kernels.rs` calls the host's kernels through bindings of the checkout's `wit/` and, natively,
+/// the `candlewick-kernels` crate of the workspace, neither of which a project outside the
+/// checkout has, so the Rust template does not vendor it.
 fn without_kernels(lib: &str) -> String {
     let mut out: String = lib
         .lines()
@@ -325,6 +322,9 @@ fn suggest(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files of plugins/guest-support/src that the Rust template does not vendor (`without_kernels`).
+    const NOT_VENDORED: &[&str] = &["kernels.rs"];
 
     #[test]
     fn names_are_checked_and_a_valid_spelling_shown() {
