@@ -7,7 +7,8 @@
 //! the run ends), and each file goes to the store under the same relative path once it is whole:
 //! one PUT (a multipart upload past 32 MiB, which the store shows only once it completes), so a
 //! reader never sees part of a file. A unit's file is removed from staging once uploaded, unless
-//! the job joins (the joined table reads its members' files).
+//! the job joins (the joined table reads its members' files). A run killed outright leaves its
+//! staging folder; the next run on the machine removes those of processes that are gone.
 //!
 //! **The commit protocol.** While a run goes on, its manifest is uploaded (overwritten) as
 //! `_progress/<manifest name>` at most every [`PROGRESS_INTERVAL`], when it starts and when it
@@ -304,6 +305,28 @@ impl Drop for ObjectOutput {
     }
 }
 
+/// The staging folders' names: this, the process id, `-`, a number.
+const STAGING_PREFIX: &str = "candlewick-output-";
+
+/// Removes the staging folders in `dir` of processes that are gone (a run killed outright leaves
+/// its own): a process is there while `/proc/<pid>` is. Where there is no `/proc`, nothing goes.
+fn remove_dead_stagings(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(STAGING_PREFIX)?.split('-').next()) else {
+            continue;
+        };
+        let alive = pid.parse::<u32>().map(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if alive == Ok(false) && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A staging folder's number within this process.
 static STAGING: AtomicU64 = AtomicU64::new(0);
 
@@ -366,8 +389,9 @@ impl ObjectOutput {
             .enable_all()
             .build()
             .map_err(|err| anyhow::anyhow!("output {}: starting the store's client: {err}", remote.url))?;
+        remove_dead_stagings(&std::env::temp_dir());
         let staging = std::env::temp_dir().join(format!(
-            "candlewick-output-{}-{}",
+            "{STAGING_PREFIX}{}-{}",
             std::process::id(),
             STAGING.fetch_add(1, Ordering::SeqCst)
         ));
@@ -838,6 +862,20 @@ mod tests {
         let err = remote("s3://b/p").with_options(bad).unwrap_err();
         assert!(err.starts_with("storage.aws_secret_acces_key: not an option of the S3 client"), "{err}");
         assert!(!err.contains("s3cr3t-value"));
+    }
+
+    #[test]
+    fn staging_folders_of_gone_processes_are_removed_and_no_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join(format!("{STAGING_PREFIX}{}-0", u32::MAX - 7));
+        let mine = dir.path().join(format!("{STAGING_PREFIX}{}-3", std::process::id()));
+        let other = dir.path().join("candlewick-output-notes");
+        for folder in [&gone, &mine, &other] {
+            std::fs::create_dir_all(folder.join("d")).unwrap();
+        }
+        remove_dead_stagings(dir.path());
+        assert!(!gone.exists(), "a gone process's staging is removed");
+        assert!(mine.exists() && other.exists());
     }
 
     #[test]
