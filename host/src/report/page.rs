@@ -131,9 +131,9 @@ pub fn render(output: &Output, symbols: &[SymbolReport], problems: &[String]) ->
         script_text(FANCY_CANVAS_LICENSE).replace("*/", "* /"),
         script_text(LIGHTWEIGHT_CHARTS)
     );
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<script type=\"application/json\" id=\"report-data\">{}</script>\n",
+        "<script type=\"application/json\" id=\"report-data\">{}</script>",
         script_text(&json)
     );
     let _ = write!(html, "<script>{}</script>\n</body></html>\n", script_text(SCRIPT));

@@ -77,8 +77,10 @@
       rows.push('O ' + fmt(r[0][i]) + ' H ' + fmt(r[1][i]) + ' L ' + fmt(r[2][i]) + ' C ' + fmt(r[3][i]) + (r[4].length ? ' V ' + fmt(r[4][i]) : ''));
     }
     for (const s of spec.series) {
-      const j = floorIndex(s.raw_t, ts);
-      const value = j >= 0 && s.raw_t[j] === ts ? s.raw_v[j] : null;
+      // A series without times of its own is on the chart's axis.
+      const times = s.raw_t.length ? s.raw_t : spec.raw_t;
+      const j = s.raw_t.length ? floorIndex(times, ts) : i;
+      const value = j >= 0 && times[j] === ts ? s.raw_v[j] : null;
       rows.push(escapeText(s.label) + ' ' + fmt(value));
     }
     for (const [label, values] of spec.hover) {
@@ -100,7 +102,8 @@
       autoSize: true,
       layout: { background: { color: '#ffffff' }, textColor: '#333333', attributionLogo: true },
       grid: { vertLines: { color: '#f0f0f0' }, horzLines: { color: '#f0f0f0' } },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      // Down to a hundredth of a pixel a bar, so the whole series fits when the page opens.
+      timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: 0.01 },
       crosshair: { mode: LW.CrosshairMode.Normal },
     });
     const t = spec.t;
