@@ -67,7 +67,11 @@ function deviation(ddof) {
   throw new KernelError(`ddof ${ddof} is not supported (expected 0, population, or 1, sample)`);
 }
 
-const valuesOf = (s) => (s instanceof Series ? s.values : s);
+/** A column as the kernels take it: a Series' values, a Float64Array as it is, else a copy. */
+function valuesOf(s) {
+  if (s instanceof Series) return s.values;
+  return s instanceof Float64Array ? s : Float64Array.from(s, Number);
+}
 
 export class Series {
   /** `values`: a Float64Array, taken as it is, or any array-like of numbers, copied. */
