@@ -322,9 +322,8 @@ pub fn macd(values: &[f64], fast: u32, slow: u32, signal: u32) -> Result<MacdLin
     length("macd", values)?;
     let core = core();
     let lookback = core.macd_lookback(f, s, g).map_err(|code| runs::refused("macd", code))?;
-    let [macd, signal, hist] = per_run3("macd", values, lookback, |x, a, b, c| {
-        core.macd(0, x.len() - 1, x, f, s, g, a, b, c)
-    })?;
+    let [macd, signal, hist] =
+        per_run3("macd", values, lookback, |x, a, b, c| core.macd(0, x.len() - 1, x, f, s, g, a, b, c))?;
     Ok(MacdLines { macd, signal, hist })
 }
 
@@ -347,7 +346,12 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: u32) -> Column {
 
 /// Bollinger Bands over the simple moving average and the window's population standard deviation
 /// (TA-Lib `BBANDS`, MA type SMA). `period` 2..=100000, multipliers finite; look-back `period − 1`.
-pub fn bollinger(values: &[f64], period: u32, deviations_up: f64, deviations_down: f64) -> Result<Bands, KernelError> {
+pub fn bollinger(
+    values: &[f64],
+    period: u32,
+    deviations_up: f64,
+    deviations_down: f64,
+) -> Result<Bands, KernelError> {
     let p = self::period("bollinger", "period", period, 2)?;
     let up = finite("bollinger", "deviations-up", deviations_up)?;
     let down = finite("bollinger", "deviations-down", deviations_down)?;
@@ -376,9 +380,15 @@ fn lagged(kernel: &str, values: &[f64], lag: u32, min: u32, f: impl Fn(f64, f64)
 
 /// ln(x[t] / x[t − lag]); NaN unless both are > 0. `lag` 1..=100000; look-back `lag`.
 pub fn log_return(values: &[f64], lag: u32) -> Column {
-    lagged("log-return", values, lag, 1, |now, then| {
-        if now > 0.0 && then > 0.0 { (now / then).ln() } else { f64::NAN }
-    })
+    lagged(
+        "log-return",
+        values,
+        lag,
+        1,
+        |now, then| {
+            if now > 0.0 && then > 0.0 { (now / then).ln() } else { f64::NAN }
+        },
+    )
 }
 
 /// (x[t] − x[t − lag]) / x[t − lag], a fraction; 0 where x[t − lag] is 0 (TA-Lib `ROCP`'s
@@ -427,7 +437,10 @@ mod tests {
     #[test]
     fn errors_name_the_kernel_argument_value_and_range() {
         assert_eq!(rsi(&[1.0], 1).unwrap_err().to_string(), "rsi: period 1 is out of range 2..=100000");
-        assert_eq!(rolling_mean(&[1.0], 0).unwrap_err().to_string(), "rolling-mean: period 0 is out of range 1..=100000");
+        assert_eq!(
+            rolling_mean(&[1.0], 0).unwrap_err().to_string(),
+            "rolling-mean: period 0 is out of range 1..=100000"
+        );
         assert_eq!(
             atr(&[1.0], &[1.0, 2.0], &[1.0], 14).unwrap_err().to_string(),
             "atr: columns of different lengths: high 1, low 2, close 1 (expected one value per bar in each)"
@@ -444,7 +457,10 @@ mod tests {
             rolling_std(&[1.0], 1, Deviation::Sample).unwrap_err().to_string(),
             "rolling-std: period 1 is out of range 2..=100000"
         );
-        assert_eq!(shift(&[1.0], 100_001).unwrap_err().to_string(), "shift: lag 100001 is out of range 0..=100000");
+        assert_eq!(
+            shift(&[1.0], 100_001).unwrap_err().to_string(),
+            "shift: lag 100001 is out of range 0..=100000"
+        );
     }
 
     #[test]

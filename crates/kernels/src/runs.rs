@@ -33,6 +33,7 @@ pub(crate) fn runs(len: usize, valid: impl Fn(usize) -> bool) -> Vec<Range<usize
 }
 
 /// The runs of non-NaN values of `values`.
+#[allow(clippy::single_range_in_vec_init, reason = "one run, the whole column: a list of one range")]
 pub(crate) fn value_runs(values: &[f64]) -> Vec<Range<usize>> {
     if !values.iter().any(|v| v.is_nan()) {
         // The common case, a column without gaps: one run, no second pass.
@@ -44,7 +45,10 @@ pub(crate) fn value_runs(values: &[f64]) -> Vec<Range<usize>> {
 /// TA-Lib refusing checked arguments: a bug here or in the crate, said so rather than a panic in
 /// the host.
 pub(crate) fn refused(kernel: &'static str, code: RetCode) -> KernelError {
-    KernelError::new(kernel, format!("ta-lib answered {code:?} for checked arguments (a bug, please report it)"))
+    KernelError::new(
+        kernel,
+        format!("ta-lib answered {code:?} for checked arguments (a bug, please report it)"),
+    )
 }
 
 /// Puts TA-Lib's `range.count` values, written from `out[written_at]`, at `range.beg_idx`, and NaN

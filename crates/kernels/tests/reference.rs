@@ -55,7 +55,12 @@ fn sma_matches_talib_published_values() {
     let (_, _, close) = talib();
     let sma30 = k::rolling_mean(&close, 30).unwrap();
     // test_ma.c: output index n is bar 29 + n.
-    assert_published(&sma30, "SMA(30)", 29, &[(29, "90.42"), (30, "90.21"), (31, "89.96"), (58, "87.12"), (251, "108.42")]);
+    assert_published(
+        &sma30,
+        "SMA(30)",
+        29,
+        &[(29, "90.42"), (30, "90.21"), (31, "89.96"), (58, "87.12"), (251, "108.42")],
+    );
     let sma2 = k::rolling_mean(&close, 2).unwrap();
     assert_published(&sma2, "SMA(2)", 1, &[(1, "93.15"), (2, "94.59"), (3, "94.73"), (251, "108.31")]);
     let sma1 = k::rolling_mean(&close, 1).unwrap();
@@ -179,9 +184,11 @@ fn rolling_windows_match_their_definitions() {
         assert_columns(&k::rolling_min(&x, q).unwrap(), &by_window(&x, p, |w, _| lowest(w)), "min");
         assert_columns(&k::rolling_max(&x, q).unwrap(), &by_window(&x, p, |w, _| highest(w)), "max");
         // The newest bar of a tie.
-        let argmin = by_window(&x, p, |w, i| (i + 1 - p + w.iter().rposition(|v| *v == lowest(w)).unwrap()) as f64);
+        let argmin =
+            by_window(&x, p, |w, i| (i + 1 - p + w.iter().rposition(|v| *v == lowest(w)).unwrap()) as f64);
         assert_columns(&k::rolling_argmin(&x, q).unwrap(), &argmin, "argmin");
-        let argmax = by_window(&x, p, |w, i| (i + 1 - p + w.iter().rposition(|v| *v == highest(w)).unwrap()) as f64);
+        let argmax =
+            by_window(&x, p, |w, i| (i + 1 - p + w.iter().rposition(|v| *v == highest(w)).unwrap()) as f64);
         assert_columns(&k::rolling_argmax(&x, q).unwrap(), &argmax, "argmax");
         let rank = by_window(&x, p, |w, _| {
             let v = w[w.len() - 1];

@@ -109,7 +109,9 @@ mod imp {
     fn error(err: wit::KernelError) -> KernelError {
         match err {
             wit::KernelError::InvalidArgument(message) => KernelError::InvalidArgument(message),
-            wit::KernelError::TooLarge(limit) => KernelError::TooLarge { what: limit.what, limit: limit.limit },
+            wit::KernelError::TooLarge(limit) => {
+                KernelError::TooLarge { what: limit.what, limit: limit.limit }
+            }
         }
     }
 

@@ -188,7 +188,8 @@ mod tests {
         // port of TA-Lib 50); a rise after it is all gain, 100.
         let mut close = vec![1.2345; 20];
         close.push(1.2346);
-        let features = compute(Prices { close: &close, high: &close, low: &close }, &Params::default()).unwrap();
+        let features =
+            compute(Prices { close: &close, high: &close, low: &close }, &Params::default()).unwrap();
         let rsi = column(&features, "rsi");
         assert!(rsi[..14].iter().all(|v| v.is_nan()), "{rsi:?}");
         assert!(rsi[14..20].iter().all(|v| *v == 0.0), "{rsi:?}");

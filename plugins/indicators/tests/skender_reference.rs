@@ -5,9 +5,9 @@
 //! (null there, NaN here) must end at the same bar. The one legitimate difference is MACD's
 //! warm-up: see [`macd_line_differs_from_reference_only_by_fast_ema_seed`].
 
+use guest_support::kernels::{self, Deviation};
 use indicators::compute::{Features, Prices, compute};
 use indicators::params::Params;
-use guest_support::kernels::{self, Deviation};
 use serde_json::Value as Json;
 
 const QUOTES: &str = include_str!("../../../tests/fixtures/skender/default.csv");

@@ -7,6 +7,10 @@
 //! reads exactly that and returns the window's rows. `guest-support`, the toolkit of the
 //! workspace's Rust plugins, does the glue: the parameters checked against their specs, the plan's
 //! inputs, the streamed read, the output table.
+//!
+//! The mean itself is one call of the host's native kernels (`wit/kernels.wit`: rolling windows,
+//! EMA, RSI, MACD, ATR, Bollinger Bands, returns, ...): the host computes the whole column at
+//! native speed and returns it, NaN over the kernel's look-back, one value per bar.
 
 use std::ops::ControlFlow;
 
@@ -24,6 +28,7 @@ mod glue {
     guest_support::plugin_glue!(crate::bindings);
 }
 
+use bindings::candlewick::market_data::kernels;
 use bindings::candlewick::market_data::plugin::{Param, Plan, PluginError, PluginInfo, Table, UnitOfWork};
 use bindings::candlewick::market_data::types::Fields;
 
@@ -74,8 +79,11 @@ impl bindings::Guest for Plugin {
             Ok(ControlFlow::Continue(()))
         })?;
         let (ts, close) = (join(ts), join(close));
-        // A period longer than the bars leaves every mean NaN, however long it is.
-        let mean = rolling_mean(&close, usize::try_from(period).unwrap_or(usize::MAX));
+        // The host's kernel: the mean of each close and the `period - 1` before it (TA-Lib's SMA),
+        // NaN until `period` closes exist. A period longer than the bars leaves every mean NaN.
+        let period =
+            u32::try_from(period).map_err(|_| glue::failed(format!("period {period} is too long")))?;
+        let mean = kernels::rolling_mean(&close, period).map_err(|err| glue::failed(kernel_error(err)))?;
         // A feature builder returns exactly the window's bars.
         let first = ts.partition_point(|&t| t < unit.window.start);
         let mean = Column::float("mean", mean[first..].to_vec());
@@ -89,20 +97,12 @@ fn period(given: &[Param]) -> Result<i64, PluginError> {
     glue::params(&specs, given)?.int_at_least("period", 1).map_err(glue::invalid_params)
 }
 
-/// The mean of each value and the `period - 1` before it; NaN until there are `period` values.
-pub fn rolling_mean(values: &[f64], period: usize) -> Vec<f64> {
-    let mut sum = 0.0;
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, &value)| {
-            sum += value;
-            if i >= period {
-                sum -= values[i - period];
-            }
-            if i + 1 >= period { sum / period as f64 } else { f64::NAN }
-        })
-        .collect()
+/// A kernel's refusal in words: an argument out of range, or columns past the memory limit.
+fn kernel_error(err: kernels::KernelError) -> String {
+    match err {
+        kernels::KernelError::InvalidArgument(message) => message,
+        kernels::KernelError::TooLarge(limit) => format!("too large: {} limit {}", limit.what, limit.limit),
+    }
 }
 
 // `export!` expands to the canonical-ABI entry points, which wit-bindgen writes with `unsafe`.
@@ -112,14 +112,22 @@ mod export {
     crate::bindings::export!(Plugin with_types_in crate::bindings);
 }
 
+// The mean is the host's (its kernels run in the host, not in a native test): the scenario checks
+// it through the built component. Natively, the parameter checks.
 #[cfg(test)]
 mod tests {
-    use super::rolling_mean;
+    use super::*;
+
+    use bindings::candlewick::market_data::plugin::ParamValue;
+
+    fn param(value: i64) -> Vec<Param> {
+        vec![Param { name: "period".into(), value: ParamValue::Int(value) }]
+    }
 
     #[test]
-    fn the_mean_starts_once_period_values_exist() {
-        let mean = rolling_mean(&[1.0, 2.0, 3.0, 4.0], 2);
-        assert!(mean[0].is_nan());
-        assert_eq!(mean[1..], [1.5, 2.5, 3.5]);
+    fn the_period_defaults_to_20_and_must_be_at_least_1() {
+        assert_eq!(period(&[]).unwrap(), DEFAULT_PERIOD);
+        assert_eq!(period(&param(5)).unwrap(), 5);
+        assert!(period(&param(0)).is_err());
     }
 }
