@@ -122,8 +122,10 @@ impl PgMarketDataReader {
 /// parameters. By default PostgreSQL plans the first five executions of a prepared statement with
 /// their values ("custom plans") and keeps planning every execution afresh while a plan for any
 /// value ("generic plan") looks costlier — as it does on a TimescaleDB hypertable, whose generic
-/// plan covers every chunk. A streamed read of 2M bars is 123 keyset pages, so it was planned
-/// 123 times, at 440–580 ms a plan on a hypertable of 627 chunks. `force_generic_plan` plans the
+/// plan covers every chunk. A streamed read of 2M bars is 123 keyset pages; issue 14 measured
+/// 440–580 ms a plan on the replaced system's hypertable of 627 chunks (on TimescaleDB 2.28.3
+/// built here, `auto` went generic after five plans: `cargo bench --bench planning` shows the
+/// server's plan counts on the table it has). `force_generic_plan` plans the
 /// statement once, at its first execution on the connection, and reuses that plan for every page
 /// after it: the primary-key range scan on a plain table, and on a hypertable TimescaleDB's chunk
 /// append, which leaves out the chunks outside the page's parameters when each page starts
