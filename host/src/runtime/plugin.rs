@@ -193,10 +193,10 @@ impl Plugin {
             described_warm_up: 0,
             pre,
             runtime,
+            compilation,
         };
         let (info, described_warm_up) =
             plugin.describe().map_err(|cause| LoadError::Describe { path: path.to_owned(), cause })?;
-            compilation,
         // Output names are bounded by the name limit, but never below its default here: a job that
         // lowers the limit refuses the units that return such a column, as for any output limit,
         // rather than the plugin.
@@ -216,14 +216,14 @@ impl Plugin {
         &self.sha256
     }
 
-    pub fn kind(&self) -> PluginKind {
-        self.kind
-    }
     /// Whether loading it compiled it or mapped it from the cache.
     pub fn compilation(&self) -> Compilation {
         self.compilation
     }
 
+    pub fn kind(&self) -> PluginKind {
+        self.kind
+    }
 
     /// The contract version it was built against.
     pub fn contract(&self) -> Contract {

@@ -108,14 +108,12 @@ impl PgMarketDataReader {
             &[
                 ("default_transaction_read_only", "on".to_owned()),
                 ("statement_timeout", config.statement_timeout.as_millis().to_string()),
+                ("plan_cache_mode", PLAN_CACHE_MODE.to_owned()),
             ],
         )
-                ("plan_cache_mode", PLAN_CACHE_MODE.to_owned()),
     }
 }
 
-/// Row capacity to reserve before a read: enough to skip early regrowth, small enough that a
-/// small read does not pay for a large buffer.
 /// The reader's `plan_cache_mode`: each statement is planned once per connection.
 ///
 /// Every statement is prepared once per pooled connection (`pool.rs`) with its values as
@@ -133,6 +131,8 @@ impl PgMarketDataReader {
 /// `plan_cache_mode`; `tests/read_planning.rs` counts the plans the server makes.
 pub const PLAN_CACHE_MODE: &str = "force_generic_plan";
 
+/// Row capacity to reserve before a read: enough to skip early regrowth, small enough that a
+/// small read does not pay for a large buffer.
 const INITIAL_ROWS: usize = 1024;
 
 impl MarketDataReader for PgMarketDataReader {
