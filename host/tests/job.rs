@@ -348,13 +348,17 @@ fn the_first_run_says_it_compiles_each_plugin_and_later_runs_do_not() {
     let first = at_a_terminal();
     let mut at = 0;
     for plugin in ["indicators", "events"] {
-        let note = format!(
-            "compiling plugin {} (first run; cached afterwards in {})",
-            plugin_wasm(plugin).display(),
-            dir.path().join("cache").display()
-        );
+        // `compiling plugin P (0.1 MB) for this machine, about 1 s (once per plugin version; kept
+        // in CACHE/compiled)`, then `compiled P in 0.5 s`.
+        let note = format!("compiling plugin {} (", plugin_wasm(plugin).display());
         let found = first[at..].find(&note).unwrap_or_else(|| panic!("{note} after byte {at} of {first}"));
-        at += found + note.len();
+        let line = first[at + found..].lines().next().unwrap();
+        let kept =
+            format!("(once per plugin version; kept in {})", dir.path().join("cache/compiled").display());
+        assert!(line.contains("for this machine, about ") && line.contains(&kept), "{line}");
+        let done = format!("compiled {} in ", plugin_wasm(plugin).display());
+        let found = first[at..].find(&done).unwrap_or_else(|| panic!("{done} after byte {at} of {first}"));
+        at += found + done.len();
     }
     assert!(first[..at].find("units").is_none(), "the notes come before any unit: {first}");
     let again = at_a_terminal();

@@ -13,8 +13,8 @@
 mod support;
 
 use std::num::NonZeroUsize;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use candlewick::domain::{Fields, Symbol, TimeRange, Timeframe, Timestamp};
 use candlewick::pg::ConnectionSettings;
@@ -40,6 +40,23 @@ fn request(first: i64, last: i64, fields: Fields) -> RangeRequest {
         range: TimeRange::new(Timestamp::from_micros(first * H), Timestamp::from_micros(last * H)).unwrap(),
         fields,
     }
+}
+
+/// Creating or dropping a schema invalidates every cached plan of every session on the server
+/// (PostgreSQL's plan cache listens to pg_namespace), and each test makes and drops a schema of its
+/// own: the tests of this file count plans one at a time, so none sees another's schema come or go.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Stores the series and settles the table's statistics: an autovacuum ANALYZE of the freshly
+/// filled table mid-read would invalidate the cached plan, and the server would rightly plan again.
+fn store(db: &TestDb) {
+    support::insert_rows(db, &stored());
+    db.client()
+        .batch_execute("ANALYZE market_data; ALTER TABLE market_data SET (autovacuum_enabled = false)")
+        .unwrap();
 }
 
 /// A reader of one pooled connection whose server reports each plan it makes, and the count of
@@ -81,8 +98,9 @@ fn hours(first: i64, last: i64) -> Vec<i64> {
 
 #[test]
 fn a_units_streamed_read_is_planned_once_not_once_per_page() {
+    let _serial = one_at_a_time();
     let db = support::migrated_db();
-    support::insert_rows(&db, &stored());
+    store(&db);
     let (reader, plans) = counting_reader(&db, "");
 
     let (ts, pages) = stream(&reader, request(0, BARS - 1, Fields::ALL));
@@ -103,8 +121,9 @@ fn a_units_streamed_read_is_planned_once_not_once_per_page() {
 
 #[test]
 fn a_shared_read_of_a_units_plugins_is_planned_once() {
+    let _serial = one_at_a_time();
     let db = support::migrated_db();
-    support::insert_rows(&db, &stored());
+    store(&db);
     let (reader, plans) = counting_reader(&db, "");
     let source: Arc<dyn MarketDataReader> = Arc::new(reader);
     let series = SharedSeries::new(
@@ -141,8 +160,9 @@ fn a_shared_read_of_a_units_plugins_is_planned_once() {
 /// with their values, so the same read is planned at least five times.
 #[test]
 fn with_the_servers_default_plan_cache_mode_the_pages_are_planned_again() {
+    let _serial = one_at_a_time();
     let db = support::migrated_db();
-    support::insert_rows(&db, &stored());
+    store(&db);
     let (reader, plans) = counting_reader(&db, "-c plan_cache_mode=auto");
     let (ts, pages) = stream(&reader, request(0, BARS - 1, Fields::ALL));
     assert_eq!((ts.len(), pages), (BARS as usize, 10));

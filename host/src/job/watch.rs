@@ -27,11 +27,27 @@ impl Watched {
     }
 
     fn note<T>(&self, result: Result<T, ReadError>) -> Result<T, ReadError> {
-        if let Err(ReadError::Unavailable(_)) = &result {
+        if let Err(ReadError::Unavailable(source)) = &result
+            && may_pass(source.as_ref())
+        {
             self.unavailable.fetch_add(1, Ordering::Relaxed);
         }
         result
     }
+}
+
+/// Whether an unavailable source may come back: a lost or refused connection, a server shutting
+/// down, a busy pool. A server's refusal of the statement itself (permission denied, a missing
+/// table) is answered the same way next time, so it does not count: those units failed for good.
+fn may_pass(source: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(source);
+    while let Some(err) = cause {
+        if let Some(database) = err.downcast_ref::<postgres::Error>() {
+            return crate::reader::is_transient(database);
+        }
+        cause = err.source();
+    }
+    true
 }
 
 impl MarketDataReader for Watched {

@@ -23,6 +23,7 @@ pub use cursor::{RangeCursor, RangeStream};
 pub use memory::MemoryMarketDataReader;
 #[cfg(test)]
 pub(crate) use page_spy::PageSpy;
+pub(crate) use postgres::is_transient;
 pub use postgres::{PLAN_CACHE_MODE, PgMarketDataReader, PgReaderConfig};
 pub use replicas::{DEFAULT_MAX_LAG, Fallback, ReadReplicas, ReplicaError, ReplicaReader};
 pub use shared::{SharedReader, SharedSeries};
