@@ -7,8 +7,9 @@
 //! - one process, `workers: 2`;
 //! - two shards at once (`--shard 0/2`, `--shard 1/2`), `workers: 1` each: what N pods on one
 //!   node, or N pods against one database, add up to;
-//! - what a shard pays before its first unit: counting each symbol's bars in the window
-//!   (`availability`, one `count(*)` per symbol), against the COPY drain of the same bars' `close`.
+//! - what a shard pays before its first unit: weighing each symbol by its estimated bars in the
+//!   window (`job::estimated_bars`, two index lookups), per symbol, against counting its bars
+//!   (`availability`, one `count(*)`, the weighing before) and the COPY drain of their `close`.
 //!
 //! ```sh
 //! scripts/build-plugins --rust-only
@@ -112,36 +113,56 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             baseline.seconds / outcome.seconds,
         );
     };
-    // The split's cost: every shard counts every symbol's bars in the window as it starts.
+    // The split's cost: every shard weighs every symbol as it starts. Counting is what the
+    // weighing replaced; the COPY drain of the same bars is what reading them costs at least.
     let reader = candlewick::reader::PgMarketDataReader::connect(
         &candlewick::pg::ConnectionSettings::parse(db.url())?,
         &candlewick::reader::PgReaderConfig::default(),
     )?;
     let window = candlewick::domain::TimeRange::new(Timestamp::from_micros(START), end)?;
+    let symbols =
+        SYMBOLS.iter().map(|s| candlewick::domain::Symbol::new(*s)).collect::<Result<Vec<_>, _>>()?;
+    const ROUNDS: usize = 50;
+    let started = Instant::now();
+    let mut estimated = 0;
+    for _ in 0..ROUNDS {
+        for symbol in &symbols {
+            estimated += candlewick::job::estimated_bars(
+                &reader,
+                symbol,
+                candlewick::domain::Timeframe::Minute1,
+                window,
+            )?;
+        }
+    }
+    let weigh_s = started.elapsed().as_secs_f64() / (ROUNDS * symbols.len()) as f64;
+    assert_eq!(estimated as usize, bars * ROUNDS, "gapless minutes: the estimate is the count");
     let started = Instant::now();
     let mut counted = 0;
-    for symbol in SYMBOLS {
-        let symbol = candlewick::domain::Symbol::new(symbol)?;
+    for symbol in &symbols {
         counted += candlewick::reader::MarketDataReader::availability(
             &reader,
-            &symbol,
+            symbol,
             candlewick::domain::Timeframe::Minute1,
             window,
         )?
         .count;
     }
-    let count_s = started.elapsed().as_secs_f64();
+    let count_s = started.elapsed().as_secs_f64() / symbols.len() as f64;
     assert_eq!(counted as usize, bars);
     let started = Instant::now();
     for symbol in SYMBOLS {
         common::copy_drain(&mut client, symbol, "close_price")?;
     }
-    let drain_s = started.elapsed().as_secs_f64();
+    let drain_s = started.elapsed().as_secs_f64() / symbols.len() as f64;
     println!(
-        "\nthe split's counts: {count_s:.3} s for {bars} bars ({:.1} M bars/s counted); the COPY drain of their close \
-         {drain_s:.3} s: counting is {:.1}x faster than reading",
-        bars as f64 / count_s / 1e6,
-        drain_s / count_s
+        "\nthe split, per symbol of {per_symbol} bars: weighing {:.3} ms (whatever the length); counting (before) \
+         {:.1} ms, {:.1} M bars/s, {:.0}x the weighing; the COPY drain of their close {:.1} ms",
+        weigh_s * 1e3,
+        count_s * 1e3,
+        per_symbol as f64 / count_s / 1e6,
+        count_s / weigh_s,
+        drain_s * 1e3,
     );
     println!("\nper process (wall time of the scenario; throughput over all its processes):");
     line("1 process, workers 1 (baseline)", &baseline);

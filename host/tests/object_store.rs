@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
-use s3::S3;
+use s3::{Azure, S3};
 use support::{plugin_wasm, repo_path, stderr, stdout};
 
 /// Two entries of the indicators plugin and their joined table, over the embedded EURUSD sample.
@@ -350,4 +350,157 @@ fn shards_into_s3_one_killed_and_rerun_add_up_to_a_single_run() {
     union.sort();
     single_units.sort();
     assert_eq!(union, single_units);
+}
+
+/// A TCP relay to the S3 server that can be cut: the store going away in the middle of a run.
+struct Relay {
+    addr: std::net::SocketAddr,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    /// Listens on a loopback port and forwards every connection to `endpoint` (`http://host:port`).
+    fn to(endpoint: &str) -> Relay {
+        use std::sync::atomic::Ordering;
+        let upstream = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let relay =
+            Relay { addr: listener.local_addr().unwrap(), cut: Default::default(), open: Default::default() };
+        let (cut, open) = (std::sync::Arc::clone(&relay.cut), std::sync::Arc::clone(&relay.open));
+        std::thread::spawn(move || {
+            // Dropping the listener when cut closes the port: new connections are refused.
+            while !cut.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                let server = std::net::TcpStream::connect(&upstream).unwrap();
+                let mut list = open.lock().unwrap();
+                list.extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                for (mut from, mut to) in
+                    [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)]
+                {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                }
+            }
+        });
+        relay
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Closes the port and every connection through it.
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// The store goes away after the first unit's file is uploaded: the units whose uploads then fail
+/// fail alone, the run exits 75 (a scheduler retries it), commits nothing, and a run with `--resume`
+/// once the store is back completes it with the same files as a run that was never cut.
+#[test]
+fn a_store_lost_mid_run_fails_the_units_it_took_exits_75_and_resume_completes() {
+    let s3 = S3::new();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = s3.prefix("lost-store");
+    let job = sharded_job(dir.path(), &s3.url(&prefix));
+    let relay = Relay::to(&s3.endpoint);
+    let mut command = support::candlewick();
+    command.arg("run").arg(&job).arg("-q").env_remove("DATABASE_URL");
+    let mut child = s3
+        .writer_env(&mut command)
+        .env("AWS_ENDPOINT_URL", relay.endpoint())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while !s3.objects(&prefix).keys().any(|name| name.ends_with(".parquet")) {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before its store could be cut");
+        assert!(std::time::Instant::now() < deadline, "no file was uploaded in time");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    relay.cut();
+    let lost = child.wait_with_output().unwrap();
+    let (out, err) = (stdout(&lost), stderr(&lost));
+    assert_eq!(lost.status.code(), Some(75), "a store that went away may come back: {out}{err}");
+    assert!(out.contains("failed") && out.contains(&format!("uploading {}/", s3.url(&prefix))), "{out}");
+    assert!(s3.get(&prefix, "manifest.json").is_none(), "nothing committed");
+
+    let resumed = run_into(&s3, &job, &["--resume"], true);
+    assert_eq!(resumed.status.code(), Some(0), "{}{}", stdout(&resumed), stderr(&resumed));
+    let folder = dir.path().join("never-cut");
+    let single = run_into(&s3, &job, &["--output", folder.to_str().unwrap(), "-q"], true);
+    assert_eq!(single.status.code(), Some(0), "{}", stderr(&single));
+    let parquet = |files: BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+        files.into_iter().filter(|(n, _)| n.ends_with(".parquet")).collect()
+    };
+    let (got, want) = (parquet(s3.objects(&prefix)), parquet(local_files(&folder)));
+    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+    assert!(got == want, "the resumed files are a never-cut run's, bit for bit");
+    assert_eq!(
+        units(&s3.get(&prefix, "manifest.json").unwrap()),
+        units(&local_files(&folder)["manifest.json"])
+    );
+}
+
+/// The same job into Azure Blob Storage (`az://container/prefix`), against Azurite, Microsoft's
+/// emulator of it: the files are a folder run's, bit for bit; the manifest is committed with a
+/// create-only put the server refuses to repeat; `--resume` keeps every unit and the commit.
+#[test]
+fn a_job_into_azure_blob_storage_writes_a_folder_runs_files_and_commits_once() {
+    let azure = Azure::new();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = s3::unique_prefix("azure");
+    let url = azure.url(&prefix);
+    let job = job(dir.path(), &url);
+    let run = |args: &[&str]| {
+        let mut command = support::candlewick();
+        command.arg("run").arg(&job).args(args).env_remove("DATABASE_URL");
+        azure.env(&mut command).output().unwrap()
+    };
+    let folder = dir.path().join("folder");
+    let reference = run(&["--output", folder.to_str().unwrap(), "-q"]);
+    assert_eq!(reference.status.code(), Some(0), "{}", stderr(&reference));
+    let first = run(&["-q"]);
+    assert_eq!(first.status.code(), Some(0), "{}{}", stdout(&first), stderr(&first));
+    assert!(stdout(&first).contains(&format!("manifest: {url}/manifest.json\n")), "{}", stdout(&first));
+
+    let remote = azure.remote();
+    let (objects, local) = (remote.objects(&prefix), local_files(&folder));
+    let parquet = |files: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+        files.iter().filter(|(n, _)| n.ends_with(".parquet")).map(|(n, b)| (n.clone(), b.clone())).collect()
+    };
+    assert_eq!(parquet(&local).len(), 3, "sma10, sma20 and the joined table: {:?}", local.keys());
+    assert!(parquet(&objects) == parquet(&local), "the blobs are the folder's files, bit for bit");
+    let committed = &objects["manifest.json"];
+    assert_eq!(units(committed), units(&local["manifest.json"]));
+    assert_eq!(
+        objects.keys().filter(|k| !k.ends_with(".parquet")).collect::<Vec<_>>(),
+        ["_progress/manifest.json", "manifest.json"]
+    );
+    let again = remote.put_create(&prefix, "manifest.json", b"{}");
+    assert!(matches!(again, Err(object_store::Error::AlreadyExists { .. })), "{again:?}");
+
+    let resumed = run(&["--resume", "-q"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}{}", stdout(&resumed), stderr(&resumed));
+    assert!(stdout(&resumed).starts_with("units: 3 ok (3 resumed), 0 failed"), "{}", stdout(&resumed));
+    assert_eq!(&remote.objects(&prefix)["manifest.json"], committed, "the commit is never replaced");
+
+    let mut status = support::candlewick();
+    status.args(["status", &url]);
+    let status = azure.env(&mut status).output().unwrap();
+    assert_eq!(status.status.code(), Some(0), "{}{}", stdout(&status), stderr(&status));
+    assert!(stdout(&status).ends_with("complete (1 of 1 done)\n"), "{}", stdout(&status));
 }

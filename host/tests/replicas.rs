@@ -512,3 +512,122 @@ fn a_replica_url_that_is_the_primarys_fails_the_job_with_one_line_before_any_uni
         "{text}"
     );
 }
+
+/// Lag is measured again as the job runs: a replica whose replay pauses mid-job (the primary
+/// writing on) takes no reads once a check finds it behind — they go to the primary, with a
+/// warning — and takes them again once it has caught up; the output is a primary-only run's.
+#[test]
+fn a_replica_that_falls_behind_mid_job_takes_no_reads_until_it_catches_up() {
+    let pair = pair();
+    // Long enough for two lag checks (1 s apart, max_lag_secs / 2 at its floor) after the first unit.
+    let symbols = symbols(300);
+    let bars = 1_500;
+    let schema = Schema::seeded(&symbols, bars);
+    let lagging = Standby::new();
+    caught_up(&lagging.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (primary_url, lagging_url) = (schema.url(&pair.primary), schema.url(&lagging.url));
+    let env = [("CW_PRIMARY", primary_url.as_str()), ("CW_LAGGING", lagging_url.as_str())];
+    let path = job(
+        dir.path(),
+        "replicated",
+        "  url: ${CW_PRIMARY}\n  replicas: ['${CW_LAGGING}']\n  max_lag_secs: 1\n  fallback: primary\n",
+        &symbols,
+        bars,
+        1,
+    );
+    // Pages of 25 bars: many reads per unit, each a chance for the next lag check.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("batch_rows: 500", "batch_rows: 25")).unwrap();
+    let primary_before = schema.scans(&pair.primary);
+    // At `info`, the log says when the replica takes reads again, too.
+    let mut child = command(&path, &[env[0], env[1], ("CANDLEWICK_LOG", "info")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said = std::sync::Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let said = std::sync::Arc::clone(&said);
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let mut said = said.lock().unwrap();
+                said.push_str(&line.unwrap());
+                said.push('\n');
+            }
+        })
+    };
+    let wait_for = |what: &str, child: &mut Child| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !said.lock().unwrap().contains(what) {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the job ended before {what:?}: {}",
+                said.lock().unwrap()
+            );
+            assert!(Instant::now() < deadline, "no {what:?} in time: {}", said.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    // Replay stops once the job reads; the primary commits on.
+    let manifest = dir.path().join("replicated/manifest.json");
+    let finished = || {
+        std::fs::read_to_string(&manifest)
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .map_or(0, |m| m["units"].as_array().unwrap().iter().filter(|u| u["status"] == "ok").count())
+    };
+    while finished() == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "the job ended before replay could be paused");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        schema.scans(&pair.primary),
+        primary_before,
+        "the primary took no reads while the replica kept up"
+    );
+    connect(&lagging.url).batch_execute("SELECT pg_wal_replay_pause()").unwrap();
+    // A live primary: a commit every 100 ms while the job runs, so that a standby that replays
+    // them is a fraction of a second behind, and one that does not falls further behind.
+    connect(&primary_url).batch_execute("CREATE TABLE written_mid_job (x int)").unwrap();
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = {
+        let (writing, url) = (std::sync::Arc::clone(&writing), primary_url.clone());
+        std::thread::spawn(move || {
+            let mut client = connect(&url);
+            while writing.load(Ordering::Relaxed) {
+                client.batch_execute("INSERT INTO written_mid_job VALUES (1)").unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    wait_for("read replica fell behind mid-job", &mut child);
+    let replica_scans = scans_above(&schema, &lagging.url, 0);
+    let primary_scans = scans_above(&schema, &pair.primary, primary_before);
+    assert!(primary_scans > primary_before, "the primary took the reads of the replica that fell behind");
+    connect(&lagging.url).batch_execute("SELECT pg_wal_replay_resume()").unwrap();
+    wait_for("read replica caught up: it takes reads again", &mut child);
+    let done = finished();
+    assert!(done < symbols.len(), "{done} units were done already: the job is too short to prove anything");
+    let output = child.wait_with_output().unwrap();
+    writing.store(false, Ordering::Relaxed);
+    writer.join().unwrap();
+    reader.join().unwrap();
+    let text = said.lock().unwrap().clone();
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("read replica fell behind mid-job (behind the primary")
+            && text.contains("its reads go to the primary"),
+        "the warning says why and where: {text}"
+    );
+    assert!(
+        scans_above(&schema, &lagging.url, replica_scans) > replica_scans,
+        "the replica read again once caught up"
+    );
+
+    let primary_only = job(dir.path(), "primary-only", "  url: ${CW_PRIMARY}\n", &symbols, bars, 1);
+    let output = run_job(&primary_only, &env);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_same_output(&dir.path().join("primary-only"), &dir.path().join("replicated"), &symbols, bars);
+}

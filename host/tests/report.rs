@@ -98,6 +98,7 @@ fn headless(page: &Path, mode: &str) -> (String, String) {
             &format!("--user-data-dir={}", profile.path().display()),
             &format!("--window-size={},{}", WINDOW.0, WINDOW.1),
             "--virtual-time-budget=10000",
+            "--run-all-compositor-stages-before-draw",
             mode,
             &format!("file://{}", page.display()),
         ])

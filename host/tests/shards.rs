@@ -21,7 +21,8 @@ const END: &str = "2018-12-31T21:00:00Z";
 
 /// The embedded sample's 2018, per symbol `S00` … cut to 3, 6, 9 or 12 months (`S00` 3, `S01`
 /// 6, …), so that symbols differ in work and a split by symbol count alone would be lopsided.
-/// Returns the fixture and each symbol's bars in the job's window, counted here.
+/// Returns the fixture and each symbol's estimated bars in the job's window, worked out here: the
+/// hours from its first to its last bar in the window, plus one.
 fn fixture(dir: &Path) -> (PathBuf, BTreeMap<String, u64>) {
     let sample = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
     let year: Vec<&str> = sample.lines().skip(1).collect();
@@ -31,13 +32,15 @@ fn fixture(dir: &Path) -> (PathBuf, BTreeMap<String, u64>) {
     for s in 0..SYMBOLS {
         let months = (s % 4 + 1) * 3;
         let symbol = format!("S{s:02}");
-        let mut count = 0;
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
         for line in year.iter().filter(|l| l[5..7].parse::<usize>().unwrap() <= months) {
             text.push_str(&format!("{symbol},1h,{line}\n"));
             let ts = instant(line.split(',').next().unwrap());
-            count += u64::from(start <= ts && ts <= end);
+            if start <= ts && ts <= end {
+                (first, last) = (first.min(ts), last.max(ts));
+            }
         }
-        bars.insert(symbol, count);
+        bars.insert(symbol, ((last - first) / 3600 + 1) as u64);
     }
     let path = dir.join("bars.csv");
     std::fs::write(&path, text).unwrap();
@@ -226,9 +229,9 @@ fn shards_run_at_once_one_killed_and_rerun_add_up_to_a_single_run() {
         }
     }
 
-    // The split: made from each symbol's bars in the window (counted here from the fixture),
-    // the same in every shard, and balanced by bars: longest processing time first leaves the
-    // largest and the smallest shard at most one symbol's bars apart.
+    // The split: made from each symbol's estimated bars in the window (worked out here from the
+    // fixture), the same in every shard, and balanced by them: longest processing time first
+    // leaves the largest and the smallest shard at most one symbol's weight apart.
     let fingerprint = &shards[0]["shard"]["assignment"];
     let mut loads = Vec::new();
     for (i, shard) in shards.iter().enumerate() {
@@ -238,8 +241,9 @@ fn shards_run_at_once_one_killed_and_rerun_add_up_to_a_single_run() {
             (Some(i as u64), Some(u64::from(SHARDS)))
         );
         assert_eq!(&record["assignment"], fingerprint, "every shard split the job the same way");
-        let counts: BTreeMap<String, u64> = serde_json::from_value(record["counts"].clone()).unwrap();
-        assert_eq!(counts, bars, "the counts are the bars of each symbol in the window");
+        let weights: BTreeMap<String, u64> =
+            serde_json::from_value(record["estimated_bars"].clone()).unwrap();
+        assert_eq!(weights, bars, "the weights are each symbol's estimated bars in the window");
         let mine: BTreeSet<&str> =
             shard["symbols"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
         let load: u64 = mine.iter().map(|s| bars[*s]).sum();

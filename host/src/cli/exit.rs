@@ -19,7 +19,9 @@ pub enum Exit {
     Usage,
     /// 75 (`EX_TEMPFAIL` of sysexits.h): the data source was unavailable — a database that could
     /// not be reached or went away, so that the job could not start, or units failed while its
-    /// reads failed (after their own retries). Running again later (with `--resume`) may succeed.
+    /// reads failed (after their own retries); an output's object store that did not answer, at
+    /// the start or for a unit's upload or the commit. Running again later (with `--resume`) may
+    /// succeed.
     Unavailable,
     /// 130 (128 + SIGINT, as a shell reports it): a job stopped by Ctrl-C, its summary printed
     /// and its manifest saying so.
@@ -81,7 +83,7 @@ pub const HELP: &str = "Exit status:
   1   the command could not do its work (a job that could not run, bad input, a failed check)
   2   a job ran and some of its units failed
   64  usage error (unknown flag, missing argument)
-  75  the data source was unavailable (unreachable database): transient, run again (--resume)
+  75  the data source or output store was unavailable (unreachable): transient, run again (--resume)
   130 a job stopped by SIGINT (Ctrl-C): summary printed, manifest marked incomplete
   143 a job stopped by SIGTERM: likewise";
 

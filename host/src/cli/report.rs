@@ -30,13 +30,14 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     for problem in &report.problems {
         eprintln!("warning: {problem}");
     }
+    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     writeln!(
         out,
-        "report: {} ({} symbols, {} charts, {} markers, {:.1} MB)",
+        "report: {} ({}, {}, {}, {:.1} MB)",
         path.display(),
-        report.symbols.len(),
-        report.charts,
-        report.markers,
+        count(report.symbols.len(), "symbol", "symbols"),
+        count(report.charts, "chart", "charts"),
+        count(report.markers, "marker", "markers"),
         report.html.len() as f64 / 1e6
     )?;
     Ok(Exit::Success)

@@ -86,9 +86,15 @@ pub fn run(args: &RunArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
     Ok(match summary.stopped {
         Some(StopReason::Signal(SIGINT)) => Exit::Interrupted,
         Some(StopReason::Signal(_)) => Exit::Terminated,
-        // Units failed while the database was unavailable: run again (--resume) later.
-        _ if summary.failed().next().is_some() && summary.reads_unavailable > 0 => Exit::Unavailable,
+        // Units failed while the database or the output's store was unavailable, or the store
+        // did not take the commit: run again (--resume) later.
+        _ if summary.failed().next().is_some()
+            && summary.reads_unavailable + summary.store_unavailable > 0 =>
+        {
+            Exit::Unavailable
+        }
         _ if summary.failed().next().is_some() => Exit::UnitsFailed,
+        _ if summary.manifest.is_err() && summary.store_unavailable > 0 => Exit::Unavailable,
         _ if summary.manifest.is_err() && summary.units.iter().any(|u| u.outcome.is_done()) => Exit::Failure,
         _ => Exit::Success,
     })

@@ -246,7 +246,7 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
     let manifest_name = shared.prepared.manifest_name();
     if shared.prepared.shard.is_some() {
         // A shard's manifest is there from its start: `candlewick status` tells a shard that runs
-        // (or died) from one that never started, and a later shard takes the split's counts from it.
+        // (or died) from one that never started, and a later shard takes the split's weights from it.
         let manifest = compose(&shared, &seconds, None, false);
         manifest.write_named(&shared.prepared.job.output, &manifest_name).map_err(|err| {
             anyhow::anyhow!("writing {}: {err}", shared.prepared.job.output.join(&manifest_name).display())
@@ -407,6 +407,7 @@ pub(super) fn execute(prepared: Prepared, options: &RunOptions) -> anyhow::Resul
         pruned,
         manifest,
         reads_unavailable: shared.prepared.unavailable.load(Ordering::Relaxed),
+        store_unavailable: shared.prepared.store.as_ref().map_or(0, |store| store.unavailable()),
     })
 }
 
@@ -783,7 +784,7 @@ fn compose(shared: &Shared, seconds: &[f64], stopped: Option<StopReason>, last: 
             assignment: plan.assignment.clone(),
             job_symbols: job.symbols.len(),
             bars: plan.bars,
-            counts: plan.counts.clone(),
+            estimated_bars: plan.estimated_bars.clone(),
         }),
     }
 }

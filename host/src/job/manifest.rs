@@ -139,11 +139,13 @@ pub struct ShardRecord {
     pub assignment: String,
     /// The job's symbols in all shards.
     pub job_symbols: usize,
-    /// Bars of this shard's symbols.
+    /// Estimated bars of this shard's symbols (see `job::shard`).
     pub bars: u64,
-    /// The bar counts the assignment was made from, by symbol (every symbol of the job): a shard
-    /// that starts later takes them from here, so that its symbols are the ones first assigned.
-    pub counts: std::collections::BTreeMap<String, u64>,
+    /// The estimated bars the assignment was made from, by symbol (every symbol of the job): a
+    /// shard that starts later takes them from here, so that its symbols are the ones first
+    /// assigned. (`counts` in manifests of 0.x before the estimate, when they were counted.)
+    #[serde(alias = "counts")]
+    pub estimated_bars: std::collections::BTreeMap<String, u64>,
 }
 
 impl Manifest {

@@ -35,7 +35,7 @@ pub use explain::explain;
 pub use interpolate::interpolate;
 pub use manifest::{MANIFEST_FILE, Manifest, RunStatus, ShardRecord, UnitRecord, UnitStatus};
 pub use run::{open_reader, plan, run_job, run_job_with};
-pub use shard::{Shard, ShardPlan, assign};
+pub use shard::{Shard, ShardPlan, assign, estimated_bars};
 pub use stop::{SIGINT, SIGTERM, StopReason, StopSignal};
 pub use store::StoreUnavailable;
 pub(crate) use store::fetch_manifests;

@@ -3,26 +3,35 @@
 //! writing its own manifest, `manifest-shard-I-of-N.json`.
 //!
 //! **The assignment.** A symbol's units (every plugin's, and the joined table's) stay in one shard,
-//! since they share one read of the symbol's series. Symbols are weighed by their bars: the count
-//! of the job's timeframe in its window, from `availability` (one count per symbol, asked once by
-//! each shard as it starts). Longest processing time first (Graham, 1969): symbols sorted by bars,
-//! most first, ties by symbol, each to the shard with the fewest bars so far (ties: the fewest
-//! symbols, then the lowest index). The result is within 4/3 of the best split's largest shard,
-//! and is a function of the symbols and their counts alone. Each shard's manifest records the
-//! counts it used, and a shard that starts when another's manifest of the same job is already
-//! there takes the counts from it, so bars ingested while the job runs cannot move a symbol from
-//! one shard to another (a retried pod runs exactly the symbols its first attempt had).
+//! since they share one read of the symbol's series. Symbols are weighed by their *estimated bars*:
+//! the bars the span from the symbol's first to its last stored bar in the job's window would hold
+//! at one bar per timeframe step, `(last - first) / step + 1` (a month counts 30 days and a tick 1
+//! second, which only scales every weight of a job alike). Two index lookups per symbol find the
+//! span, so a shard of 5,000 symbols × 10 years of 1-minute bars weighs them in seconds where
+//! counting their bars would take hours, and every shard does it as it starts. The estimate
+//! counts gaps inside the span (weekends, holidays, a halt) as bars: it is exact for series that
+//! trade the same hours, and over-weighs a symbol with fewer trading hours than the others (an
+//! equity's 6.5-hour sessions against a currency's 24) by their ratio.
+//!
+//! Longest processing time first (Graham, 1969): symbols sorted by weight, most first, ties by
+//! symbol, each to the shard with the least weight so far (ties: the fewest symbols, then the
+//! lowest index). The result is within 4/3 of the best split's largest shard, and is a function of
+//! the symbols and their weights alone. Each shard's manifest records the weights it used, and a
+//! shard that starts when another's manifest of the same job is already there takes the weights
+//! from it, so bars ingested while the job runs cannot move a symbol from one shard to another (a
+//! retried pod runs exactly the symbols its first attempt had).
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::num::NonZeroUsize;
 
 use sha2::{Digest, Sha256};
 
 use super::config::Job;
 use super::execute::{job_record, window_record};
 use super::manifest::Manifest;
-use crate::domain::Symbol;
-use crate::reader::MarketDataReader;
+use crate::domain::{Fields, ReadError, Symbol, TimeRange, Timeframe, Timestamp};
+use crate::reader::{MarketDataReader, RangeRequest};
 
 /// Shard `index` of `count` (`0 <= index < count`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,7 +109,7 @@ impl fmt::Display for Shard {
     }
 }
 
-/// Each symbol's shard, in the order of `bars` (the job's symbols with their bar counts), by
+/// Each symbol's shard, in the order of `bars` (the job's symbols with their estimated bars), by
 /// longest processing time first (see the module's doc).
 pub fn assign(bars: &[(Symbol, u64)], count: u32) -> Vec<u32> {
     let count = count.max(1) as usize;
@@ -124,10 +133,10 @@ pub fn assign(bars: &[(Symbol, u64)], count: u32) -> Vec<u32> {
 pub struct ShardPlan {
     pub shard: Shard,
     pub symbols: Vec<Symbol>,
-    /// Bars of the shard's symbols, summed.
+    /// Estimated bars of the shard's symbols, summed.
     pub bars: u64,
-    /// The counts the assignment used, by symbol.
-    pub counts: BTreeMap<String, u64>,
+    /// The estimated bars the assignment used, by symbol.
+    pub estimated_bars: BTreeMap<String, u64>,
     /// Hex sha256 of every `symbol=shard` line of the assignment: equal in every shard of one split.
     pub assignment: String,
 }
@@ -145,15 +154,15 @@ impl ShardPlan {
             shard,
             symbols: mine.clone().map(|((symbol, _), _)| symbol.clone()).collect(),
             bars: mine.map(|((_, n), _)| n).sum(),
-            counts: bars.iter().map(|(s, n)| (s.to_string(), *n)).collect(),
+            estimated_bars: bars.iter().map(|(s, n)| (s.to_string(), *n)).collect(),
             assignment: format!("{:x}", digest.finalize()),
         }
     }
 }
 
-/// Shard `shard`'s part of `job`: the bar counts of an earlier shard's manifest of this job (the
-/// same file, symbols, timeframe and window, split as many ways), else each symbol's count of the
-/// job's timeframe in its window from `reader`. Says what it took on stderr's log.
+/// Shard `shard`'s part of `job`: the estimated bars of an earlier shard's manifest of this job
+/// (the same file, symbols, timeframe and window, split as many ways), else each symbol's
+/// [`estimated_bars`] from `reader`. Says what it took on stderr's log.
 pub fn plan_for(job: &Job, reader: &dyn MarketDataReader, shard: Shard) -> anyhow::Result<ShardPlan> {
     let this = job_record(job);
     let window = window_record(job);
@@ -171,18 +180,18 @@ pub fn plan_for(job: &Job, reader: &dyn MarketDataReader, shard: Shard) -> anyho
             && m.job.path == this.path
             && m.timeframe == job.timeframe.as_str()
             && m.window == window
-            && record.counts.keys().map(String::as_str).eq(symbols.iter().copied());
-        same.then_some(&record.counts)
+            && record.estimated_bars.keys().map(String::as_str).eq(symbols.iter().copied());
+        same.then_some(&record.estimated_bars)
     });
     let bars: Vec<(Symbol, u64)> = match recorded {
-        Some(counts) => job.symbols.iter().map(|s| (s.clone(), counts[s.as_str()])).collect(),
+        Some(weights) => job.symbols.iter().map(|s| (s.clone(), weights[s.as_str()])).collect(),
         None => job
             .symbols
             .iter()
-            .map(|s| reader.availability(s, job.timeframe, job.window).map(|a| (s.clone(), a.count)))
+            .map(|s| estimated_bars(reader, s, job.timeframe, job.window).map(|n| (s.clone(), n)))
             .collect::<Result<_, _>>()
             .map_err(|err| {
-                anyhow::Error::new(err).context(format!("shard {shard}: counting each symbol's bars"))
+                anyhow::Error::new(err).context(format!("shard {shard}: weighing each symbol's bars"))
             })?,
     };
     let plan = ShardPlan::new(shard, &bars);
@@ -190,11 +199,35 @@ pub fn plan_for(job: &Job, reader: &dyn MarketDataReader, shard: Shard) -> anyho
         shard = %shard,
         symbols = plan.symbols.len(),
         of = job.symbols.len(),
-        bars = plan.bars,
-        counts = if recorded.is_some() { "an earlier shard's manifest" } else { "the source" },
+        estimated_bars = plan.bars,
+        weights = if recorded.is_some() { "an earlier shard's manifest" } else { "the source" },
         "this shard's symbols"
     );
     Ok(plan)
+}
+
+/// The bars `symbol`'s span in `window` would hold at one bar per `timeframe` step: `(last -
+/// first) / step + 1` from its first and last stored bar in the window, 0 when it has none there.
+/// Two index lookups (a one-bar page and [`bar_before`](MarketDataReader::bar_before)), whatever
+/// the series' length. A month counts 30 days and a tick one second.
+pub fn estimated_bars(
+    reader: &dyn MarketDataReader,
+    symbol: &Symbol,
+    timeframe: Timeframe,
+    window: TimeRange,
+) -> Result<u64, ReadError> {
+    const SECOND: i64 = 1_000_000;
+    let request = RangeRequest { symbol: symbol.clone(), timeframe, range: window, fields: Fields::NONE };
+    let Some(&first) = reader.page(&request, None, NonZeroUsize::MIN)?.ts.first() else { return Ok(0) };
+    let after_end = Timestamp::from_micros(window.end().as_micros().saturating_add(1));
+    let last =
+        reader.bar_before(symbol, timeframe, after_end, NonZeroUsize::MIN)?.map_or(first, |t| t.as_micros());
+    let step = match timeframe {
+        Timeframe::Tick => SECOND,
+        Timeframe::Month1 => 30 * 86_400 * SECOND,
+        other => other.step_micros().expect("every timeframe but ticks and months has a fixed step"),
+    };
+    Ok((last.saturating_sub(first).max(0) / step) as u64 + 1)
 }
 
 #[cfg(test)]
@@ -289,5 +322,44 @@ mod tests {
         all.dedup();
         assert_eq!(all.len(), 3);
         assert_eq!(plans.iter().filter(|p| p.symbols.is_empty()).count(), 2);
+    }
+
+    /// Hourly bars at 10, 11 and 14 h (a gap of two hours counted as bars), and one daily bar.
+    #[test]
+    fn a_symbol_weighs_the_bars_its_span_in_the_window_would_hold() {
+        use crate::domain::Bar;
+        use crate::reader::MemoryMarketDataReader;
+        const H: i64 = 3_600_000_000;
+        let bar = |ts: i64| Bar {
+            ts: Timestamp::from_micros(ts),
+            open: 1.0,
+            high: 1.0,
+            low: 1.0,
+            close: 1.0,
+            volume: 0,
+        };
+        let reader = MemoryMarketDataReader::from_stored_rows([
+            ("EURUSD", "1h", bar(10 * H)),
+            ("EURUSD", "1h", bar(11 * H)),
+            ("EURUSD", "1h", bar(14 * H)),
+            ("EURUSD", "1d", bar(24 * H)),
+        ]);
+        let eurusd = Symbol::new("EURUSD").unwrap();
+        let window = |start: i64, end: i64| {
+            TimeRange::new(Timestamp::from_micros(start), Timestamp::from_micros(end)).unwrap()
+        };
+        let weigh = |tf, w| estimated_bars(&reader, &eurusd, tf, w).unwrap();
+        assert_eq!(weigh(Timeframe::Hour1, TimeRange::all()), 5, "10 h to 14 h: five hours' bars");
+        assert_eq!(weigh(Timeframe::Hour1, window(10 * H, 14 * H)), 5, "both ends included");
+        assert_eq!(weigh(Timeframe::Hour1, window(10 * H + 1, 14 * H)), 4, "11 h to 14 h");
+        assert_eq!(weigh(Timeframe::Hour1, window(0, 13 * H)), 2, "10 h to 11 h");
+        assert_eq!(weigh(Timeframe::Hour1, window(12 * H, 13 * H)), 0, "no bar inside the window");
+        assert_eq!(weigh(Timeframe::Day1, TimeRange::all()), 1, "one bar");
+        assert_eq!(weigh(Timeframe::Minute1, TimeRange::all()), 0, "another timeframe");
+        assert_eq!(
+            estimated_bars(&reader, &Symbol::new("GBPUSD").unwrap(), Timeframe::Hour1, TimeRange::all())
+                .unwrap(),
+            0
+        );
     }
 }

@@ -291,6 +291,9 @@ pub(crate) struct ObjectOutput {
     /// Keep a unit's file in staging after its upload (the joined table reads it).
     keep_files: bool,
     last_progress: Mutex<Option<Instant>>,
+    /// Requests that failed for a reason that may pass ([`is_transient`]): a run whose units or
+    /// commit failed beside one exits 75, to be retried, rather than 2.
+    unavailable: AtomicU64,
 }
 
 impl fmt::Debug for ObjectOutput {
@@ -415,6 +418,7 @@ impl ObjectOutput {
             secrets,
             keep_files,
             last_progress: Mutex::new(None),
+            unavailable: AtomicU64::new(0),
         })
     }
 
@@ -465,6 +469,9 @@ impl ObjectOutput {
 
     /// The store's error as one line, about `rel`, without a credential.
     fn error(&self, doing: &str, rel: &str, err: &object_store::Error) -> String {
+        if is_transient(err) {
+            self.unavailable.fetch_add(1, Ordering::Relaxed);
+        }
         format!("{doing} {}: {}", self.url_of(rel), scrub(&one_line(err), &self.secrets))
     }
 
@@ -607,9 +614,19 @@ impl ObjectOutput {
                 }
             };
             closed.map_err(|err| {
+                // The client's error inside the writer's, when it was the store that failed.
+                let store = err.get_ref().and_then(|e| e.downcast_ref::<object_store::Error>());
+                if store.is_some_and(is_transient) {
+                    self.unavailable.fetch_add(1, Ordering::Relaxed);
+                }
                 format!("uploading {}: {}", self.url_of(rel), scrub(&one_line(&err), &self.secrets))
             })
         })
+    }
+
+    /// Requests that failed for a reason that may pass, so far.
+    pub fn unavailable(&self) -> u64 {
+        self.unavailable.load(Ordering::Relaxed)
     }
 
     /// Uploads this run's manifest `name` (written in staging) as its progress record: when

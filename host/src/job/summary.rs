@@ -96,6 +96,9 @@ pub struct JobSummary {
     /// Reads that failed because the source was unavailable, after their retries: units that
     /// failed beside them may succeed when run again (exit 75, not 2).
     pub reads_unavailable: u64,
+    /// Requests to the output's object store that failed for a reason that may pass (no answer,
+    /// a 5xx): units or a commit that failed beside them may succeed when run again (exit 75).
+    pub store_unavailable: u64,
 }
 
 /// Stale files listed by name in the summary; past this many, a count.

@@ -20,8 +20,19 @@ const PG_END_MICROS: i64 = 9_223_371_331_200_000_000;
 /// A [`Timestamp`] that binds as, and decodes from, `timestamptz`. Instants beyond PostgreSQL's
 /// range bind as `-infinity` / `infinity`, so an open window such as [`crate::domain::TimeRange::all`]
 /// needs no special SQL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PgTimestamp(pub Timestamp);
+
+/// The time as RFC 3339, bare: how `run --explain` shows a statement's parameters.
+impl std::fmt::Debug for PgTimestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Timestamp::MIN => f.write_str("-infinity"),
+            Timestamp::MAX => f.write_str("infinity"),
+            ts => write!(f, "{ts}"),
+        }
+    }
+}
 
 impl ToSql for PgTimestamp {
     fn to_sql(&self, _: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {

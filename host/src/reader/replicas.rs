@@ -17,11 +17,16 @@
 //! reads go to the primary (`fallback: primary`) or fail (`fallback: fail`). The primary never
 //! takes reads otherwise; ingest and migrate never see the replicas.
 //!
-//! Lag is measured once, before the job: a replica that falls behind mid-job keeps its reads.
+//! Lag is measured again as the job runs, at most every [`lag_check_interval`] (half the bound,
+//! within 1 to 30 s) by the first read after it is due: a replica further behind than the bound
+//! takes no reads until a later check finds it caught up (a warning and a note say so), and its
+//! reads go to the others in turn as for one that is down. A check that cannot reach the primary
+//! changes nothing.
 
 use std::num::NonZeroUsize;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{MarketDataReader, PgMarketDataReader, PgReaderConfig, RangeRequest, SymbolBars};
 use crate::domain::{
@@ -73,7 +78,7 @@ impl std::fmt::Display for Fallback {
 #[derive(Debug, Clone)]
 pub struct ReadReplicas {
     pub replicas: Vec<ConnectionSettings>,
-    /// The furthest behind the primary a replica may be, checked before the job.
+    /// The furthest behind the primary a replica may be, checked before the job and as it runs.
     pub max_lag: Duration,
     pub fallback: Fallback,
 }
@@ -129,6 +134,15 @@ pub struct ReplicaReader {
     symbols: SymbolSet,
     /// The turn of the next read that names no one symbol.
     next: AtomicUsize,
+    primary_settings: ConnectionSettings,
+    max_lag: Duration,
+    /// When lag was last measured; held while it is measured again.
+    lag_checked: Mutex<Instant>,
+}
+
+/// How often lag is measured mid-job for a bound of `max_lag`: half of it, within 1 to 30 s.
+pub fn lag_check_interval(max_lag: Duration) -> Duration {
+    (max_lag / 2).clamp(Duration::from_secs(1), Duration::from_secs(30))
 }
 
 #[derive(Debug)]
@@ -137,7 +151,16 @@ struct Replica {
     field: String,
     settings: ConnectionSettings,
     reader: PgMarketDataReader,
+    /// Failed mid-job and no longer answers as a standby: out for the rest of the job.
     down: AtomicBool,
+    /// Further behind than the bound at the last check: out until a check finds it caught up.
+    behind: AtomicBool,
+}
+
+impl Replica {
+    fn takes_reads(&self) -> bool {
+        !self.down.load(Ordering::Acquire) && !self.behind.load(Ordering::Acquire)
+    }
 }
 
 /// The reason a replica was left out of a job, or why it is fine.
@@ -192,6 +215,7 @@ impl ReplicaReader {
                         settings: settings.clone(),
                         reader,
                         down: AtomicBool::new(false),
+                        behind: AtomicBool::new(false),
                     });
                 }
                 Err(reason) => {
@@ -221,13 +245,65 @@ impl ReplicaReader {
             primary_name: primary.to_string(),
             symbols: symbols.clone(),
             next: AtomicUsize::new(0),
+            primary_settings: primary.clone(),
+            max_lag: read_replicas.max_lag,
+            lag_checked: Mutex::new(Instant::now()),
         })
+    }
+
+    /// Measures each replica's lag again when [`lag_check_interval`] has passed since the last
+    /// time; a read that finds another thread measuring goes on without waiting.
+    fn check_lag_when_due(&self) {
+        let Ok(mut checked) = self.lag_checked.try_lock() else { return };
+        if self.replicas.is_empty() || checked.elapsed() < lag_check_interval(self.max_lag) {
+            return;
+        }
+        let position = match replica::primary_position(&self.primary_settings) {
+            Ok(position) => position,
+            Err(err) => {
+                tracing::warn!(primary = %self.primary_settings, error = %error_chain(&err), "cannot measure the replicas' lag: the primary does not answer");
+                *checked = Instant::now();
+                return;
+            }
+        };
+        for replica in self.replicas.iter().filter(|r| !r.down.load(Ordering::Acquire)) {
+            // One that does not answer is left to its reads: a failed read checks it.
+            let Ok(found) = replica::replica_position(&replica.settings, &position) else { continue };
+            match judge(&found, self.max_lag) {
+                Verdict::Healthy(lag) => {
+                    if replica.behind.swap(false, Ordering::AcqRel) {
+                        tracing::info!(replica = %replica.settings, field = replica.field, ?lag, "read replica caught up: it takes reads again");
+                    }
+                }
+                Verdict::Skipped(reason) => {
+                    if !replica.behind.swap(true, Ordering::AcqRel) {
+                        tracing::warn!(
+                            replica = %replica.settings,
+                            field = replica.field,
+                            "read replica fell behind mid-job ({reason}); its reads go to {} until it catches up",
+                            self.elsewhere()
+                        );
+                    }
+                }
+            }
+        }
+        *checked = Instant::now();
+    }
+
+    /// Where reads go besides the replicas that take none now.
+    fn elsewhere(&self) -> String {
+        let left = self.replicas.iter().filter(|r| r.takes_reads()).count();
+        match (left, &self.primary) {
+            (0, Some(_)) => format!("the primary {} (fallback: primary)", self.primary_name),
+            (0, None) => "nowhere: they fail (fallback: fail)".to_owned(),
+            (n, _) => format!("the {n} other replica(s)"),
+        }
     }
 
     /// The replicas reads go to (the job file's names, `replicas[0]` …), the ones left out before
     /// the job or since apart.
     pub fn healthy(&self) -> Vec<String> {
-        self.replicas.iter().filter(|r| !r.down.load(Ordering::Acquire)).map(|r| r.field.clone()).collect()
+        self.replicas.iter().filter(|r| r.takes_reads()).map(|r| r.field.clone()).collect()
     }
 
     /// Runs `op` on the replica of `symbol` (or the next in turn when it names none), moving on as
@@ -237,6 +313,7 @@ impl ReplicaReader {
         symbol: Option<&Symbol>,
         op: impl Fn(&PgMarketDataReader) -> Result<T, ReadError>,
     ) -> Result<T, ReadError> {
+        self.check_lag_when_due();
         let count = self.replicas.len();
         if count > 0 {
             let place = symbol
@@ -244,7 +321,7 @@ impl ReplicaReader {
                 .unwrap_or_else(|| self.next.fetch_add(1, Ordering::Relaxed));
             for k in 0..count {
                 let replica = &self.replicas[(place + k) % count];
-                if replica.down.load(Ordering::Acquire) {
+                if !replica.takes_reads() {
                     continue;
                 }
                 if let Some(answer) = self.on_replica(replica, &op) {
@@ -287,12 +364,7 @@ impl ReplicaReader {
                 Err(check) => format!("it does not answer: {}", error_chain(&check)),
             };
             if !replica.down.swap(true, Ordering::AcqRel) {
-                let left = self.replicas.iter().filter(|r| !r.down.load(Ordering::Acquire)).count();
-                let next = match (left, &self.primary) {
-                    (0, Some(_)) => format!("the primary {} (fallback: primary)", self.primary_name),
-                    (0, None) => "nowhere: they fail (fallback: fail)".to_owned(),
-                    (n, _) => format!("the {n} other replica(s)"),
-                };
+                let next = self.elsewhere();
                 tracing::warn!(
                     replica = %replica.settings,
                     field = replica.field,

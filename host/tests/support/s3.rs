@@ -15,6 +15,13 @@ use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload}
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// A prefix no other test (or run) uses: `name`, the process, a count and the clock's nanoseconds.
+pub fn unique_prefix(name: &str) -> String {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("{name}-{}-{}-{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 /// The test server and its two identities.
 #[derive(Debug, Clone)]
 pub struct S3 {
@@ -50,10 +57,7 @@ impl S3 {
 
     /// A prefix no other test (or run) uses.
     pub fn prefix(&self, name: &str) -> String {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        format!("{name}-{}-{}-{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+        unique_prefix(name)
     }
 
     /// `s3://<bucket>/<prefix>`.
@@ -96,6 +100,77 @@ impl S3 {
         )
     }
 
+    /// The bucket's client, as the tests read and write it directly.
+    pub fn remote(&self) -> Remote {
+        Remote { store: self.store() }
+    }
+
+    pub fn objects(&self, prefix: &str) -> BTreeMap<String, Vec<u8>> {
+        self.remote().objects(prefix)
+    }
+
+    pub fn get(&self, prefix: &str, rel: &str) -> Option<Vec<u8>> {
+        self.remote().get(prefix, rel)
+    }
+
+    pub fn put_create(&self, prefix: &str, rel: &str, bytes: &[u8]) -> object_store::Result<()> {
+        self.remote().put_create(prefix, rel, bytes)
+    }
+
+    pub fn put(&self, prefix: &str, rel: &str, bytes: &[u8]) {
+        self.remote().put(prefix, rel, bytes)
+    }
+}
+
+/// The Azure Blob Storage of the `az://` test: the Azurite `scripts/test` starts
+/// (`scripts/lib/azurite.sh`), at `AZURITE_BLOB_STORAGE_URL`, as its development account, which
+/// object_store's emulator mode (`AZURE_STORAGE_USE_EMULATOR=true`) signs for by itself.
+#[derive(Debug, Clone)]
+pub struct Azure {
+    pub endpoint: String,
+    pub container: String,
+}
+
+impl Azure {
+    /// The server `scripts/test` started. Panics when it is not there.
+    pub fn new() -> Azure {
+        let var = |name: &str| {
+            std::env::var(name).unwrap_or_else(|_| {
+                panic!(
+                    "{name} is not set: the az:// test needs the Azurite scripts/test starts \
+                     (scripts/lib/azurite.sh starts one by itself and prints the variables)"
+                )
+            })
+        };
+        Azure { endpoint: var("AZURITE_BLOB_STORAGE_URL"), container: var("CANDLEWICK_TEST_AZURE_CONTAINER") }
+    }
+
+    /// `az://<container>/<prefix>`.
+    pub fn url(&self, prefix: &str) -> String {
+        format!("az://{}/{prefix}", self.container)
+    }
+
+    /// The environment a job reaches the emulator with.
+    pub fn env<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        command.env("AZURITE_BLOB_STORAGE_URL", &self.endpoint).env("AZURE_STORAGE_USE_EMULATOR", "true")
+    }
+
+    pub fn remote(&self) -> Remote {
+        let store = object_store::azure::MicrosoftAzureBuilder::new()
+            .with_use_emulator(true)
+            .with_container_name(&self.container)
+            .build()
+            .expect("an Azure client for the emulator");
+        Remote { store: Arc::new(store) }
+    }
+}
+
+/// A store the tests read and write directly.
+pub struct Remote {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl Remote {
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
     }
@@ -103,7 +178,7 @@ impl S3 {
     /// Every object under `prefix`, by its path relative to it, with its bytes.
     pub fn objects(&self, prefix: &str) -> BTreeMap<String, Vec<u8>> {
         use futures_util::TryStreamExt;
-        let store = self.store();
+        let store = &self.store;
         Self::runtime().block_on(async {
             let key = Key::parse(prefix).unwrap();
             let metas: Vec<object_store::ObjectMeta> =
@@ -120,7 +195,7 @@ impl S3 {
 
     /// The object at `prefix/rel`, if there is one.
     pub fn get(&self, prefix: &str, rel: &str) -> Option<Vec<u8>> {
-        let store = self.store();
+        let store = &self.store;
         let key = Key::parse(format!("{prefix}/{rel}")).unwrap();
         Self::runtime().block_on(async {
             match store.get(&key).await {
@@ -133,7 +208,7 @@ impl S3 {
 
     /// A put of `bytes` at `prefix/rel` that only creates (`If-None-Match: *`).
     pub fn put_create(&self, prefix: &str, rel: &str, bytes: &[u8]) -> object_store::Result<()> {
-        let store = self.store();
+        let store = &self.store;
         let key = Key::parse(format!("{prefix}/{rel}")).unwrap();
         Self::runtime()
             .block_on(store.put_opts(
@@ -146,7 +221,7 @@ impl S3 {
 
     /// A put of `bytes` at `prefix/rel` (overwriting).
     pub fn put(&self, prefix: &str, rel: &str, bytes: &[u8]) {
-        let store = self.store();
+        let store = &self.store;
         let key = Key::parse(format!("{prefix}/{rel}")).unwrap();
         Self::runtime().block_on(store.put(&key, PutPayload::from(bytes.to_vec()))).unwrap();
     }

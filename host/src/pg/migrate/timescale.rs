@@ -4,9 +4,13 @@
 //!
 //! - `timescaledb` created in this database (`pg_extension`): `market_data` becomes a hypertable,
 //!   converting its rows if it was a plain table;
-//! - installed on the server but not created here (`pg_available_extensions`): one attempt to
-//!   create it, in a savepoint; if the role may not (or the server does not preload it), the table
-//!   stays plain and the report says why;
+//! - installed on the server but not created here (`pg_available_extensions`): when the server
+//!   preloads it, one attempt to create it, in a savepoint; if the role may not, the table stays
+//!   plain and the report says why. A server that does not preload it answers `CREATE EXTENSION
+//!   timescaledb` with FATAL and drops the connection, which no savepoint survives, so it is not
+//!   asked: the table stays plain and the report says so. Whether it preloads it is read from the
+//!   loader's own setting `timescaledb.disable_load`, which `pg_settings` shows any role exactly
+//!   when the loader is preloaded (`shared_preload_libraries` itself is for superusers only);
 //! - not installed: a plain table.
 //!
 //! Not tested against TimescaleDB (neither these machines nor CI have it): the plain path and the
@@ -35,13 +39,17 @@ pub enum Timescale {
 pub(super) fn hypertable(tx: &mut Transaction<'_>, existing: bool) -> Result<Timescale, postgres::Error> {
     let row = tx.query_one(
         "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'), \
-                EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')",
+                EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'), \
+                EXISTS (SELECT 1 FROM pg_settings WHERE name = 'timescaledb.disable_load')",
         &[],
     )?;
-    let (created, available): (bool, bool) = (row.get(0), row.get(1));
+    let (created, available, preloaded): (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
     if !created {
         if !available {
             return Ok(Timescale::NotInstalled);
+        }
+        if !preloaded {
+            return Ok(Timescale::NotCreated { reason: NOT_PRELOADED.to_owned() });
         }
         if let Err(reason) = try_create(tx)? {
             return Ok(Timescale::NotCreated { reason });
@@ -62,6 +70,10 @@ pub(super) fn hypertable(tx: &mut Transaction<'_>, existing: bool) -> Result<Tim
     let rows: i64 = tx.query_one("SELECT count(*) FROM market_data", &[])?.get(0);
     Ok(Timescale::Converted { existing, rows })
 }
+
+/// Why an installed TimescaleDB is not created when the server does not preload it.
+const NOT_PRELOADED: &str = "the server does not preload it: shared_preload_libraries must list timescaledb, \
+                             which takes a restart";
 
 /// `CREATE EXTENSION timescaledb` in a savepoint: `Err(reason)` when the server refused it, and
 /// then nothing of the attempt remains.

@@ -1,7 +1,8 @@
 // candlewick report: draws each chart of the page's data (the script tag #report-data, made by
 // host/src/report/) with TradingView's Lightweight Charts, inlined before this script.
 //
-// A chart is drawn when it scrolls near the view. Each chart container gets, once drawn,
+// A chart is drawn at load when it lies within 600 px of the first view, else when it scrolls that
+// near (an IntersectionObserver). Each chart container gets, once drawn,
 // data-drawn="1", data-markers (markers placed) and data-rect (its box in page pixels); the body
 // gets data-charts, data-drawn, data-markers (totals) and data-errors (errors the page saw), which
 // the browser test reads.
@@ -212,6 +213,12 @@
     pending.delete(element);
     draw(entry[0], element, entry[1]);
   };
+  // The charts within reach of the first view are drawn at once; the rest as they scroll near.
+  const reach = 600;
+  for (const [, element] of elements) {
+    const box = element.getBoundingClientRect();
+    if (box.top < window.innerHeight + reach && box.bottom > -reach) drawOne(element);
+  }
   if ('IntersectionObserver' in window) {
     const observer = new IntersectionObserver((entries) => {
       for (const entry of entries) {
@@ -220,8 +227,8 @@
           drawOne(entry.target);
         }
       }
-    }, { rootMargin: '600px 0px' });
-    for (const [, element] of elements) observer.observe(element);
+    }, { rootMargin: reach + 'px 0px' });
+    for (const element of pending.keys()) observer.observe(element);
   } else {
     for (const [, element] of elements) drawOne(element);
   }
