@@ -45,29 +45,20 @@ impl Exit {
 }
 
 /// The exit of a command that ended in `err`: [`Exit::Unavailable`] when the data source was
-/// unavailable (a `ReadError::Unavailable` in its chain) for a reason that may pass — a refused or
-/// lost connection, a server shutting down, a pool that stayed busy — and [`Exit::Failure`]
-/// otherwise, a wrong password, a database or `market_data` table that does not exist included:
-/// retrying those cannot help.
+/// unavailable (a `ReadError::Unavailable` in its chain) for a reason that may pass
+/// (`reader::may_pass`: a refused or lost connection, a server shutting down, a pool that stayed
+/// busy) or an output's store did not answer, and [`Exit::Failure`] otherwise — a wrong password,
+/// a database or `market_data` table that does not exist, permission denied included: retrying
+/// those cannot help.
 impl Exit {
     pub fn for_error(err: &anyhow::Error) -> Exit {
-        let causes: Vec<&(dyn std::error::Error + 'static)> = err.chain().collect();
-        let permanent = causes.iter().any(|cause| {
-            cause.downcast_ref::<crate::pg::NoMarketDataTable>().is_some()
-                || cause.downcast_ref::<postgres::Error>().and_then(postgres::Error::code).is_some_and(
-                    |code| {
-                        code.code().starts_with("28")
-                            || *code == postgres::error::SqlState::INVALID_CATALOG_NAME
-                    },
-                )
-        });
-        let unavailable = causes.iter().any(|cause| {
+        let unavailable = err.chain().any(|cause| {
             matches!(
                 cause.downcast_ref::<crate::domain::ReadError>(),
-                Some(crate::domain::ReadError::Unavailable(_))
+                Some(crate::domain::ReadError::Unavailable(source)) if crate::reader::may_pass(source.as_ref())
             ) || cause.downcast_ref::<crate::job::StoreUnavailable>().is_some()
         });
-        if unavailable && !permanent { Exit::Unavailable } else { Exit::Failure }
+        if unavailable { Exit::Unavailable } else { Exit::Failure }
     }
 }
 

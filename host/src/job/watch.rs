@@ -3,15 +3,11 @@
 //! gone can say so in its exit code (75, transient: run it again) instead of blaming the units
 //! (2, permanent: a plugin that fails on its data fails again).
 
-use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::domain::{
-    Availability, AvailabilityEntry, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet, TimeRange,
-    Timeframe, Timestamp,
-};
-use crate::reader::{MarketDataReader, RangeRequest, SymbolBars};
+use crate::domain::{ReadError, Symbol};
+use crate::reader::MarketDataReader;
 
 /// Forwards every read to `inner`, counting [`ReadError::Unavailable`] answers.
 pub struct Watched {
@@ -28,7 +24,7 @@ impl Watched {
 
     fn note<T>(&self, result: Result<T, ReadError>) -> Result<T, ReadError> {
         if let Err(ReadError::Unavailable(source)) = &result
-            && may_pass(source.as_ref())
+            && crate::reader::may_pass(source.as_ref())
         {
             self.unavailable.fetch_add(1, Ordering::Relaxed);
         }
@@ -36,84 +32,30 @@ impl Watched {
     }
 }
 
-/// Whether an unavailable source may come back: a lost or refused connection, a server shutting
-/// down, a busy pool. A server's refusal of the statement itself (permission denied, a missing
-/// table) is answered the same way next time, so it does not count: those units failed for good.
-fn may_pass(source: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(source);
-    while let Some(err) = cause {
-        if let Some(database) = err.downcast_ref::<postgres::Error>() {
-            return crate::reader::is_transient(database);
-        }
-        cause = err.source();
+impl crate::reader::ReadAround for Watched {
+    type Inner = dyn MarketDataReader;
+
+    fn around<T>(
+        &self,
+        _symbol: Option<&Symbol>,
+        read: &dyn Fn(&Self::Inner) -> Result<T, ReadError>,
+    ) -> Result<T, ReadError> {
+        self.note(read(&*self.inner))
     }
-    true
 }
 
-impl MarketDataReader for Watched {
-    fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
-        self.note(self.inner.range(request))
-    }
-
-    fn multi_range(
-        &self,
-        symbols: &SymbolSet,
-        timeframe: Timeframe,
-        range: TimeRange,
-        fields: Fields,
-    ) -> Result<Vec<SymbolBars>, ReadError> {
-        self.note(self.inner.multi_range(symbols, timeframe, range, fields))
-    }
-
-    fn latest(
-        &self,
-        symbols: &SymbolSet,
-        timeframe: Timeframe,
-        as_of: Timestamp,
-    ) -> Result<Vec<LatestBar>, ReadError> {
-        self.note(self.inner.latest(symbols, timeframe, as_of))
-    }
-
-    fn availability(
-        &self,
-        symbol: &Symbol,
-        timeframe: Timeframe,
-        range: TimeRange,
-    ) -> Result<Availability, ReadError> {
-        self.note(self.inner.availability(symbol, timeframe, range))
-    }
-
-    fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
-        self.note(self.inner.timeframes(symbol))
-    }
-
-    fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError> {
-        self.note(self.inner.summary())
-    }
-
-    fn bar_before(
-        &self,
-        symbol: &Symbol,
-        timeframe: Timeframe,
-        before: Timestamp,
-        bars_back: NonZeroUsize,
-    ) -> Result<Option<Timestamp>, ReadError> {
-        self.note(self.inner.bar_before(symbol, timeframe, before, bars_back))
-    }
-
-    fn page(
-        &self,
-        request: &RangeRequest,
-        after: Option<Timestamp>,
-        limit: NonZeroUsize,
-    ) -> Result<BarColumns, ReadError> {
-        self.note(self.inner.page(request, after, limit))
-    }
-}
+crate::reader::read_around!(Watched);
 
 #[cfg(test)]
 mod tests {
+    use std::num::NonZeroUsize;
+
     use super::*;
+    use crate::domain::{
+        Availability, AvailabilityEntry, BarColumns, Fields, LatestBar, SymbolSet, TimeRange, Timeframe,
+        Timestamp,
+    };
+    use crate::reader::{RangeRequest, SymbolBars};
 
     /// Answers every read with `unavailable`.
     struct Down;

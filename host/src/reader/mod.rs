@@ -23,8 +23,8 @@ pub use cursor::{RangeCursor, RangeStream};
 pub use memory::MemoryMarketDataReader;
 #[cfg(test)]
 pub(crate) use page_spy::PageSpy;
-pub(crate) use postgres::is_transient;
 pub use postgres::{PLAN_CACHE_MODE, PgMarketDataReader, PgReaderConfig};
+pub(crate) use postgres::may_pass;
 pub use replicas::{DEFAULT_MAX_LAG, Fallback, ReadReplicas, ReplicaError, ReplicaReader};
 pub use shared::{SharedReader, SharedSeries};
 
@@ -180,6 +180,94 @@ macro_rules! forward_reader {
 }
 
 forward_reader!(&R, Box<R>, std::sync::Arc<R>);
+
+/// A reader that wraps another and runs every read through one hook: `around(symbol, read)`
+/// calls `read` on the reader it chooses (the symbol's, when the read names one) and may count,
+/// retry or route its answer. [`read_around!`] makes such a type a [`MarketDataReader`].
+pub(crate) trait ReadAround: Send + Sync {
+    type Inner: MarketDataReader + ?Sized;
+
+    fn around<T>(
+        &self,
+        symbol: Option<&Symbol>,
+        read: &dyn Fn(&Self::Inner) -> Result<T, ReadError>,
+    ) -> Result<T, ReadError>;
+}
+
+/// Implements [`MarketDataReader`] for a [`ReadAround`] type: each operation is its inner reader's,
+/// through `around`, with the symbol it names (`None` for reads of several symbols or of all).
+macro_rules! read_around {
+    ($ty:ty) => {
+        impl $crate::reader::MarketDataReader for $ty {
+            fn range(
+                &self,
+                request: &$crate::reader::RangeRequest,
+            ) -> Result<$crate::domain::BarColumns, $crate::domain::ReadError> {
+                $crate::reader::ReadAround::around(self, Some(&request.symbol), &|r| r.range(request))
+            }
+            fn multi_range(
+                &self,
+                symbols: &$crate::domain::SymbolSet,
+                timeframe: $crate::domain::Timeframe,
+                range: $crate::domain::TimeRange,
+                fields: $crate::domain::Fields,
+            ) -> Result<Vec<$crate::reader::SymbolBars>, $crate::domain::ReadError> {
+                $crate::reader::ReadAround::around(self, None, &|r| {
+                    r.multi_range(symbols, timeframe, range, fields)
+                })
+            }
+            fn latest(
+                &self,
+                symbols: &$crate::domain::SymbolSet,
+                timeframe: $crate::domain::Timeframe,
+                as_of: $crate::domain::Timestamp,
+            ) -> Result<Vec<$crate::domain::LatestBar>, $crate::domain::ReadError> {
+                $crate::reader::ReadAround::around(self, None, &|r| r.latest(symbols, timeframe, as_of))
+            }
+            fn availability(
+                &self,
+                symbol: &$crate::domain::Symbol,
+                timeframe: $crate::domain::Timeframe,
+                range: $crate::domain::TimeRange,
+            ) -> Result<$crate::domain::Availability, $crate::domain::ReadError> {
+                $crate::reader::ReadAround::around(self, Some(symbol), &|r| {
+                    r.availability(symbol, timeframe, range)
+                })
+            }
+            fn timeframes(
+                &self,
+                symbol: &$crate::domain::Symbol,
+            ) -> Result<Vec<$crate::domain::Timeframe>, $crate::domain::ReadError> {
+                $crate::reader::ReadAround::around(self, Some(symbol), &|r| r.timeframes(symbol))
+            }
+            fn summary(&self) -> Result<Vec<$crate::domain::AvailabilityEntry>, $crate::domain::ReadError> {
+                $crate::reader::ReadAround::around(self, None, &|r| r.summary())
+            }
+            fn bar_before(
+                &self,
+                symbol: &$crate::domain::Symbol,
+                timeframe: $crate::domain::Timeframe,
+                before: $crate::domain::Timestamp,
+                bars_back: std::num::NonZeroUsize,
+            ) -> Result<Option<$crate::domain::Timestamp>, $crate::domain::ReadError> {
+                $crate::reader::ReadAround::around(self, Some(symbol), &|r| {
+                    r.bar_before(symbol, timeframe, before, bars_back)
+                })
+            }
+            fn page(
+                &self,
+                request: &$crate::reader::RangeRequest,
+                after: Option<$crate::domain::Timestamp>,
+                limit: std::num::NonZeroUsize,
+            ) -> Result<$crate::domain::BarColumns, $crate::domain::ReadError> {
+                $crate::reader::ReadAround::around(self, Some(&request.symbol), &|r| {
+                    r.page(request, after, limit)
+                })
+            }
+        }
+    };
+}
+pub(crate) use read_around;
 
 /// A reader that holds no bars: every read answers empty. What a plugin's `describe` runs
 /// against, since describing reads nothing.

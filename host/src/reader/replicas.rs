@@ -23,16 +23,12 @@
 //! reads go to the others in turn as for one that is down. A check that cannot reach the primary
 //! changes nothing.
 
-use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{MarketDataReader, PgMarketDataReader, PgReaderConfig, RangeRequest, SymbolBars};
-use crate::domain::{
-    Availability, AvailabilityEntry, BarColumns, Fields, LatestBar, ReadError, Symbol, SymbolSet, TimeRange,
-    Timeframe, Timestamp, error_chain,
-};
+use super::{PgMarketDataReader, PgReaderConfig};
+use crate::domain::{ReadError, Symbol, SymbolSet, error_chain};
 use crate::pg::ConnectionSettings;
 use crate::pg::replica::{self, PrimaryPosition, ReplicaPosition};
 
@@ -311,7 +307,7 @@ impl ReplicaReader {
     fn route<T>(
         &self,
         symbol: Option<&Symbol>,
-        op: impl Fn(&PgMarketDataReader) -> Result<T, ReadError>,
+        op: &dyn Fn(&PgMarketDataReader) -> Result<T, ReadError>,
     ) -> Result<T, ReadError> {
         self.check_lag_when_due();
         let count = self.replicas.len();
@@ -341,7 +337,7 @@ impl ReplicaReader {
     fn on_replica<T>(
         &self,
         replica: &Replica,
-        op: &impl Fn(&PgMarketDataReader) -> Result<T, ReadError>,
+        op: &dyn Fn(&PgMarketDataReader) -> Result<T, ReadError>,
     ) -> Option<Result<T, ReadError>> {
         for attempt in 1..=2 {
             let err = match op(&replica.reader) {
@@ -432,66 +428,19 @@ fn judge(found: &ReplicaPosition, max_lag: Duration) -> Verdict {
     }
 }
 
-impl MarketDataReader for ReplicaReader {
-    fn range(&self, request: &RangeRequest) -> Result<BarColumns, ReadError> {
-        self.route(Some(&request.symbol), |r| r.range(request))
-    }
+impl super::ReadAround for ReplicaReader {
+    type Inner = PgMarketDataReader;
 
-    fn multi_range(
+    fn around<T>(
         &self,
-        symbols: &SymbolSet,
-        timeframe: Timeframe,
-        range: TimeRange,
-        fields: Fields,
-    ) -> Result<Vec<SymbolBars>, ReadError> {
-        self.route(None, |r| r.multi_range(symbols, timeframe, range, fields))
-    }
-
-    fn latest(
-        &self,
-        symbols: &SymbolSet,
-        timeframe: Timeframe,
-        as_of: Timestamp,
-    ) -> Result<Vec<LatestBar>, ReadError> {
-        self.route(None, |r| r.latest(symbols, timeframe, as_of))
-    }
-
-    fn availability(
-        &self,
-        symbol: &Symbol,
-        timeframe: Timeframe,
-        range: TimeRange,
-    ) -> Result<Availability, ReadError> {
-        self.route(Some(symbol), |r| r.availability(symbol, timeframe, range))
-    }
-
-    fn timeframes(&self, symbol: &Symbol) -> Result<Vec<Timeframe>, ReadError> {
-        self.route(Some(symbol), |r| r.timeframes(symbol))
-    }
-
-    fn summary(&self) -> Result<Vec<AvailabilityEntry>, ReadError> {
-        self.route(None, |r| r.summary())
-    }
-
-    fn bar_before(
-        &self,
-        symbol: &Symbol,
-        timeframe: Timeframe,
-        before: Timestamp,
-        bars_back: NonZeroUsize,
-    ) -> Result<Option<Timestamp>, ReadError> {
-        self.route(Some(symbol), |r| r.bar_before(symbol, timeframe, before, bars_back))
-    }
-
-    fn page(
-        &self,
-        request: &RangeRequest,
-        after: Option<Timestamp>,
-        limit: NonZeroUsize,
-    ) -> Result<BarColumns, ReadError> {
-        self.route(Some(&request.symbol), |r| r.page(request, after, limit))
+        symbol: Option<&Symbol>,
+        read: &dyn Fn(&PgMarketDataReader) -> Result<T, ReadError>,
+    ) -> Result<T, ReadError> {
+        self.route(symbol, read)
     }
 }
+
+super::read_around!(ReplicaReader);
 
 #[cfg(test)]
 mod tests {

@@ -28,9 +28,9 @@ use crate::pg::{ConnectionSettings, PgTimestamp};
 
 use super::{MarketDataReader, RangeRequest, SymbolBars, query_cost};
 use decode::{Fetch, availability_of, bar_of, count_rows, push_row, read_columns};
-/// For the read replicas' router: which failures a fresh connection may get past.
-pub(crate) use pool::is_transient;
 use pool::{ReaderConnectionManager, unavailable};
+/// For the read replicas' router: which failures a fresh connection may get past.
+pub(crate) use pool::{is_transient, may_pass};
 use sql::Query;
 
 /// How the reader's pool behaves.

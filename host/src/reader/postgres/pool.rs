@@ -136,6 +136,27 @@ pub fn is_transient(err: &postgres::Error) -> bool {
     std::error::Error::source(err).is_some_and(|source| source.is::<std::io::Error>())
 }
 
+/// Whether a read that failed with [`ReadError::Unavailable`] and this `source` may succeed when
+/// run again later: the one rule for a job's exit code (75, run it again, against 1 or 2) and for
+/// counting a unit's failure as the source's. It may when the database did not answer — a lost or
+/// refused connection, a server shutting down, a pool that stayed busy ([`is_transient`], or no
+/// database error at all in the chain) — and may not when the server answered with a refusal
+/// that will be the same next time: a wrong password (class `28`), a database that does not
+/// exist (`3D000`), permission denied, a missing `market_data` table.
+pub fn may_pass(source: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(source);
+    while let Some(err) = cause {
+        if err.is::<NoMarketDataTable>() {
+            return false;
+        }
+        if let Some(database) = err.downcast_ref::<postgres::Error>() {
+            return is_transient(database);
+        }
+        cause = err.source();
+    }
+    true
+}
+
 /// A database error as the reader's: a missing `market_data` table says what to do about it.
 pub(super) fn unavailable(err: postgres::Error) -> ReadError {
     if NoMarketDataTable::is(&err) {
