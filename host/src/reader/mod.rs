@@ -23,8 +23,8 @@ pub use cursor::{RangeCursor, RangeStream};
 pub use memory::MemoryMarketDataReader;
 #[cfg(test)]
 pub(crate) use page_spy::PageSpy;
-pub use postgres::{PLAN_CACHE_MODE, PgMarketDataReader, PgReaderConfig};
 pub(crate) use postgres::may_pass;
+pub use postgres::{PLAN_CACHE_MODE, PgMarketDataReader, PgReaderConfig};
 pub use replicas::{DEFAULT_MAX_LAG, Fallback, ReadReplicas, ReplicaError, ReplicaReader};
 pub use shared::{SharedReader, SharedSeries};
 

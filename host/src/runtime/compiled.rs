@@ -120,10 +120,34 @@ impl CompiledCache {
     }
 }
 
-/// The component of `bytes` (hash `sha256`, read from `path`): mapped from `cache` when it is
-/// there, else compiled (and cached). `notify` says a compile is starting and how long it should
-/// take, on a terminal unless quiet; always in the log.
+/// Why [`component`] has none: the file could not be read again, or did not compile.
+pub(super) enum Miss {
+    Read(std::io::Error),
+    Compile(wasmtime::Error),
+}
+
+/// The component at `path` (hash `sha256`): mapped from `cache` when it is there, else read,
+/// compiled (and cached). `notify` says a compile is starting and how long it should take, on a
+/// terminal unless quiet; always in the log. A file whose bytes no longer hash to `sha256` (it
+/// changed since it was hashed) is an error rather than a wrong entry in the cache.
 pub(super) fn component(
+    engine: &Engine,
+    cache: Option<&CompiledCache>,
+    path: &Path,
+    sha256: &str,
+    quiet: bool,
+) -> Result<(Component, Compilation), Miss> {
+    if let Some(component) = cache.and_then(|cache| cache.load(engine, sha256)) {
+        return Ok((component, Compilation::Cached));
+    }
+    let bytes = std::fs::read(path).map_err(Miss::Read)?;
+    if format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes)) != sha256 {
+        return Err(Miss::Read(std::io::Error::other("the file changed while it was being loaded")));
+    }
+    compile(engine, cache, path, &bytes, sha256, quiet).map_err(Miss::Compile)
+}
+
+fn compile(
     engine: &Engine,
     cache: Option<&CompiledCache>,
     path: &Path,
@@ -131,9 +155,6 @@ pub(super) fn component(
     sha256: &str,
     quiet: bool,
 ) -> wasmtime::Result<(Component, Compilation)> {
-    if let Some(component) = cache.and_then(|cache| cache.load(engine, sha256)) {
-        return Ok((component, Compilation::Cached));
-    }
     let is_component = bytes.starts_with(COMPONENT_HEADER);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     let rate = cache.map_or(DEFAULT_BYTES_PER_CORE_SECOND, CompiledCache::rate);

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
 use wasmtime::Store;
 use wasmtime::component::{ResourceTable, types::ComponentItem};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtxBuilder};
@@ -135,19 +134,18 @@ impl Plugin {
         path: &Path,
         limits: RuntimeLimits,
     ) -> Result<Plugin, LoadError> {
-        let bytes =
-            std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
-        let sha256 = format!("{:x}", Sha256::digest(&bytes));
-        let (component, compilation) = super::compiled::component(
-            &runtime.engine,
-            runtime.cache.as_ref(),
-            path,
-            &bytes,
-            &sha256,
-            runtime.quiet,
-        )
-        .map_err(|source| LoadError::Compile { path: path.to_owned(), source })?;
-        drop(bytes);
+        // Hashed as it is read, not held: a warm start maps the compiled component and never
+        // needs the file's bytes (an 18 MB Python component would be 18 MB of peak memory).
+        let read = |source| LoadError::Read { path: path.to_owned(), source };
+        let sha256 = crate::output::file_sha256(path).map_err(read)?;
+        let (component, compilation) =
+            super::compiled::component(&runtime.engine, runtime.cache.as_ref(), path, &sha256, runtime.quiet)
+                .map_err(|err| match err {
+                    super::compiled::Miss::Read(source) => read(source),
+                    super::compiled::Miss::Compile(source) => {
+                        LoadError::Compile { path: path.to_owned(), source }
+                    }
+                })?;
         let exports: Vec<String> = component
             .component_type()
             .exports(&runtime.engine)
