@@ -20,6 +20,8 @@
 # For candlewick_target_dir.
 # shellcheck source=scripts/lib/rust.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/rust.sh"
+# shellcheck source=scripts/lib/on-exit.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/on-exit.sh"
 
 _cw_az_log() { printf 'azurite: %s\n' "$*" >&2; }
 
@@ -55,20 +57,6 @@ _cw_az_cleanup() {
   _CW_AZ_DIR=
 }
 
-# Run _cw_az_cleanup on exit, after (not instead of) any EXIT trap the caller set.
-_cw_az_register_cleanup() {
-  local prev
-  local -a parsed
-  prev=$(trap -p EXIT)
-  if [[ -n $prev ]]; then
-    eval "parsed=(${prev#trap -- })"
-    # shellcheck disable=SC2064  # expand the previous body now, on purpose
-    trap "_cw_az_cleanup; ${parsed[0]}" EXIT
-  else
-    trap _cw_az_cleanup EXIT
-  fi
-}
-
 candlewick_ensure_azure() {
   if [[ -n ${AZURITE_BLOB_STORAGE_URL:-} ]]; then
     [[ -n ${CANDLEWICK_TEST_AZURE_CONTAINER:-} ]] || {
@@ -82,7 +70,7 @@ candlewick_ensure_azure() {
   toolchain=$(_cw_az_toolchain) || return 1
   dir=$(mktemp -d "${TMPDIR:-/tmp}/candlewick-azurite.XXXXXX") || return 1
   _CW_AZ_DIR=$dir
-  _cw_az_register_cleanup
+  candlewick_on_exit _cw_az_cleanup
   for ((port = 19100; port < 54000; port += 7)); do
     ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   done

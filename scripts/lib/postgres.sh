@@ -23,6 +23,9 @@
 # Connection checks run psql with libpq's PG* environment variables and
 # ~/.pgpass ignored: the Rust code sees only DATABASE_URL, so the check must too.
 
+# shellcheck source=scripts/lib/on-exit.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/on-exit.sh"
+
 # Which server candlewick_ensure_postgres chose: env, local or throwaway.
 # shellcheck disable=SC2034  # read by the scripts that source this file
 CANDLEWICK_PG_SOURCE=
@@ -204,21 +207,6 @@ _cw_pg_cleanup() {
   _CW_PG_DIR=
 }
 
-# Run _cw_pg_cleanup on exit, after (not instead of) any EXIT trap the caller set.
-_cw_register_cleanup() {
-  local prev
-  local -a parsed
-  prev=$(trap -p EXIT)
-  if [[ -n $prev ]]; then
-    # `trap -p` prints: trap -- 'QUOTED BODY' EXIT
-    eval "parsed=(${prev#trap -- })"
-    # shellcheck disable=SC2064  # expand the previous body now, on purpose
-    trap "_cw_pg_cleanup; ${parsed[0]}" EXIT
-  else
-    trap _cw_pg_cleanup EXIT
-  fi
-}
-
 # Print the last lines of a log file, indented, to stderr.
 _cw_show_log() {
   [[ -f $1 ]] || return 0
@@ -270,7 +258,7 @@ _cw_start_throwaway() {
   fi
   _CW_PG_DIR=$dir
   _CW_PG_BINDIR=$bindir
-  _cw_register_cleanup
+  candlewick_on_exit _cw_pg_cleanup
 
   # Trust auth and no fsync: the cluster is disposable and only we can reach it.
   if ! (cd "$dir" && _cw_as_pg "$bindir/initdb" -D "$dir/data" -U postgres \

@@ -117,8 +117,7 @@ _cw_replica_cleanup() {
 }
 
 candlewick_start_replica_pair() {
-  local base dir port standby prev
-  local -a parsed
+  local base dir port standby
   _cw_ensure_client || return 1
   _cw_replica_setup || return 1
   # Reachable by "postgres": a private TMPDIR (e.g. under /root) is not.
@@ -127,14 +126,7 @@ candlewick_start_replica_pair() {
   # The clusters' sockets are in it.
   [[ $_CW_PG_RUN_AS == postgres ]] && { chown postgres: "$base" || return 1; }
   _CW_REPLICA_BASE=$base
-  prev=$(trap -p EXIT)
-  if [[ -n $prev ]]; then
-    eval "parsed=(${prev#trap -- })"
-    # shellcheck disable=SC2064  # expand the previous body now, on purpose
-    trap "_cw_replica_cleanup; ${parsed[0]}" EXIT
-  else
-    trap _cw_replica_cleanup EXIT
-  fi
+  candlewick_on_exit _cw_replica_cleanup
 
   dir=$base/primary
   mkdir -m 700 "$dir" || return 1

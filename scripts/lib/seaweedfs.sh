@@ -24,6 +24,8 @@
 # For candlewick_target_dir.
 # shellcheck source=scripts/lib/rust.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/rust.sh"
+# shellcheck source=scripts/lib/on-exit.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/on-exit.sh"
 
 CANDLEWICK_SEAWEEDFS_VERSION=4.48
 
@@ -76,20 +78,6 @@ _cw_s3_cleanup() {
   _CW_S3_DIR=
 }
 
-# Run _cw_s3_cleanup on exit, after (not instead of) any EXIT trap the caller set.
-_cw_s3_register_cleanup() {
-  local prev
-  local -a parsed
-  prev=$(trap -p EXIT)
-  if [[ -n $prev ]]; then
-    eval "parsed=(${prev#trap -- })"
-    # shellcheck disable=SC2064  # expand the previous body now, on purpose
-    trap "_cw_s3_cleanup; ${parsed[0]}" EXIT
-  else
-    trap _cw_s3_cleanup EXIT
-  fi
-}
-
 _cw_s3_key() {
   printf '%s%s' "$1" "$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
 }
@@ -123,7 +111,7 @@ candlewick_ensure_s3() {
   weed=$(_cw_s3_weed) || return 1
   dir=$(mktemp -d "${TMPDIR:-/tmp}/candlewick-s3.XXXXXX") || return 1
   _CW_S3_DIR=$dir
-  _cw_s3_register_cleanup
+  candlewick_on_exit _cw_s3_cleanup
 
   # Eleven ports in a row, each free, below 55000 (gRPC ports are given explicitly).
   ports=
