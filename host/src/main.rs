@@ -52,7 +52,9 @@ fn closed_pipe(err: &anyhow::Error) -> bool {
         }
         err.downcast_ref::<csv::Error>().is_some_and(
             |e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe),
-        )
+        ) || err
+            .downcast_ref::<serde_json::Error>()
+            .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     }
     err.chain().any(broken)
 }
@@ -76,14 +78,21 @@ fn init_log(quiet: bool, verbose: u8) {
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).init();
 }
 
-/// A usage error on one line: clap's message without its usage block and hints, so every bad
+/// A usage error on one line: clap's message without its usage block, its tips in brackets, so every bad
 /// input reads the same way (`error: ...`).
 fn one_line(message: &str) -> String {
-    message
+    let lines: Vec<&str> = message
         .lines()
         .map(str::trim)
         .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
-        .filter(|line| !line.is_empty() && !line.starts_with("tip:"))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .filter(|line| !line.is_empty())
+        .collect();
+    let (tips, said): (Vec<&str>, Vec<&str>) = lines.into_iter().partition(|line| line.starts_with("tip:"));
+    let said = said.join(" ");
+    if tips.is_empty() {
+        return said;
+    }
+    // clap's suggestions ("a similar argument exists: '--shard'") stay, in brackets.
+    let tips: Vec<&str> = tips.iter().map(|tip| tip.trim_start_matches("tip:").trim()).collect();
+    format!("{said} ({})", tips.join("; "))
 }

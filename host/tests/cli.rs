@@ -130,6 +130,12 @@ fn usage_errors_exit_64_apart_from_failures_and_help_lists_the_codes() {
         assert_eq!(output.status.code(), Some(64), "{args:?}: {}", stderr(&output));
         assert!(stderr(&output).starts_with("error: "), "{args:?}: {}", stderr(&output));
     }
+    // clap's suggestion stays, on the same line.
+    let output = run(&["run", "j.yaml", "--shards", "0/2"]);
+    assert_eq!(
+        stderr(&output),
+        "error: unexpected argument '--shards' found (a similar argument exists: '--shard')\n"
+    );
     let output = run(&["run", "/nonexistent/job.yaml"]);
     assert_eq!(output.status.code(), Some(1), "a job that cannot run: {}", stderr(&output));
 

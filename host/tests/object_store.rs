@@ -503,4 +503,15 @@ fn a_job_into_azure_blob_storage_writes_a_folder_runs_files_and_commits_once() {
     let status = azure.env(&mut status).output().unwrap();
     assert_eq!(status.status.code(), Some(0), "{}{}", stdout(&status), stderr(&status));
     assert!(stdout(&status).ends_with("complete (1 of 1 done)\n"), "{}", stdout(&status));
+
+    // `candlewick report` reads the output from the store as from a folder.
+    let page = dir.path().join("report.html");
+    let mut report = support::candlewick();
+    report.args(["report", &url, "-o", page.to_str().unwrap()]);
+    let report = azure.env(&mut report).output().unwrap();
+    assert_eq!(report.status.code(), Some(0), "{}{}", stdout(&report), stderr(&report));
+    assert_eq!(stderr(&report), "", "every listed file was fetched");
+    assert!(stdout(&report).contains("(1 symbol, "), "{}", stdout(&report));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(&format!("candlewick report: {url}")), "the page names the store's URL");
 }

@@ -109,6 +109,19 @@ fn run_explain_prints_the_plans_of_each_plugins_first_unit_and_writes_nothing() 
     assert!(text.contains("Buffers:") || text.contains("shared hit"), "BUFFERS asked for: {text}");
     assert!(!dir.path().join("out").exists(), "--explain writes nothing");
 
+    // With --shard, the shard's first units: EURUSD is shard 0's of 2, and shard 1 has none.
+    let explain_shard = |shard: &str| {
+        let output = candlewick()
+            .args(["run", job.to_str().unwrap(), "--explain", "--shard", shard])
+            .env("CW_QA_URL", db.url())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    assert!(explain_shard("0/2").contains("indicators on EURUSD (first unit of shard 0/2; ok, "));
+    assert!(!explain_shard("1/2").contains(" on EURUSD "), "shard 1 has no unit of EURUSD");
+
     let fixture = write_job(dir.path(), &format!("fixture: {}", repo_path(support::SAMPLE).display()));
     let output = support::run(&["run", fixture.to_str().unwrap(), "--explain"]);
     assert_eq!(output.status.code(), Some(1));

@@ -99,9 +99,13 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
   cd "$repo_root"
   candlewick_ensure_azure
-  printf 'export AZURITE_BLOB_STORAGE_URL=%s CANDLEWICK_TEST_AZURE_CONTAINER=%s\n' \
+  printf 'export AZURE_STORAGE_USE_EMULATOR=true AZURITE_BLOB_STORAGE_URL=%s CANDLEWICK_TEST_AZURE_CONTAINER=%s\n' \
     "$AZURITE_BLOB_STORAGE_URL" "$CANDLEWICK_TEST_AZURE_CONTAINER"
   _cw_az_log "Ctrl-C stops it"
-  trap 'exit 0' INT TERM
-  while sleep 3600; do :; done
+  trap 'kill "$!" 2>/dev/null; exit 0' INT TERM
+  # A signal interrupts `wait` (not a foreground sleep), so the cleanup runs at once.
+  while :; do
+    sleep 3600 &
+    wait $!
+  done
 fi

@@ -182,6 +182,10 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   candlewick_ensure_s3
   env | grep '^CANDLEWICK_TEST_S3_' | sed 's/^/export /'
   _cw_s3_log "Ctrl-C stops it"
-  trap 'exit 0' INT TERM
-  while sleep 3600; do :; done
+  trap 'kill "$!" 2>/dev/null; exit 0' INT TERM
+  # A signal interrupts `wait` (not a foreground sleep), so the cleanup runs at once.
+  while :; do
+    sleep 3600 &
+    wait $!
+  done
 fi

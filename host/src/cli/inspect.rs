@@ -81,7 +81,7 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     }
     writeln!(out, "{} {} ({}, {})", info.name, info.version, plugin.kind(), plugin.contract())?;
     writeln!(out, "{}", info.description)?;
-    writeln!(out, "warm-up: {} bars", plan.own_warm_up_bars())?;
+    writeln!(out, "warm-up: {}", crate::domain::counted(plan.own_warm_up_bars() as u64, "bar"))?;
     writeln!(out, "reads (default parameters):")?;
     for input in &plan.inputs {
         writeln!(out, "  {input}")?;

@@ -69,7 +69,7 @@ pub fn run(args: &RunArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<E
     .filter(|shard| shard.count > 1);
     let job = Job::load_with(&args.job, &overrides)?;
     if args.explain {
-        write!(out, "{}", crate::job::explain(&job)?)?;
+        write!(out, "{}", crate::job::explain(&job, shard)?)?;
         return Ok(Exit::Success);
     }
     let stop = listen_for_signals()?;

@@ -232,7 +232,8 @@ pub fn render(status: &OutputStatus) -> String {
             (Some(i), Some(n)) => format!("shard {i}/{n}"),
             _ => "run".to_owned(),
         };
-        let progress = format!("{} of {} units finished", shard.finished, shard.units);
+        let progress =
+            format!("{} of {} finished", shard.finished, crate::domain::counted(shard.units as u64, "unit"));
         let line = match shard.state {
             State::Done => format!("done: {progress}"),
             State::Failed => format!("failed: {} of {} units failed", shard.failed.len(), shard.units),

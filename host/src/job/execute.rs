@@ -444,7 +444,11 @@ fn work_loop(shared: &Shared, end: usize, tx: &mpsc::Sender<Done>) {
                 let symbol = &unit.symbol;
                 let line = match &outcome {
                     UnitOutcome::Written(w) => {
-                        format!("{name} {symbol}: ok, {} bars in, {} rows out", w.rows_in, w.rows_out)
+                        format!(
+                            "{name} {symbol}: ok, {} in, {} out",
+                            crate::domain::counted(w.rows_in, "bar"),
+                            crate::domain::counted(w.rows_out, "row")
+                        )
                     }
                     UnitOutcome::Empty { rows_in } => {
                         format!("{name} {symbol}: ok, {rows_in} bars in, no rows (nothing written)")

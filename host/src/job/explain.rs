@@ -1,5 +1,5 @@
-//! `candlewick run JOB --explain`: for the first unit of each plugin (its first symbol; a
-//! cross-section's one unit), the plans of the SQL statements its reads ran, as
+//! `candlewick run JOB --explain`: for the first unit of each plugin (its first symbol by name, or
+//! the shard's first with `--shard`; a cross-section's one unit), the plans of the SQL statements its reads ran, as
 //! `EXPLAIN (ANALYZE, BUFFERS)` gives them through the reader's own read-only connection
 //! (`reader::query_cost::explaining`). Those units run once, reading straight from the database
 //! (no shared read), and write nothing; no other unit runs. A slow read — a hypertable scanning
@@ -14,8 +14,8 @@ use crate::reader::query_cost::{self, Explained};
 use crate::runtime::{self, PluginRuntime};
 use crate::unit;
 
-/// The plans, as text to print.
-pub fn explain(job: &Job) -> anyhow::Result<String> {
+/// The plans, as text to print: of `shard`'s first units when given.
+pub fn explain(job: &Job, shard: Option<super::Shard>) -> anyhow::Result<String> {
     if !matches!(job.source, Source::Database(_)) {
         anyhow::bail!(
             "--explain shows the SQL plans of a database's reads; this job reads the {} (expected a `database:` section)",
@@ -27,6 +27,14 @@ pub fn explain(job: &Job) -> anyhow::Result<String> {
     let runtime = PluginRuntime::new(cache_dir.as_deref(), job.limits.clone())?;
     let mut text = String::new();
     let symbols = job.symbols.as_slice();
+    let mine = match shard {
+        Some(shard) => Some(super::shard::plan_for(job, &*reader, shard)?),
+        None => None,
+    };
+    let first = match &mine {
+        Some(plan) => plan.symbols.first(),
+        None => symbols.first(),
+    };
     for (index, entry) in job.plugins.iter().enumerate() {
         let plugin = runtime.load_with_limits(&entry.path, entry.limits.clone())?;
         let params = unit::resolve_params(plugin.info(), &entry.params)
@@ -53,7 +61,7 @@ pub fn explain(job: &Job) -> anyhow::Result<String> {
                 }),
             ),
             _ => {
-                let Some(symbol) = symbols.first() else { continue };
+                let Some(symbol) = first else { continue };
                 (
                     symbol.to_string(),
                     query_cost::explaining(|| {
@@ -77,7 +85,10 @@ pub fn explain(job: &Job) -> anyhow::Result<String> {
             Ok(rows) => format!("ok, {rows} bars read"),
             Err(err) => format!("failed: {err}"),
         };
-        text.push_str(&format!("{name} on {on} (first unit; {outcome}): {} statements\n", statements.len()));
+        let count = crate::domain::counted(statements.len() as u64, "statement");
+        let which =
+            shard.map_or_else(|| "first unit".to_owned(), |shard| format!("first unit of shard {shard}"));
+        text.push_str(&format!("{name} on {on} ({which}; {outcome}): {count}\n"));
         text.push_str(&render(&statements));
     }
     Ok(text)
@@ -108,10 +119,10 @@ fn render(statements: &[Explained]) -> String {
         let (planning, execution) =
             list.iter().map(|s| times(&s.plan)).fold((0.0, 0.0), |(p, e), (tp, te)| (p + tp, e + te));
         text.push_str(&format!(
-            "  [{}] {sql}\n      ran {} times; planning {planning:.3} ms, execution {execution:.3} ms in all\n      \
+            "  [{}] {sql}\n      ran {}; planning {planning:.3} ms, execution {execution:.3} ms in all\n      \
              parameters of the first: {}\n",
             k + 1,
-            list.len(),
+            crate::domain::counted(list.len() as u64, "time"),
             list[0].params
         ));
         for line in list[0].plan.lines() {
@@ -137,7 +148,7 @@ mod tests {
             text.contains("[1] SELECT a\n      ran 2 times; planning 0.200 ms, execution 2.000 ms in all"),
             "{text}"
         );
-        assert!(text.contains("[2] SELECT b\n      ran 1 times"), "{text}");
+        assert!(text.contains("[2] SELECT b\n      ran 1 time;"), "{text}");
         assert!(text.contains("      | Index Scan using pk\n"), "{text}");
     }
 }

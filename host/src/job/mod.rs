@@ -38,5 +38,5 @@ pub use run::{open_reader, plan, run_job, run_job_with};
 pub use shard::{Shard, ShardPlan, assign, estimated_bars};
 pub use stop::{SIGINT, SIGTERM, StopReason, StopSignal};
 pub use store::StoreUnavailable;
-pub(crate) use store::fetch_manifests;
+pub(crate) use store::{fetch_manifests, fetch_output};
 pub use summary::{JobSummary, UnitOutcome, UnitReport, UnitWritten};

@@ -73,16 +73,30 @@ impl Shard {
         Shard::new(number(index)?, number(count)?).map_err(|err| format!("--shard {text}: {err}"))
     }
 
-    /// The shard `JOB_COMPLETION_INDEX` and `JOB_COMPLETIONS` choose, when both are set; `get`
-    /// reads a variable (the process environment, or a test's).
+    /// The shard `JOB_COMPLETION_INDEX` and `JOB_COMPLETIONS` choose, when both are set; none
+    /// when neither is. One without the other is an error: every pod would run the whole job.
+    /// `get` reads a variable (the process environment, or a test's).
     pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<Shard>, String> {
-        let (Some(index), Some(count)) = (get(INDEX_VAR), get(COUNT_VAR)) else { return Ok(None) };
-        let number = |name: &str, value: &str| {
-            value.trim().parse::<u64>().map_err(|_| {
-                format!("{name}={value:?}: expected a whole number (set by a Kubernetes Indexed Job)")
-            })
+        let (index, count) = match (get(INDEX_VAR), get(COUNT_VAR)) {
+            (Some(index), Some(count)) => (index, count),
+            (None, None) => return Ok(None),
+            (Some(value), None) | (None, Some(value)) => {
+                let (set, unset) =
+                    if get(INDEX_VAR).is_some() { (INDEX_VAR, COUNT_VAR) } else { (COUNT_VAR, INDEX_VAR) };
+                return Err(format!(
+                    "{set}={value} is set and {unset} is not (expected both, as deploy/k8s/job.yaml sets \
+                     them, or --shard I/N): alone, every pod would run the whole job"
+                ));
+            }
         };
-        let (i, n) = (number(INDEX_VAR, &index)?, number(COUNT_VAR, &count)?);
+        let number = |name: &str, value: &str, what: &str| {
+            value
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| format!("{name}={value:?}: expected a whole number ({what})"))
+        };
+        let i = number(INDEX_VAR, &index, "the pod's index, which a Kubernetes Indexed Job sets")?;
+        let n = number(COUNT_VAR, &count, "the Job's completions, as deploy/k8s/job.yaml sets it")?;
         Shard::new(i, n).map(Some).map_err(|err| format!("{INDEX_VAR}={index}, {COUNT_VAR}={count}: {err}"))
     }
 
@@ -256,7 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn the_environment_chooses_the_shard_only_when_both_variables_are_set() {
+    fn the_environment_chooses_the_shard_when_both_variables_are_set_and_one_alone_is_an_error() {
         let env = |i: Option<&'static str>, n: Option<&'static str>| {
             move |name: &str| match name {
                 INDEX_VAR => i.map(str::to_owned),
@@ -265,15 +279,24 @@ mod tests {
             }
         };
         assert_eq!(Shard::from_env(&env(Some("2"), Some("5"))), Ok(Some(Shard { index: 2, count: 5 })));
-        assert_eq!(Shard::from_env(&env(Some("2"), None)), Ok(None));
-        assert_eq!(Shard::from_env(&env(None, Some("5"))), Ok(None));
+        assert_eq!(Shard::from_env(&env(None, None)), Ok(None));
+        assert_eq!(
+            Shard::from_env(&env(Some("2"), None)).unwrap_err(),
+            "JOB_COMPLETION_INDEX=2 is set and JOB_COMPLETIONS is not (expected both, as deploy/k8s/job.yaml \
+             sets them, or --shard I/N): alone, every pod would run the whole job"
+        );
+        assert!(
+            Shard::from_env(&env(None, Some("5")))
+                .unwrap_err()
+                .starts_with("JOB_COMPLETIONS=5 is set and JOB_COMPLETION_INDEX is not")
+        );
         assert_eq!(
             Shard::from_env(&env(Some("5"), Some("5"))).unwrap_err(),
             "JOB_COMPLETION_INDEX=5, JOB_COMPLETIONS=5: index 5 is outside 0..5 (expected 0 to 4)"
         );
         assert_eq!(
             Shard::from_env(&env(Some("x"), Some("5"))).unwrap_err(),
-            "JOB_COMPLETION_INDEX=\"x\": expected a whole number (set by a Kubernetes Indexed Job)"
+            "JOB_COMPLETION_INDEX=\"x\": expected a whole number (the pod's index, which a Kubernetes Indexed Job sets)"
         );
     }
 

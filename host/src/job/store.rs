@@ -218,6 +218,14 @@ impl Service {
         }
     }
 
+    /// What the service calls the place objects are kept.
+    fn bucket(self) -> &'static str {
+        match self {
+            Service::S3 | Service::Gcs => "bucket",
+            Service::Azure => "container",
+        }
+    }
+
     fn config_type(self) -> &'static str {
         match self {
             Service::S3 => "AmazonS3ConfigKey",
@@ -351,8 +359,18 @@ impl ObjectOutput {
             max_retries: 3,
             retry_timeout: Duration::from_secs(30),
         };
+        // The client cannot be made: its configuration is missing something (an account, a
+        // region, credentials), which the environment or the job's `storage:` gives.
         let failed = |err: object_store::Error| {
-            anyhow::anyhow!("output {}: {}", remote.url, scrub(&one_line(&err), &secrets))
+            anyhow::anyhow!(
+                "output {}: {} (expected the {} client's settings from the environment ({}*) or the job's \
+                 storage: keys such as {})",
+                remote.url,
+                scrub(&one_line(&err), &secrets),
+                remote.service.name(),
+                remote.service.env_prefix(),
+                remote.service.examples()
+            )
         };
         let store: Arc<dyn ObjectStore> = match remote.service {
             Service::S3 => {
@@ -493,8 +511,9 @@ impl ObjectOutput {
         let key = self.key(&probe).map_err(|err| anyhow::anyhow!(err))?;
         self.runtime.block_on(self.store.put(&key, PutPayload::from_static(b""))).map_err(|err| {
             let message = format!(
-                "output {url}: cannot write: {} (expected a bucket these credentials may write to)",
-                scrub(&one_line(&err), &self.secrets)
+                "output {url}: cannot write: {} (expected a {} these credentials may write to)",
+                scrub(&one_line(&err), &self.secrets),
+                self.remote.service.bucket()
             );
             store_error(&err, message)
         })?;
@@ -523,9 +542,10 @@ impl ObjectOutput {
     fn list_root(&self) -> anyhow::Result<BTreeSet<String>> {
         self.list_names("").map_err(|(err, transient)| {
             let message = format!(
-                "output {}: cannot list it: {err} (expected a store that answers, and a bucket there that \
+                "output {}: cannot list it: {err} (expected a store that answers, and a {} there that \
                  these credentials may read)",
-                self.remote.url
+                self.remote.url,
+                self.remote.service.bucket()
             );
             if transient { anyhow::Error::new(StoreUnavailable(message)) } else { anyhow::anyhow!(message) }
         })
@@ -755,6 +775,26 @@ pub(crate) fn fetch_manifests(text: &str) -> anyhow::Result<Option<ObjectOutput>
     let store = ObjectOutput::open(&remote, false)?;
     let root = store.list_root()?;
     store.copy_manifests(&root)?;
+    Ok(Some(store))
+}
+
+/// For `candlewick report URL`: [`fetch_manifests`], and every file the manifests list as
+/// written, copied into the same folder, so that the output reads as a local one. A listed file
+/// the store does not have is left out (the report names it as missing).
+pub(crate) fn fetch_output(text: &str) -> anyhow::Result<Option<ObjectOutput>> {
+    let Some(store) = fetch_manifests(text)? else { return Ok(None) };
+    let manifests = Manifest::read_all(store.staging()).map_err(anyhow::Error::msg)?;
+    for (_, manifest) in &manifests {
+        for file in manifest.units.iter().filter_map(|unit| unit.file.as_ref()) {
+            let local = store.staging.join(file);
+            if local.exists() {
+                continue;
+            }
+            if let Err(err) = store.download(file, &local) {
+                tracing::warn!(file = %store.url_of(file), error = %err, "not fetched");
+            }
+        }
+    }
     Ok(Some(store))
 }
 

@@ -58,6 +58,8 @@ impl Table {
 #[derive(Debug)]
 pub struct Output {
     pub dir: PathBuf,
+    /// What the page calls it: the folder, or the object store's URL it was fetched from.
+    pub shown: String,
     /// The manifest (the shards' merged into one), when there is one.
     pub manifest: Option<Manifest>,
     pub datasets: Vec<DatasetFiles>,
@@ -71,6 +73,9 @@ pub struct Output {
 /// Reads `dir`'s manifests (`manifest.json`, shards' `manifest-shard-I-of-N.json`), or without
 /// any, finds the datasets by their folders (`<name>-<hash>/symbol=<symbol>/data.parquet`).
 pub fn output(dir: &Path) -> Result<Output, String> {
+    if !dir.exists() {
+        return Err(format!("{}: no such folder (expected a job's output folder)", dir.display()));
+    }
     if !dir.is_dir() {
         return Err(format!("{}: not a folder (expected a job's output folder)", dir.display()));
     }
@@ -131,7 +136,8 @@ pub fn output(dir: &Path) -> Result<Output, String> {
             }
         }
     }
-    Ok(Output { dir: dir.to_owned(), manifest, datasets, symbols, timeframe, problems })
+    let shown = dir.display().to_string();
+    Ok(Output { dir: dir.to_owned(), shown, manifest, datasets, symbols, timeframe, problems })
 }
 
 /// The manifest, or the shards' merged: their units and datasets' files together.

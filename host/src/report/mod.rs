@@ -73,13 +73,19 @@ const GAPS_LISTED: usize = 5;
 /// The report of the output in `dir`, for every symbol or only `symbol`. Errors: `dir` is not a
 /// folder, or `symbol` is not one of the output's.
 pub fn build(dir: &Path, symbol: Option<&str>) -> Result<Report, String> {
-    let output = load::output(dir)?;
+    build_shown(dir, &dir.display().to_string(), symbol)
+}
+
+/// [`build`], the page calling the output `shown` (the URL of an object store's output, whose
+/// files were fetched into `dir`).
+pub fn build_shown(dir: &Path, shown: &str, symbol: Option<&str>) -> Result<Report, String> {
+    let mut output = load::output(dir)?;
+    output.shown = shown.to_owned();
     let symbols: Vec<String> = match symbol {
         Some(s) if output.symbols.iter().any(|o| o == s) => vec![s.to_owned()],
         Some(s) => {
             return Err(format!(
-                "symbol {s:?} is not in {} (its symbols: {})",
-                dir.display(),
+                "symbol {s:?} is not in {shown} (its symbols: {})",
                 if output.symbols.is_empty() { "none".to_owned() } else { output.symbols.join(", ") }
             ));
         }

@@ -69,7 +69,7 @@ struct SymbolData<'a> {
 /// The whole page.
 pub fn render(output: &Output, symbols: &[SymbolReport], problems: &[String]) -> String {
     let mut html = String::with_capacity(1 << 20);
-    let title = format!("candlewick report: {}", output.dir.display());
+    let title = format!("candlewick report: {}", output.shown);
     let _ = write!(
         html,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -162,7 +162,7 @@ fn summary(html: &mut String, output: &Output, symbols: &[SymbolReport]) {
                 None => format!("{:?}", m.status).to_lowercase(),
             };
             let items = [
-                ("output", output.dir.display().to_string()),
+                ("output", output.shown.clone()),
                 ("status", status),
                 ("job file", format!("{} (sha256 {})", m.job.path, m.job.sha256)),
                 ("host version", m.host_version.clone()),
@@ -180,7 +180,7 @@ fn summary(html: &mut String, output: &Output, symbols: &[SymbolReport]) {
             html.push_str("</table>");
         }
         None => {
-            let _ = write!(html, "<p>output {} (no manifest)</p>", escape(&output.dir.display().to_string()));
+            let _ = write!(html, "<p>output {} (no manifest)</p>", escape(&output.shown.clone()));
         }
     }
     html.push_str(
