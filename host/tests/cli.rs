@@ -238,7 +238,7 @@ fn a_missing_file_is_named_once_with_its_reason() {
 #[test]
 fn readers_of_a_database_without_the_table_suggest_migrate() {
     let db = candlewick_testdb::TestDb::new();
-    let migrate = "no market_data table in this database (run `candlewick migrate` first)";
+    let migrate = "no market_data table in this database on its search_path (run `candlewick migrate` first, with the same URL)";
     for args in [
         &["availability", "--database-url", db.url()][..],
         &["latest", "--symbols", "EURUSD", "--timeframe", "1h", "--database-url", db.url()],

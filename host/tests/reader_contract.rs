@@ -340,7 +340,7 @@ fn postgres_without_the_table_says_to_migrate() {
     let db = candlewick_testdb::TestDb::new();
     let settings = candlewick::pg::ConnectionSettings::parse(db.url()).unwrap();
     let err = candlewick::reader::PgMarketDataReader::connect(&settings, &Default::default()).unwrap_err();
-    let migrate = "market data source unavailable: no market_data table in this database (run `candlewick migrate` first)";
+    let migrate = "market data source unavailable: no market_data table in this database on its search_path (run `candlewick migrate` first, with the same URL)";
     assert_eq!(support::chain(&err), migrate);
 
     let db = support::migrated_db();
