@@ -54,7 +54,9 @@ pub enum IngestError {
     File(#[from] BarFileError),
     #[error("{}: no bars (expected at least one row after the header)", path.display())]
     Empty { path: PathBuf },
-    #[error("no market_data table in this database on its search_path (run `candlewick migrate` first, with the same URL)")]
+    #[error(
+        "no market_data table in this database on its search_path (run `candlewick migrate` first, with the same URL)"
+    )]
     NoTable,
     #[error(
         "database role {role:?} may not write market_data ({why}): ingest needs a role with INSERT and \

@@ -27,7 +27,9 @@ pub const MARKET_DATA: &str = "market_data";
 /// The database has no [`MARKET_DATA`] table: it was never migrated, or the `search_path` names
 /// another schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("no market_data table in this database on its search_path (run `candlewick migrate` first, with the same URL)")]
+#[error(
+    "no market_data table in this database on its search_path (run `candlewick migrate` first, with the same URL)"
+)]
 pub struct NoMarketDataTable;
 
 impl NoMarketDataTable {
