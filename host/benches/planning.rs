@@ -15,20 +15,20 @@
 //! ```
 
 use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use candlewick::domain::{Bar, Fields, Symbol, TimeRange, Timeframe, Timestamp};
-use candlewick::pg::ConnectionSettings;
 use candlewick::reader::{
-    DEFAULT_BATCH_ROWS, PLAN_CACHE_MODE, PgMarketDataReader, PgReaderConfig, RangeCursor, RangeRequest,
-    RangeStream,
+    DEFAULT_BATCH_ROWS, PLAN_CACHE_MODE, PgMarketDataReader, RangeCursor, RangeRequest, RangeStream,
 };
 use candlewick_testdb::TestDb;
 
 mod common;
+#[path = "../tests/support/plans.rs"]
+mod plans;
 use common::{ALL_COLUMNS, MINUTE, copy_drain, plain_copy, verdict};
+use plans::counting_reader;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -113,30 +113,6 @@ fn copy_hourly(
     }
     sink.finish()?;
     Ok(())
-}
-
-/// A reader of one connection whose server reports each plan it makes; `extra` adds settings
-/// after the reader's own.
-fn counting_reader(
-    db: &TestDb,
-    extra: &str,
-) -> Result<(PgMarketDataReader, Arc<AtomicUsize>), Box<dyn std::error::Error>> {
-    let settings = ConnectionSettings::parse(db.url())?;
-    let config = PgReaderConfig { max_connections: 1, ..PgReaderConfig::default() };
-    let mut session = PgMarketDataReader::session_config(&settings, &config);
-    let options = format!(
-        "{} -c debug_print_plan=on -c client_min_messages=log {extra}",
-        session.get_options().unwrap_or_default()
-    );
-    session.options(options.trim());
-    let plans = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&plans);
-    session.notice_callback(move |notice| {
-        if notice.severity() == "LOG" && notice.message() == "plan:" {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
-    });
-    Ok((PgMarketDataReader::connect_session(session, &config)?, plans))
 }
 
 fn streamed(reader: &PgMarketDataReader, request: &RangeRequest) -> usize {

@@ -10,18 +10,18 @@
 //! reader's notice callback counts it. Both settings are ordinary user settings, so this works on
 //! any server, without `shared_preload_libraries`.
 
+#[path = "support/plans.rs"]
+mod plans;
 mod support;
 
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use candlewick::domain::{Fields, Symbol, TimeRange, Timeframe, Timestamp};
-use candlewick::pg::ConnectionSettings;
-use candlewick::reader::{
-    MarketDataReader, PgMarketDataReader, PgReaderConfig, RangeCursor, RangeRequest, SharedSeries,
-};
+use candlewick::reader::{MarketDataReader, RangeCursor, RangeRequest, SharedSeries};
 use candlewick_testdb::TestDb;
+use plans::counting_reader;
 use support::{StoredRow, row};
 
 const H: i64 = 3_600_000_000;
@@ -59,28 +59,6 @@ fn store(db: &TestDb) {
         .unwrap();
 }
 
-/// A reader of one pooled connection whose server reports each plan it makes, and the count of
-/// those reports; `extra` adds session settings after the reader's own (a later `-c` wins).
-fn counting_reader(db: &TestDb, extra: &str) -> (PgMarketDataReader, Arc<AtomicUsize>) {
-    let settings = ConnectionSettings::parse(db.url()).unwrap();
-    let config = PgReaderConfig { max_connections: 1, ..PgReaderConfig::default() };
-    let mut session = PgMarketDataReader::session_config(&settings, &config);
-    let options = format!(
-        "{} -c debug_print_plan=on -c client_min_messages=log {extra}",
-        session.get_options().unwrap_or_default()
-    );
-    session.options(options.trim());
-    let plans = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&plans);
-    session.notice_callback(move |notice| {
-        if notice.severity() == "LOG" && notice.message() == "plan:" {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-    });
-    let reader = PgMarketDataReader::connect_session(session, &config).unwrap();
-    (reader, plans)
-}
-
 /// Streams `request` in pages of [`PAGE`] bars; the timestamps read, and the pages.
 fn stream(reader: &dyn MarketDataReader, request: RangeRequest) -> (Vec<i64>, usize) {
     let mut cursor = RangeCursor::new(request, PAGE).unwrap();
@@ -101,7 +79,7 @@ fn a_units_streamed_read_is_planned_once_not_once_per_page() {
     let _serial = one_at_a_time();
     let db = support::migrated_db();
     store(&db);
-    let (reader, plans) = counting_reader(&db, "");
+    let (reader, plans) = counting_reader(&db, "").unwrap();
 
     let (ts, pages) = stream(&reader, request(0, BARS - 1, Fields::ALL));
     assert_eq!(ts, hours(0, BARS - 1));
@@ -124,7 +102,7 @@ fn a_shared_read_of_a_units_plugins_is_planned_once() {
     let _serial = one_at_a_time();
     let db = support::migrated_db();
     store(&db);
-    let (reader, plans) = counting_reader(&db, "");
+    let (reader, plans) = counting_reader(&db, "").unwrap();
     let source: Arc<dyn MarketDataReader> = Arc::new(reader);
     let series = SharedSeries::new(
         source,
@@ -163,7 +141,7 @@ fn with_the_servers_default_plan_cache_mode_the_pages_are_planned_again() {
     let _serial = one_at_a_time();
     let db = support::migrated_db();
     store(&db);
-    let (reader, plans) = counting_reader(&db, "-c plan_cache_mode=auto");
+    let (reader, plans) = counting_reader(&db, "-c plan_cache_mode=auto").unwrap();
     let (ts, pages) = stream(&reader, request(0, BARS - 1, Fields::ALL));
     assert_eq!((ts.len(), pages), (BARS as usize, 10));
     let planned = plans.load(Ordering::SeqCst);
