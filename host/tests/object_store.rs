@@ -230,30 +230,8 @@ fn a_store_that_cannot_be_reached_or_written_is_a_one_line_error_before_any_unit
 const SHARDED_SYMBOLS: usize = 24;
 
 fn sharded_job(dir: &Path, output: &str) -> std::path::PathBuf {
-    let sample = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
-    let year: Vec<&str> = sample.lines().skip(1).collect();
-    let mut text = String::from("symbol,timeframe,timestamp,open,high,low,close,volume\n");
-    for s in 0..SHARDED_SYMBOLS {
-        let months = (s % 4 + 1) * 3;
-        for line in year.iter().filter(|l| l[5..7].parse::<usize>().unwrap() <= months) {
-            text.push_str(&format!("S{s:02},1h,{line}\n"));
-        }
-    }
-    let fixture = dir.join("bars.csv");
-    std::fs::write(&fixture, text).unwrap();
-    let symbols: Vec<String> = (0..SHARDED_SYMBOLS).map(|s| format!("S{s:02}")).collect();
-    let job = format!(
-        "fixture: {}\nsymbols: [{}]\ntimeframe: 1h\nstart: 2018-01-08\nend: 2018-12-31T21:00:00Z\n\
-         output: {output}\nworkers: 1\ncache_dir: {}\njoined: features\nplugins:\n  - path: {}\n    \
-         params: {{ sma_period: 30 }}\n",
-        fixture.display(),
-        symbols.join(", "),
-        repo_path("target/test-cache/candlewick").display(),
-        plugin_wasm("indicators").display()
-    );
-    let path = dir.join("job.yaml");
-    std::fs::write(&path, job).unwrap();
-    path
+    let fixture = support::symbols_fixture(dir, SHARDED_SYMBOLS, |s| (s % 4 + 1) * 3);
+    support::symbols_job(dir, &fixture, SHARDED_SYMBOLS, ("2018-01-08", "2018-12-31T21:00:00Z"), output)
 }
 
 /// Three shards at once into S3, as three pods of a Kubernetes Indexed Job; one killed outright

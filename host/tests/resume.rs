@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{plugin_wasm, repo_path, stderr, stdout};
+use support::{stderr, stdout};
 use tempfile::TempDir;
 
 /// Symbols of the job: enough units that a run can be stopped while most have not run.
@@ -17,33 +17,9 @@ const SYMBOLS: usize = 60;
 /// The embedded sample's 2018, once per symbol (`S00` …): a year per unit, so that the run is
 /// still far from done when the manifest first lists a finished unit (it is written at the first
 /// unit's end, then at most once a second), however fast the machine.
-fn fixture(dir: &Path) -> PathBuf {
-    let sample = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
-    let year: Vec<&str> = sample.lines().skip(1).collect();
-    let mut text = String::from("symbol,timeframe,timestamp,open,high,low,close,volume\n");
-    for s in 0..SYMBOLS {
-        for line in &year {
-            text.push_str(&format!("S{s:02},1h,{line}\n"));
-        }
-    }
-    let path = dir.join("bars.csv");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 fn job(dir: &Path) -> PathBuf {
-    let symbols: Vec<String> = (0..SYMBOLS).map(|s| format!("S{s:02}")).collect();
-    let text = format!(
-        "fixture: {}\nsymbols: [{}]\ntimeframe: 1h\nstart: 2018-01-08\nend: 2018-12-31T21:00:00Z\noutput: out\n\
-         workers: 1\ncache_dir: {}\njoined: features\nplugins:\n  - path: {}\n    params: {{ sma_period: 30 }}\n",
-        fixture(dir).display(),
-        symbols.join(", "),
-        repo_path("target/test-cache/candlewick").display(),
-        plugin_wasm("indicators").display()
-    );
-    let path = dir.join("job.yaml");
-    std::fs::write(&path, text).unwrap();
-    path
+    let fixture = support::symbols_fixture(dir, SYMBOLS, |_| 12);
+    support::symbols_job(dir, &fixture, SYMBOLS, ("2018-01-08", "2018-12-31T21:00:00Z"), "out")
 }
 
 fn start(job: &Path, args: &[&str]) -> Child {

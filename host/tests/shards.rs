@@ -21,30 +21,22 @@ const END: &str = "2018-12-31T21:00:00Z";
 
 /// The embedded sample's 2018, per symbol `S00` … cut to 3, 6, 9 or 12 months (`S00` 3, `S01`
 /// 6, …), so that symbols differ in work and a split by symbol count alone would be lopsided.
-/// Returns the fixture and each symbol's estimated bars in the job's window, worked out here: the
-/// hours from its first to its last bar in the window, plus one.
+/// Returns the fixture and each symbol's estimated bars in the job's window, worked out here from
+/// the file: the hours from its first to its last bar in the window, plus one.
 fn fixture(dir: &Path) -> (PathBuf, BTreeMap<String, u64>) {
-    let sample = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
-    let year: Vec<&str> = sample.lines().skip(1).collect();
-    let mut text = String::from("symbol,timeframe,timestamp,open,high,low,close,volume\n");
-    let mut bars = BTreeMap::new();
+    let path = support::symbols_fixture(dir, SYMBOLS, |s| (s % 4 + 1) * 3);
     let (start, end) = (instant(START), instant(END));
-    for s in 0..SYMBOLS {
-        let months = (s % 4 + 1) * 3;
-        let symbol = format!("S{s:02}");
-        let (mut first, mut last) = (i64::MAX, i64::MIN);
-        for line in year.iter().filter(|l| l[5..7].parse::<usize>().unwrap() <= months) {
-            text.push_str(&format!("{symbol},1h,{line}\n"));
-            let ts = instant(line.split(',').next().unwrap());
-            if start <= ts && ts <= end {
-                (first, last) = (first.min(ts), last.max(ts));
-            }
+    let mut span: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for line in std::fs::read_to_string(&path).unwrap().lines().skip(1) {
+        let mut fields = line.split(',');
+        let (symbol, ts) = (fields.next().unwrap(), instant(fields.nth(1).unwrap()));
+        let (first, last) = span.entry(symbol.to_owned()).or_insert((i64::MAX, i64::MIN));
+        if start <= ts && ts <= end {
+            (*first, *last) = ((*first).min(ts), (*last).max(ts));
         }
-        bars.insert(symbol, ((last - first) / 3600 + 1) as u64);
     }
-    let path = dir.join("bars.csv");
-    std::fs::write(&path, text).unwrap();
-    (path, bars)
+    let bars = span.into_iter().map(|(symbol, (first, last))| (symbol, ((last - first) / 3600 + 1) as u64));
+    (path, bars.collect())
 }
 
 /// A timestamp of the sample (`2018-01-01 00:00:00` or RFC 3339) as seconds since the epoch.
@@ -57,18 +49,7 @@ fn instant(text: &str) -> i64 {
 }
 
 fn job(dir: &Path, fixture: &Path) -> PathBuf {
-    let symbols: Vec<String> = (0..SYMBOLS).map(|s| format!("S{s:02}")).collect();
-    let text = format!(
-        "fixture: {}\nsymbols: [{}]\ntimeframe: 1h\nstart: {START}\nend: {END}\noutput: out\n\
-         workers: 1\ncache_dir: {}\njoined: features\nplugins:\n  - path: {}\n    params: {{ sma_period: 30 }}\n",
-        fixture.display(),
-        symbols.join(", "),
-        repo_path("target/test-cache/candlewick").display(),
-        plugin_wasm("indicators").display()
-    );
-    let path = dir.join("job.yaml");
-    std::fs::write(&path, text).unwrap();
-    path
+    support::symbols_job(dir, fixture, SYMBOLS, (START, END), "out")
 }
 
 /// Shard `index` of [`SHARDS`], chosen by the variables a Kubernetes Indexed Job sets.

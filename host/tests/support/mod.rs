@@ -224,3 +224,44 @@ pub fn manifest(out: &std::path::Path) -> serde_json::Value {
         std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
+
+/// `dir/bars.csv`: the embedded sample's 2018 once per symbol `S00`, `S01`, … (`symbols` of
+/// them), symbol `s` cut to its first `months(s)` months (12: the whole year), so that symbols
+/// differ in work when `months` says so.
+pub fn symbols_fixture(dir: &std::path::Path, symbols: usize, months: impl Fn(usize) -> usize) -> PathBuf {
+    let sample = std::fs::read_to_string(repo_path(SAMPLE)).unwrap();
+    let mut text = String::from("symbol,timeframe,timestamp,open,high,low,close,volume\n");
+    for s in 0..symbols {
+        let months = months(s);
+        for line in sample.lines().skip(1).filter(|l| l[5..7].parse::<usize>().unwrap() <= months) {
+            text.push_str(&format!("S{s:02},1h,{line}\n"));
+        }
+    }
+    let path = dir.join("bars.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `dir/job.yaml`: `indicators` (`sma_period: 30`) and its joined table `features` over the
+/// 1h bars of `fixture`'s symbols `S00` … (`symbols` of them) from `start` to `end`, one worker,
+/// into `output`.
+pub fn symbols_job(
+    dir: &std::path::Path,
+    fixture: &std::path::Path,
+    symbols: usize,
+    (start, end): (&str, &str),
+    output: &str,
+) -> PathBuf {
+    let names: Vec<String> = (0..symbols).map(|s| format!("S{s:02}")).collect();
+    let text = format!(
+        "fixture: {}\nsymbols: [{}]\ntimeframe: 1h\nstart: {start}\nend: {end}\noutput: {output}\n\
+         workers: 1\ncache_dir: {}\njoined: features\nplugins:\n  - path: {}\n    params: {{ sma_period: 30 }}\n",
+        fixture.display(),
+        names.join(", "),
+        repo_path("target/test-cache/candlewick").display(),
+        plugin_wasm("indicators").display()
+    );
+    let path = dir.join("job.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
