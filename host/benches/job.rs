@@ -25,9 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use candlewick::domain::{
-    Bar, Fields, Input, Plan, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp, UnitOfWork,
-};
+use candlewick::domain::{Bar, Fields, Symbol, SymbolSet, TimeRange, Timeframe, Timestamp};
 use candlewick::job::{Job, run_job};
 use candlewick::pg::ConnectionSettings;
 use candlewick::reader::{
@@ -35,7 +33,6 @@ use candlewick::reader::{
     RangeCursor, RangeRequest, RangeStream,
 };
 use candlewick::runtime::{PluginRuntime, RuntimeLimits};
-use candlewick::unit::{resolve_params, unit_of_work};
 use candlewick_testdb::TestDb;
 
 mod common;
@@ -264,29 +261,8 @@ fn bench_compute(
         rows.iter().map(|(symbol, bar)| (*symbol, "1m", *bar)),
     ));
     let runtime = PluginRuntime::new(Some(cache), RuntimeLimits::default())?;
-    let plugin = runtime.load(wasm)?;
-    let params = resolve_params(plugin.info(), &Default::default())?;
     // The window alone, no warm-up: the native side computes over the same bars.
-    let plan = Plan {
-        inputs: plugin.plan(&params)?.inputs.into_iter().map(|i| Input { warm_up_bars: 0, ..i }).collect(),
-    };
-    let symbols: Vec<Symbol> = SYMBOLS.iter().map(|s| Symbol::new(*s).unwrap()).collect();
-    let units: Vec<UnitOfWork> = symbols
-        .iter()
-        .map(|symbol| {
-            unit_of_work(
-                &*memory,
-                symbol,
-                &symbols,
-                Timeframe::Minute1,
-                window,
-                window.end(),
-                &plan,
-                params.clone(),
-            )
-            .unwrap()
-        })
-        .collect();
+    let guest_kernels::Bench { plugin, units } = guest_kernels::Bench::new(&runtime, &*memory, wasm, window)?;
     let native_params = indicators::params::Params::default();
     let (native_s, wasm_s) = best_in_turns(
         || {

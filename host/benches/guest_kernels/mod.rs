@@ -35,14 +35,14 @@ fn component(folder: &str, name: &str, build: &str) -> PathBuf {
 }
 
 /// A loaded plugin and its units, one per symbol over the window with its default parameters and
-/// no warm-up (every plugin computes over the same bars).
-struct Bench {
-    plugin: Plugin,
-    units: Vec<UnitOfWork>,
+/// no warm-up (every plugin computes over the same bars; the `kernels` part's native side too).
+pub(super) struct Bench {
+    pub(super) plugin: Plugin,
+    pub(super) units: Vec<UnitOfWork>,
 }
 
 impl Bench {
-    fn new(
+    pub(super) fn new(
         runtime: &PluginRuntime,
         memory: &dyn MarketDataReader,
         path: &Path,
@@ -81,6 +81,18 @@ impl Bench {
     fn run(&self, memory: &Arc<dyn MarketDataReader>) -> Vec<Table> {
         self.units.iter().map(|unit| self.plugin.run(Arc::clone(memory), unit).unwrap().table).collect()
     }
+}
+
+/// `baseline` and `candidate` in turns (best of [`ROUNDS`]): their seconds, and a line saying how
+/// far apart their outputs are.
+fn race(baseline: &Bench, candidate: &Bench, memory: &Arc<dyn MarketDataReader>) -> (f64, f64, String) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (a_s, b_s) = best_in_turns(|| a = baseline.run(memory), || b = candidate.run(memory));
+    let (difference, nan_mismatches) = largest_difference(&a, &b);
+    let same = format!(
+        "    same values: largest difference {difference:.1e} relative, {nan_mismatches} NaN mismatches"
+    );
+    (a_s, b_s, same)
 }
 
 /// The largest difference between two runs' columns of the same name, relative to
@@ -128,32 +140,22 @@ pub fn bench(
         "\nPython plugins over the host's kernels, {} bars in memory, best of {ROUNDS} in turns:",
         rows.len()
     );
-    let (mut rust_out, mut python_out) = (Vec::new(), Vec::new());
-    let (rust_s, python_s) =
-        best_in_turns(|| rust_out = rust.run(&memory), || python_out = python.run(&memory));
-    let (difference, nan_mismatches) = largest_difference(&rust_out, &python_out);
+    let (rust_s, python_s, same) = race(&rust, &python, &memory);
     println!("  indicators (Rust)                  {rust_s:>8.3} s");
     println!(
         "  indicators-py (Python, kernels)    {python_s:>8.3} s  {:.2}x Rust  (target <= 1.5x: {})",
         python_s / rust_s,
         verdict(python_s / rust_s <= 1.5)
     );
-    println!(
-        "    same values: largest difference {difference:.1e} relative, {nan_mismatches} NaN mismatches"
-    );
+    println!("{same}");
 
-    let (mut loops_out, mut zscore_out) = (Vec::new(), Vec::new());
-    let (loops_s, zscore_s) =
-        best_in_turns(|| loops_out = loops.run(&memory), || zscore_out = zscore.run(&memory));
-    let (difference, nan_mismatches) = largest_difference(&loops_out, &zscore_out);
+    let (loops_s, zscore_s, same) = race(&loops, &zscore, &memory);
     println!("  zscore_loops (Python loops)        {loops_s:>8.3} s");
     println!(
         "  zscore (Python, kernels)           {zscore_s:>8.3} s  {:.1}x faster  (target >= 10x: {})",
         loops_s / zscore_s,
         verdict(loops_s / zscore_s >= 10.0)
     );
-    println!(
-        "    same values: largest difference {difference:.1e} relative, {nan_mismatches} NaN mismatches"
-    );
+    println!("{same}");
     Ok(())
 }
