@@ -23,26 +23,34 @@ const PG_END_MICROS: i64 = 9_223_371_331_200_000_000;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PgTimestamp(pub Timestamp);
 
-/// The time as RFC 3339, bare: how `run --explain` shows a statement's parameters.
+impl PgTimestamp {
+    /// Microseconds in PostgreSQL's epoch, as bound: `i64::MIN` and `i64::MAX` are its
+    /// `-infinity` and `infinity`, which every instant beyond its range becomes.
+    fn bound(self) -> i64 {
+        match self.0.as_micros().checked_sub(PG_EPOCH_OFFSET_MICROS) {
+            Some(pg) if pg < PG_MIN_MICROS => i64::MIN,
+            Some(pg) if pg >= PG_END_MICROS => i64::MAX,
+            Some(pg) => pg,
+            None => i64::MIN,
+        }
+    }
+}
+
+/// The time as RFC 3339, bare, or the infinity it binds as: how `run --explain` shows a
+/// statement's parameters.
 impl std::fmt::Debug for PgTimestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Timestamp::MIN => f.write_str("-infinity"),
-            Timestamp::MAX => f.write_str("infinity"),
-            ts => write!(f, "{ts}"),
+        match self.bound() {
+            i64::MIN => f.write_str("-infinity"),
+            i64::MAX => f.write_str("infinity"),
+            _ => write!(f, "{}", self.0),
         }
     }
 }
 
 impl ToSql for PgTimestamp {
     fn to_sql(&self, _: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        let pg = match self.0.as_micros().checked_sub(PG_EPOCH_OFFSET_MICROS) {
-            Some(pg) if pg < PG_MIN_MICROS => i64::MIN,
-            Some(pg) if pg >= PG_END_MICROS => i64::MAX,
-            Some(pg) => pg,
-            None => i64::MIN,
-        };
-        bytes::BufMut::put_i64(out, pg);
+        bytes::BufMut::put_i64(out, self.bound());
         Ok(IsNull::No)
     }
 
@@ -59,4 +67,25 @@ impl<'a> FromSql<'a> for PgTimestamp {
     }
 
     accepts!(TIMESTAMPTZ);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_time_or_the_infinity_it_binds_as() {
+        assert_eq!(
+            format!("{:?}", PgTimestamp(Timestamp::from_micros(1_514_764_800_000_000))),
+            "2018-01-01T00:00:00Z"
+        );
+        assert_eq!(format!("{:?}", PgTimestamp(Timestamp::MIN)), "-infinity");
+        // Before PostgreSQL's earliest timestamp (4714 BC): bound as -infinity.
+        assert_eq!(
+            format!("{:?}", PgTimestamp(Timestamp::from_micros(-300_000_000_000_000_000))),
+            "-infinity"
+        );
+        // Timestamp::MAX is within PostgreSQL's range (year 294247), so it binds as itself.
+        assert_eq!(format!("{:?}", PgTimestamp(Timestamp::MAX)), format!("{}", Timestamp::MAX));
+    }
 }
