@@ -34,6 +34,7 @@ use candlewick::reader::{
 };
 use candlewick::runtime::{PluginRuntime, RuntimeLimits};
 use candlewick_testdb::TestDb;
+use guest_support::columns::{Column, Timestamps};
 
 mod common;
 use common::{MINUTE, START, SYMBOLS, copy_drain, generate, plain_copy, verdict};
@@ -248,9 +249,10 @@ fn bench_end_to_end(
 }
 
 /// The plugin in Wasm against the same code native, over bars in memory, so reads weigh on
-/// neither side. Its indicators are the host's native kernels (`guest_support::kernels`): in Wasm
-/// each is a call through the contract that copies the columns across, natively the same kernels
-/// in-process; the ratio is what the boundary and the plugin's own glue cost.
+/// neither side. Its indicators are the host's native kernels over columns (`guest_support::columns`):
+/// in Wasm the series read, each kernel and the table are calls through the contract on columns the
+/// host holds (nothing is copied into the plugin), natively the same code on columns in process; the
+/// ratio is what the boundary, the instance and the plugin's own glue cost.
 fn bench_compute(
     rows: &[(&'static str, Bar)],
     window: TimeRange,
@@ -274,13 +276,14 @@ fn bench_compute(
                     fields: Fields::HIGH | Fields::LOW | Fields::CLOSE,
                 };
                 let bars = memory.range(&request).unwrap();
-                let bars = indicators::table::Bars {
-                    ts: bars.ts,
-                    close: bars.close,
-                    high: bars.high,
-                    low: bars.low,
+                // The plugin's own code, natively: its columns hold their values in process.
+                let bars = indicators::table::ColumnBars {
+                    ts: Timestamps::from_vec(bars.ts),
+                    close: Column::from_vec(bars.close),
+                    high: Column::from_vec(bars.high),
+                    low: Column::from_vec(bars.low),
                 };
-                indicators::table::features_in_window(&bars, window.start().as_micros(), &native_params)
+                indicators::table::columns_in_window(&bars, window.start().as_micros(), &native_params)
                     .unwrap();
             }
         },

@@ -735,6 +735,56 @@ fn cursors_left_open_fail_their_unit_at_the_open_cursor_limit() {
     EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
 }
 
+/// The columns the host holds for a plugin count against its unit's memory limit with its own
+/// memory: a plugin that keeps making 8 MB columns is refused, `too-large` naming the limit, once
+/// they would pass 64 MiB; one that drops each gets its room back and makes them all. Its table,
+/// host-held times and column beside lists, is written as any table: the window's bars, the close
+/// from the embedded sample's own file, the held column twice it.
+#[test]
+fn host_held_columns_count_against_the_memory_limit_and_dropping_one_frees_it() {
+    let plugins = format!(
+        "{}{}{}",
+        hostile("heap", "name: keep\n    params: { columns: 100, len: 1000000 }"),
+        indicators(),
+        hostile("heap", "name: drop\n    params: { columns: 100, len: 1000000, keep: false }"),
+    );
+    let run = EMBEDDED_MARCH.run(&plugins);
+    run.assert_survived(2, 1);
+    // 8,000,000 bytes a column: eight make 64,000,000 of the limit's 67,108,864 bytes, so with the
+    // plugin's own memory (about a MiB; at most 3.1 MB leaves room for the eighth) 7 or 8 fit and
+    // the next is refused.
+    let limit = 64 << 20;
+    let refused = (7..=8).map(|made| {
+        format!(
+            "  FAILED plugin heap on EURUSD: column {made} refused: too-large, bytes of the unit's memory \
+             (the plugin's linear memory and the columns the host holds) limit {limit}"
+        )
+    });
+    let summary = run.stdout();
+    assert!(refused.into_iter().any(|line| summary.lines().any(|l| l == line)), "{summary}");
+
+    let table = run.table("drop", "EURUSD");
+    assert_eq!(table.ts, embedded_reference()[0].ts, "the window's bars");
+    assert_eq!(table.ints["made"], vec![100; MARCH_BARS]);
+    let sample = std::fs::read_to_string(repo_path("host/fixtures/eurusd_1h_2018.csv")).unwrap();
+    let header: Vec<&str> = sample.lines().next().unwrap().split(',').collect();
+    let (ts_at, close_at) = (
+        header.iter().position(|h| *h == "timestamp").unwrap(),
+        header.iter().position(|h| *h == "close").unwrap(),
+    );
+    let close: Vec<f64> = sample
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').collect::<Vec<_>>())
+        .filter(|f| table.ts.contains(&Timestamp::parse(f[ts_at]).unwrap().as_micros()))
+        .map(|f| f[close_at].parse().unwrap())
+        .collect();
+    assert_eq!(table.floats["close"], close);
+    let double: Vec<f64> = close.iter().map(|c| c * 2.0).collect();
+    assert_eq!(table.floats["double"], double);
+    EMBEDDED_MARCH.assert_good_output(&run, embedded_reference(), MARCH_BARS);
+}
+
 /// A table of too many columns fails its unit, naming the limit and the count, before the host
 /// converts it (140,000 columns failed in wasmtime's words, 100,000 took 14 s and 1.4 GB); a table
 /// within the limit is written.

@@ -398,6 +398,8 @@ fn inspect_prints_what_the_plugin_describes() {
     let info: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(info["name"], "indicators");
     assert_eq!(info["kind"], "feature-builder");
+    // Its table is host-held columns: the columnar world of its kind.
+    assert_eq!(info["world"], "columnar-feature-builder");
     assert!(
         info["params"].as_array().unwrap().iter().any(|p| p["name"] == "sma_period" && p["default"] == 20)
     );

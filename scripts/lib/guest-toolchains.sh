@@ -14,7 +14,8 @@
 #   candlewick_test_guest_plugins [NAME…]    # their own unit tests (unittest, npm test), counted like cargo's
 #
 # A plugin folder, in either language, holds a one-line file `world` naming the WIT world it
-# implements (`feature-builder`, `sampler` or `cross-section` of contract 0.2, see wit/plugin.wit)
+# implements (`feature-builder`, `sampler`, `cross-section`, `columnar-feature-builder` or
+# `columnar-sampler` of contract 0.2, see wit/plugin.wit)
 # and its entry module:
 #
 #   - Python: `<module>.py`, module = the folder's name with `-` as `_`; it defines the class
@@ -95,11 +96,11 @@ candlewick__wit_files() {
 candlewick__world() {
   local dir=$1 world
   [[ -f $dir/world ]] ||
-    candlewick__fail "$dir: no world file (expected one line: feature-builder, sampler or cross-section)" || return 1
+    candlewick__fail "$dir: no world file (expected one line: feature-builder, sampler, cross-section, columnar-feature-builder or columnar-sampler)" || return 1
   world=$(tr -d '[:space:]' <"$dir/world")
   case $world in
-    feature-builder | sampler | cross-section) printf '%s\n' "$world" ;;
-    *) candlewick__fail "$dir/world: unknown world \"$world\" (expected feature-builder, sampler or cross-section)" ;;
+    feature-builder | sampler | cross-section | columnar-feature-builder | columnar-sampler) printf '%s\n' "$world" ;;
+    *) candlewick__fail "$dir/world: unknown world \"$world\" (expected feature-builder, sampler, cross-section, columnar-feature-builder or columnar-sampler)" ;;
   esac
 }
 

@@ -1,12 +1,15 @@
 //! The job benchmark's `guest-kernels` part (issue 14 §1): plugins written in Python over the
 //! host's native kernels, each against a baseline measured in the same run, over the benchmark's
 //! bars held in memory (one unit per symbol, the window alone, no warm-up), so reads from a
-//! database weigh on neither side; the reader's copies into the component do, on both:
+//! database weigh on neither side; what the reader, the kernels and the table cost through the
+//! contract does, on both:
 //!
 //! - `indicators-py` (plugins/python/indicators-py: the Rust `indicators` plugin's twelve columns
-//!   through `series` and the kernels) against the Rust `indicators` plugin (target <= 1.5x);
-//! - `zscore` (plugins/python/zscore, on the kernels) against `zscore_loops`, the same plugin as
-//!   it was, its math in Python loops (tests/bench-plugins/zscore_loops; target >= 10x faster).
+//!   through `series` over host-held columns) against the Rust `indicators` plugin, both world
+//!   `columnar-feature-builder` (target <= 1.5x);
+//! - `zscore` (plugins/python/zscore, on host-held columns) against `zscore_loops`, the same plugin
+//!   as it was, its math in Python loops over lists (tests/bench-plugins/zscore_loops; target >= 10x
+//!   faster).
 //!
 //! Both pairs' outputs are compared too (largest difference, printed), so a fast wrong plugin does
 //! not pass for a fast one.

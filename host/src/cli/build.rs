@@ -17,6 +17,10 @@
 //! binary links, and its core module is made a component with the WASI preview1 adapter of the
 //! host's wasmtime (48), both here: Go itself is the only outside tool.
 
+/// The plugin worlds of contract 0.2 (`wit/plugin.wit`) a `world` file may name.
+const WORLDS: [&str; 5] =
+    ["feature-builder", "sampler", "cross-section", "columnar-feature-builder", "columnar-sampler"];
+
 use super::Exit;
 use std::ffi::OsStr;
 use std::io::Write;
@@ -162,17 +166,11 @@ impl Project {
     fn world(&self) -> anyhow::Result<String> {
         let path = self.dir.join("world");
         let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "{}: no world file (expected one line: feature-builder, sampler or cross-section)",
-                path.display()
-            )
+            format!("{}: no world file (expected one line: {})", path.display(), WORLDS.join(", "))
         })?;
         let world = text.trim();
-        if !["feature-builder", "sampler", "cross-section"].contains(&world) {
-            bail!(
-                "{}: unknown world {world:?} (expected feature-builder, sampler or cross-section)",
-                path.display()
-            );
+        if !WORLDS.contains(&world) {
+            bail!("{}: unknown world {world:?} (expected one of {})", path.display(), WORLDS.join(", "));
         }
         Ok(world.to_owned())
     }

@@ -72,6 +72,7 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
             .collect();
         let value = json!({
             "name": info.name, "version": info.version, "kind": plugin.kind().to_string(),
+            "world": plugin.world(),
             "contract": plugin.contract().to_string(), "description": info.description,
             "warm_up_bars": plan.own_warm_up_bars(), "inputs": inputs, "params": params,
             "outputs": info.outputs, "sha256": plugin.sha256(),
@@ -79,7 +80,7 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(Exit::Success);
     }
-    writeln!(out, "{} {} ({}, {})", info.name, info.version, plugin.kind(), plugin.contract())?;
+    writeln!(out, "{} {} ({}, {})", info.name, info.version, plugin.world(), plugin.contract())?;
     writeln!(out, "{}", info.description)?;
     writeln!(out, "warm-up: {}", crate::domain::counted(plan.own_warm_up_bars() as u64, "bar"))?;
     writeln!(out, "reads (default parameters):")?;

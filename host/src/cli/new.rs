@@ -40,6 +40,7 @@ pub(crate) const WIT: &[TemplateFile] = &[
     ("wit/reader.wit", include_str!("../../../wit/reader.wit")),
     ("wit/types.wit", include_str!("../../../wit/types.wit")),
     ("wit/kernels.wit", include_str!("../../../wit/kernels.wit")),
+    ("wit/columns.wit", include_str!("../../../wit/columns.wit")),
 ];
 
 /// The bars every template's scenario runs on: the first 30 EURUSD 1h bars of 2018.
@@ -76,6 +77,7 @@ const PYTHON: &[TemplateFile] = &[
     // in plain Python that answer in native tests: the repository's plugins/python/lib, copied.
     ("series.py", include_str!("../../../plugins/python/lib/series.py")),
     ("kernels_ref.py", include_str!("../../../plugins/python/lib/kernels_ref.py")),
+    ("columns_ref.py", include_str!("../../../plugins/python/lib/columns_ref.py")),
     ("scenario/scenario.yaml", include_str!("../../templates/python/scenario/scenario.yaml")),
     ("scenario/expected.csv", include_str!("../../templates/python/scenario/expected.csv")),
 ];
@@ -239,15 +241,19 @@ pub fn run(args: &NewArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// guest-support's lib.rs without the `kernels` module (its `mod` line and its line in the docs):
-/// `kernels.rs` calls the host's kernels through bindings of the checkout's `wit/` and, natively,
+/// guest-support's lib.rs without the `kernels` and `columns` modules (their `mod` lines and their
+/// lines in the docs): they call the host through bindings of the checkout's `wit/` and, natively,
 /// the `candlewick-kernels` crate of the workspace, neither of which a project outside the
-/// checkout has, so the Rust template does not vendor it.
+/// checkout has, so the Rust template does not vendor them.
 fn without_kernels(lib: &str) -> String {
     let mut out: String = lib
         .lines()
         .filter(|line| {
-            !(line.contains("mod kernels;") || line.contains("[`kernels`]") || line.contains("`kernels::"))
+            !(line.contains("mod kernels;")
+                || line.contains("[`kernels`]")
+                || line.contains("`kernels::")
+                || line.contains("mod columns;")
+                || line.contains("[`columns`]"))
         })
         .collect::<Vec<_>>()
         .join("\n");
@@ -324,7 +330,7 @@ mod tests {
     use super::*;
 
     /// Files of plugins/guest-support/src that the Rust template does not vendor (`without_kernels`).
-    const NOT_VENDORED: &[&str] = &["kernels.rs"];
+    const NOT_VENDORED: &[&str] = &["kernels.rs", "columns.rs"];
 
     #[test]
     fn names_are_checked_and_a_valid_spelling_shown() {
@@ -395,6 +401,7 @@ mod tests {
         );
         let vendored = RUST.iter().find(|(p, _)| *p == "guest-support/src/lib.rs").unwrap().1;
         assert!(!without_kernels(vendored).contains("mod kernels"));
+        assert!(!without_kernels(vendored).contains("mod columns"));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! - `v0_1`: `candlewick:market-data@0.1.0` (`wit/0.1.0/`), worlds `feature-builder` and `sampler`;
 //! - `v0_2`: `candlewick:market-data@0.2.0` (`wit/`), the same two worlds with `plan`, and
-//!   `cross-section`; every 0.2 world imports `kernels` too.
+//!   `cross-section`; every 0.2 world imports `kernels` and `columns` too; and the columnar
+//!   worlds, `columnar-feature-builder` and `columnar-sampler`, whose table is host-held columns.
 //!
 //! Within a version, the worlds reuse the feature builder's interfaces (`with`), so one `Host`
 //! implementation serves them all. 0.2's `types` interface is 0.1's unchanged, so it reuses 0.1's
@@ -49,6 +50,8 @@ pub mod v0_2 {
             with: {
                 "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
                 "candlewick:market-data/reader.range-cursor": crate::reader::RangeCursor,
+                "candlewick:market-data/columns.column": crate::runtime::columns::HeldColumn,
+                "candlewick:market-data/columns.timestamps": crate::runtime::columns::HeldTimestamps,
             },
         });
     }
@@ -63,6 +66,7 @@ pub mod v0_2 {
                 "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
                 "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
                 "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
+                "candlewick:market-data/columns": super::feature_builder::candlewick::market_data::columns,
             },
         });
     }
@@ -77,11 +81,42 @@ pub mod v0_2 {
                 "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
                 "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
                 "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
+                "candlewick:market-data/columns": super::feature_builder::candlewick::market_data::columns,
             },
         });
     }
 
-    pub use feature_builder::candlewick::market_data::{kernels, plugin, reader};
+    pub mod columnar_feature_builder {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "columnar-feature-builder",
+            imports: { default: trappable },
+            with: {
+                "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
+                "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
+                "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
+                "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
+                "candlewick:market-data/columns": super::feature_builder::candlewick::market_data::columns,
+            },
+        });
+    }
+
+    pub mod columnar_sampler {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "columnar-sampler",
+            imports: { default: trappable },
+            with: {
+                "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
+                "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
+                "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
+                "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
+                "candlewick:market-data/columns": super::feature_builder::candlewick::market_data::columns,
+            },
+        });
+    }
+
+    pub use feature_builder::candlewick::market_data::{columns, kernels, plugin, reader};
 }
 
 pub use v0_1::types;

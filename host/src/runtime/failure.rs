@@ -13,7 +13,7 @@ use super::untrusted::{InvalidDescription, MAX_TEXT_BYTES, escape};
 
 /// What a plugin may import: everything else fails at load, naming the import.
 pub const PROVIDED_IMPORTS: &str = "a plugin may import only candlewick:market-data/reader (0.1.0 or 0.2.0), \
-    candlewick:market-data/kernels (0.2.0) and the WASI 0.2 interfaces wasi:cli, wasi:clocks, wasi:filesystem, \
+    candlewick:market-data/kernels and candlewick:market-data/columns (0.2.0) and the WASI 0.2 interfaces wasi:cli, wasi:clocks, wasi:filesystem, \
     wasi:io, wasi:random and wasi:sockets, which grant it nothing";
 
 #[derive(Debug, Error)]

@@ -69,7 +69,13 @@ impl UnitState {
     /// Records the window's timestamps among bars of the unit's own series on their way to the
     /// plugin, all of `whole`'s stored bars (the scope counts them against its limits). Bars of
     /// another input say nothing about the unit's rows.
-    fn served(&mut self, symbol: &str, timeframe: Timeframe, whole: Option<TimeRange>, bars: &BarColumns) {
+    pub(super) fn served(
+        &mut self,
+        symbol: &str,
+        timeframe: Timeframe,
+        whole: Option<TimeRange>,
+        bars: &BarColumns,
+    ) {
         if timeframe == self.scope.timeframe && symbol == self.scope.symbol.as_str() {
             self.window.served(whole, bars);
         }
@@ -310,6 +316,23 @@ impl v0_2::reader::Host for UnitState {
             )
         });
         Ok(self.answer("aligned", result, aligned_to_wit))
+    }
+
+    fn series(
+        &mut self,
+        symbol: String,
+        timeframe: wit::Timeframe,
+        range: wit::TimeRange,
+        fields: wit::Fields,
+    ) -> wasmtime::Result<Result<v0_2::reader::SeriesColumns, wit::Error>> {
+        self.calls.call()?;
+        let result = range_from_wit(range).and_then(|range| {
+            self.series_columns(&symbol, timeframe_from_wit(timeframe), range, fields_from_wit(fields))
+        });
+        match self.answer("series", result, |columns| columns) {
+            Ok(columns) => Ok(Ok(columns.into_wit(self)?)),
+            Err(err) => Ok(Err(err)),
+        }
     }
 }
 

@@ -276,12 +276,52 @@ impl fmt::Display for Seconds {
     }
 }
 
-/// The store's resource limiter: a memory growth past the limit traps with
-/// [`LimitExceeded::Memory`], so the unit's error names the limit rather than an allocation
+/// The store's resource limiter and the unit's memory account: the plugin's linear memories and
+/// the columns the host holds for it (`columns`) share one limit. A memory growth past it traps
+/// with [`LimitExceeded::Memory`], so the unit's error names the limit rather than an allocation
 /// failure deep in the plugin's allocator.
 #[derive(Debug)]
 pub(super) struct UnitLimiter {
     pub(super) memory_bytes: usize,
+    /// Bytes of the plugin's linear memories (a component may have several).
+    linear: usize,
+    /// Bytes of the columns the host holds for the unit.
+    held: usize,
+}
+
+impl UnitLimiter {
+    pub(super) fn new(memory_bytes: usize) -> UnitLimiter {
+        UnitLimiter { memory_bytes, linear: 0, held: 0 }
+    }
+
+    /// Accounts `bytes` more of host-held columns, or refuses them when the unit's memory would
+    /// pass its limit.
+    pub(super) fn hold(&mut self, bytes: usize) -> Result<(), LimitExceeded> {
+        let total = self.linear.saturating_add(self.held).saturating_add(bytes);
+        if total > self.memory_bytes {
+            tracing::debug!(
+                held = self.held,
+                linear = self.linear,
+                bytes,
+                limit = self.memory_bytes,
+                "column refused"
+            );
+            return Err(LimitExceeded::Memory { limit_bytes: self.memory_bytes });
+        }
+        self.held += bytes;
+        Ok(())
+    }
+
+    /// `bytes` of host-held columns freed.
+    pub(super) fn release(&mut self, bytes: usize) {
+        self.held = self.held.saturating_sub(bytes);
+    }
+
+    /// Bytes of host-held columns now.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.held
+    }
 }
 
 /// Tables hold function references, a few per plugin; 100k elements is generous and bounded.
@@ -294,10 +334,18 @@ impl ResourceLimiter for UnitLimiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.memory_bytes {
-            tracing::debug!(current, desired, limit = self.memory_bytes, "memory growth refused");
+        let linear = self.linear.saturating_sub(current).saturating_add(desired);
+        if desired > self.memory_bytes || linear.saturating_add(self.held) > self.memory_bytes {
+            tracing::debug!(
+                current,
+                desired,
+                held = self.held,
+                limit = self.memory_bytes,
+                "memory growth refused"
+            );
             return Err(LimitExceeded::Memory { limit_bytes: self.memory_bytes }.into());
         }
+        self.linear = linear;
         Ok(true)
     }
 
@@ -320,6 +368,31 @@ impl ResourceLimiter for UnitLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn held_columns_and_linear_memory_share_the_memory_limit() {
+        let mut limiter = UnitLimiter::new(64 * MIB);
+        assert!(limiter.memory_growing(0, 40 * MIB, None).unwrap());
+        limiter.hold(20 * MIB).unwrap();
+        // 40 + 20 + 5 > 64: refused, nothing held.
+        assert_eq!(limiter.hold(5 * MIB).unwrap_err(), LimitExceeded::Memory { limit_bytes: 64 * MIB });
+        assert_eq!(limiter.held(), 20 * MIB);
+        // Nor may the plugin's memory grow into the columns' room.
+        assert!(limiter.memory_growing(40 * MIB, 50 * MIB, None).is_err());
+        limiter.release(20 * MIB);
+        assert!(limiter.memory_growing(40 * MIB, 50 * MIB, None).unwrap());
+        limiter.hold(14 * MIB).unwrap();
+        assert_eq!(limiter.held(), 14 * MIB);
+    }
+
+    #[test]
+    fn the_linear_memories_of_a_component_add_up() {
+        // A component of two core modules: each memory's growth is its own `current`.
+        let mut limiter = UnitLimiter::new(64 * MIB);
+        assert!(limiter.memory_growing(0, 30 * MIB, None).unwrap());
+        assert!(limiter.memory_growing(0, 30 * MIB, None).unwrap());
+        assert!(limiter.memory_growing(0, 8 * MIB, None).is_err());
+    }
 
     #[test]
     fn limit_messages_name_the_limit_with_its_unit() {
@@ -415,7 +488,7 @@ mod tests {
 
     #[test]
     fn memory_growth_past_the_limit_is_a_named_error() {
-        let mut limiter = UnitLimiter { memory_bytes: 64 * MIB };
+        let mut limiter = UnitLimiter::new(64 * MIB);
         assert!(limiter.memory_growing(0, 64 * MIB, None).unwrap());
         let err = limiter.memory_growing(64 * MIB, 65 * MIB, None).unwrap_err();
         assert_eq!(

@@ -22,6 +22,7 @@
 mod bindings;
 mod budget;
 mod calls;
+mod columns;
 mod compiled;
 mod convert;
 mod failure;
@@ -139,6 +140,9 @@ impl PluginRuntime {
         // 0.2's kernels, to every plugin: one built before they existed does not import them and
         // instantiates as before.
         bindings::v0_2::kernels::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
+            .map_err(RuntimeError::Engine)?;
+        // 0.2's host-held columns, likewise.
+        bindings::v0_2::columns::add_to_linker::<UnitState, HasSelf<UnitState>>(&mut linker, |state| state)
             .map_err(RuntimeError::Engine)?;
         spawn_epoch_ticker(&engine);
         Ok(PluginRuntime { engine, linker, limits, cache, quiet: false })

@@ -53,6 +53,10 @@ enum Pre {
     FeatureBuilder2(v0_2::feature_builder::FeatureBuilderPre<UnitState>),
     Sampler2(v0_2::sampler::SamplerPre<UnitState>),
     CrossSection(v0_2::cross_section::CrossSectionPre<UnitState>),
+    /// A feature builder whose table is host-held columns (`columnar-feature-builder`).
+    ColumnarFeatureBuilder(v0_2::columnar_feature_builder::ColumnarFeatureBuilderPre<UnitState>),
+    /// A sampler whose table is host-held columns (`columnar-sampler`).
+    ColumnarSampler(v0_2::columnar_sampler::ColumnarSamplerPre<UnitState>),
 }
 
 /// A compiled, linked plugin, ready to run units of work.
@@ -112,6 +116,17 @@ impl HostMonotonicClock for FrozenClock {
     }
 }
 
+/// A columnar world's answer as a plain one: its table's held columns taken out of the store.
+fn held_answer(
+    store: &mut Store<UnitState>,
+    answer: Result<v0_2::plugin::HeldTable, v0_2::plugin::PluginError>,
+) -> wasmtime::Result<Result<Table, String>> {
+    Ok(match answer {
+        Ok(table) => Ok(store.data_mut().held_table(table)?),
+        Err(err) => Err(convert::v0_2::plugin_error_text(err)),
+    })
+}
+
 /// The contract and world a component's exports say it implements.
 fn world_of(exports: &[String]) -> Option<(Contract, PluginKind)> {
     let has = |name: &str| exports.iter().any(|e| e == name);
@@ -161,11 +176,21 @@ impl Plugin {
                 v0_1::feature_builder::FeatureBuilderPre::new(instance_pre).map_err(link)?,
             ),
             (Contract::V0_1, _) => Pre::Sampler(v0_1::sampler::SamplerPre::new(instance_pre).map_err(link)?),
-            (Contract::V0_2, PluginKind::FeatureBuilder) => Pre::FeatureBuilder2(
-                v0_2::feature_builder::FeatureBuilderPre::new(instance_pre).map_err(link)?,
-            ),
+            // A columnar world exports the same names with another table type: its typed exports
+            // tell them apart.
+            (Contract::V0_2, PluginKind::FeatureBuilder) => {
+                match v0_2::columnar_feature_builder::ColumnarFeatureBuilderPre::new(instance_pre.clone()) {
+                    Ok(pre) => Pre::ColumnarFeatureBuilder(pre),
+                    Err(_) => Pre::FeatureBuilder2(
+                        v0_2::feature_builder::FeatureBuilderPre::new(instance_pre).map_err(link)?,
+                    ),
+                }
+            }
             (Contract::V0_2, PluginKind::Sampler) => {
-                Pre::Sampler2(v0_2::sampler::SamplerPre::new(instance_pre).map_err(link)?)
+                match v0_2::columnar_sampler::ColumnarSamplerPre::new(instance_pre.clone()) {
+                    Ok(pre) => Pre::ColumnarSampler(pre),
+                    Err(_) => Pre::Sampler2(v0_2::sampler::SamplerPre::new(instance_pre).map_err(link)?),
+                }
             }
             (Contract::V0_2, PluginKind::CrossSection) => {
                 Pre::CrossSection(v0_2::cross_section::CrossSectionPre::new(instance_pre).map_err(link)?)
@@ -223,6 +248,18 @@ impl Plugin {
         self.kind
     }
 
+    /// The WIT world it implements: its kind's (`feature-builder`, `sampler`, `cross-section`), or
+    /// that kind's columnar world (`columnar-feature-builder`, `columnar-sampler`).
+    pub fn world(&self) -> &'static str {
+        match self.pre {
+            Pre::FeatureBuilder(_) | Pre::FeatureBuilder2(_) => "feature-builder",
+            Pre::Sampler(_) | Pre::Sampler2(_) => "sampler",
+            Pre::CrossSection(_) => "cross-section",
+            Pre::ColumnarFeatureBuilder(_) => "columnar-feature-builder",
+            Pre::ColumnarSampler(_) => "columnar-sampler",
+        }
+    }
+
     /// The contract version it was built against.
     pub fn contract(&self) -> Contract {
         self.contract
@@ -265,7 +302,7 @@ impl Plugin {
             plugin: plugin.to_owned(),
             table: ResourceTable::new(),
             wasi,
-            limiter: UnitLimiter { memory_bytes: limits.memory_bytes },
+            limiter: UnitLimiter::new(limits.memory_bytes),
             stdout,
             stderr,
             window: WindowReads::new(window),
@@ -321,6 +358,14 @@ impl Plugin {
                 .instantiate(&mut store)
                 .and_then(|i| i.call_describe(&mut store))
                 .map(|info| (convert::v0_2::info_from_wit(info), 0)),
+            Pre::ColumnarFeatureBuilder(pre) => pre
+                .instantiate(&mut store)
+                .and_then(|i| i.call_describe(&mut store))
+                .map(|info| (convert::v0_2::info_from_wit(info), 0)),
+            Pre::ColumnarSampler(pre) => pre
+                .instantiate(&mut store)
+                .and_then(|i| i.call_describe(&mut store))
+                .map(|info| (convert::v0_2::info_from_wit(info), 0)),
         };
         log_output(&name, &store);
         info.map_err(|err| self.cause(&err, &store))
@@ -341,6 +386,12 @@ impl Plugin {
                 pre.instantiate(&mut store).and_then(|i| i.call_plan(&mut store, &wit_params))
             }
             Pre::CrossSection(pre) => {
+                pre.instantiate(&mut store).and_then(|i| i.call_plan(&mut store, &wit_params))
+            }
+            Pre::ColumnarFeatureBuilder(pre) => {
+                pre.instantiate(&mut store).and_then(|i| i.call_plan(&mut store, &wit_params))
+            }
+            Pre::ColumnarSampler(pre) => {
                 pre.instantiate(&mut store).and_then(|i| i.call_plan(&mut store, &wit_params))
             }
         };
@@ -411,6 +462,19 @@ impl Plugin {
                 pre.instantiate(&mut store).and_then(|i| i.call_sample(&mut store, &wit_unit)).map(|answer| {
                     answer.map(convert::v0_2::table_from_wit).map_err(convert::v0_2::plugin_error_text)
                 })
+            }
+            // The table's columns are handles into the store: taken out of it after the call.
+            Pre::ColumnarFeatureBuilder(pre) => {
+                let wit_unit = convert::v0_2::unit_to_wit(unit);
+                pre.instantiate(&mut store)
+                    .and_then(|i| i.call_build(&mut store, &wit_unit))
+                    .and_then(|answer| held_answer(&mut store, answer))
+            }
+            Pre::ColumnarSampler(pre) => {
+                let wit_unit = convert::v0_2::unit_to_wit(unit);
+                pre.instantiate(&mut store)
+                    .and_then(|i| i.call_sample(&mut store, &wit_unit))
+                    .and_then(|answer| held_answer(&mut store, answer))
             }
             Pre::CrossSection(_) => {
                 return Err(UnitFailure::Plugin {

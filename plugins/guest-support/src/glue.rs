@@ -230,5 +230,6 @@ macro_rules! plugin_glue {
             }
             Ok(())
         }
+
     };
 }

@@ -15,8 +15,10 @@
 //! - [`fma`]: [`export_fma!`], a fast exact `fma` for plugins whose code calls `f64::mul_add`.
 //! - [`kernels`]: the host's native kernels (rolling windows, TA-Lib's indicators, returns):
 //!   `kernels::rsi(&close, 14)`.
+//! - [`columns`]: the kernels over columns the host holds, never copied (`close.rsi(14)`).
 
 pub mod batch;
+pub mod columns;
 pub mod fma;
 mod glue;
 pub mod kernels;

@@ -1,19 +1,16 @@
 //! The component's exports: `describe`, `plan` and `build`, wiring the bindings to the plain-Rust
 //! modules.
 
-use std::ops::ControlFlow;
-
-use guest_support::join;
-
 use crate::bindings::Guest;
 use crate::bindings::candlewick::market_data::plugin::{
-    Param, Plan, PluginError, PluginInfo, Table, UnitOfWork,
+    HeldTable, Param, Plan, PluginError, PluginInfo, UnitOfWork,
 };
 use crate::bindings::candlewick::market_data::types::Fields;
 use crate::compute::OUTPUTS;
 use crate::glue;
 use crate::params::{Params, param_specs};
-use crate::table::{Bars, features_in_window};
+#[cfg(target_arch = "wasm32")]
+use crate::table::{ColumnBars, columns_in_window};
 use crate::warm_up::warm_up_bars;
 
 /// The exported plugin.
@@ -41,11 +38,24 @@ impl Guest for Indicators {
         Ok(glue::plan([glue::own_series(FIELDS, warm_up)]))
     }
 
-    fn build(unit: UnitOfWork) -> Result<Table, PluginError> {
+    /// One read of the unit's own series into host-held columns, the kernels over them, and the
+    /// window's rows handed back: no value crosses into the plugin or out of it.
+    /// Built natively (the crate's unit tests) there is no host to hold columns: `build` runs only
+    /// as a component (tests/component.rs).
+    fn build(unit: UnitOfWork) -> Result<HeldTable, PluginError> {
         let params = checked_params(&unit.params)?;
-        let bars = read_unit_bars(&unit)?;
-        let features = features_in_window(&bars, unit.window.start, &params).map_err(glue::failed)?;
-        Ok(glue::table_to_wit(features))
+        #[cfg(target_arch = "wasm32")]
+        {
+            let series = glue::read_series(&unit, unit.window.end)?;
+            let bars = ColumnBars { ts: series.ts, close: series.close, high: series.high, low: series.low };
+            let features = columns_in_window(&bars, unit.window.start, &params).map_err(glue::failed)?;
+            Ok(glue::columnar_table_to_wit(features))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = params;
+            Err(glue::failed("build reads through the host: it runs only as a component"))
+        }
     }
 }
 
@@ -56,21 +66,6 @@ const FIELDS: Fields = Fields::CLOSE.union(Fields::HIGH).union(Fields::LOW);
 fn checked_params(given: &[Param]) -> Result<Params, PluginError> {
     let specs = param_specs();
     Params::new(&glue::params(&specs, given)?).map_err(glue::invalid_params)
-}
-
-/// The unit's bars, warm-up included, with just the columns the features use: one streamed read
-/// of the own series from its warm-up start to the window's end. The batches are kept until the
-/// last one, then each column is joined once at its exact length.
-fn read_unit_bars(unit: &UnitOfWork) -> Result<Bars, PluginError> {
-    let (mut ts, mut close, mut high, mut low) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    glue::read_batches(unit, unit.window.end, |batch| {
-        ts.push(batch.ts);
-        close.push(batch.close);
-        high.push(batch.high);
-        low.push(batch.low);
-        Ok(ControlFlow::Continue(()))
-    })?;
-    Ok(Bars { ts: join(ts), close: join(close), high: join(high), low: join(low) })
 }
 
 // `export!` expands to the canonical-ABI entry points: `#[unsafe(export_name)]` functions and

@@ -1,15 +1,17 @@
-//! The features over a series of bars, each computed by the host's native kernels
-//! ([`guest_support::kernels`], `wit/kernels.wit`): TA-Lib's SMA, EMA, RSI, MACD, ATR and Bollinger
+//! The features over a series of bars, each computed by the host's native kernels over columns
+//! it holds ([`guest_support::columns`], `wit/columns.wit`): TA-Lib's SMA, EMA, RSI, MACD, ATR and Bollinger
 //! Bands (the `ta-lib` crate, with C TA-Lib's RSI of 0 where there was neither a gain nor a loss),
 //! log returns and their rolling sample standard deviation.
 //!
 //! Every kernel returns one value per bar, NaN over its look-back, so the columns line up with the
-//! bars' timestamps as they come. In the built component each call is the host's import; in a
-//! native build (the tests, the job benchmark's baseline) the same kernels run in-process.
+//! bars' timestamps as they come. In the built component each call is a method of the host's
+//! `columns.column`; in a native build (the tests, the job benchmark's baseline) the same kernels
+//! run in-process.
 
 use std::fmt;
 
-use guest_support::kernels::{self, Deviation, KernelError};
+use guest_support::columns::Column;
+use guest_support::kernels::{Deviation, KernelError};
 use ta_lib::RetCode;
 
 use crate::params::Params;
@@ -81,9 +83,23 @@ fn bars(period: i32) -> u32 {
     u32::try_from(period).expect("validated periods are positive")
 }
 
-/// Every feature over `prices`, one value per bar, NaN until each has warmed up.
-pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeError> {
-    let Prices { close, high, low } = prices;
+/// The price columns the features need, held by the host in the component (natively, in
+/// process), one value per bar, oldest first, all of one length.
+#[derive(Debug, Clone, Copy)]
+pub struct PriceColumns<'a> {
+    pub close: &'a Column,
+    pub high: &'a Column,
+    pub low: &'a Column,
+}
+
+/// Every feature over `prices`, one value per bar, NaN until each has warmed up: one column per
+/// entry of [`OUTPUTS`], in that order, each as long as the input. The component's path: in Wasm
+/// each kernel runs in the host on columns it holds, and nothing is copied into the plugin.
+pub fn compute_columns(
+    prices: PriceColumns<'_>,
+    params: &Params,
+) -> Result<Vec<(&'static str, Column)>, ComputeError> {
+    let PriceColumns { close, high, low } = prices;
     assert!(
         high.len() == close.len() && low.len() == close.len(),
         "price columns of unequal lengths: close {}, high {}, low {}",
@@ -91,18 +107,17 @@ pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeE
         high.len(),
         low.len()
     );
-    let sma = kernels::rolling_mean(close, bars(params.sma_period))?;
-    let ema = kernels::ema(close, bars(params.ema_period))?;
-    let rsi = kernels::rsi(close, bars(params.rsi_period))?;
-    let macd =
-        kernels::macd(close, bars(params.macd_fast), bars(params.macd_slow), bars(params.macd_signal))?;
-    let atr = kernels::atr(high, low, close, bars(params.atr_period))?;
+    let sma = close.rolling_mean(bars(params.sma_period))?;
+    let ema = close.ema(bars(params.ema_period))?;
+    let rsi = close.rsi(bars(params.rsi_period))?;
+    let macd = close.macd(bars(params.macd_fast), bars(params.macd_slow), bars(params.macd_signal))?;
+    let atr = Column::atr(high, low, close, bars(params.atr_period))?;
     let k = params.bb_stddev;
-    let bands = kernels::bollinger(close, bars(params.bb_period), k, k)?;
-    let log_return = kernels::log_return(close, 1)?;
+    let bands = close.bollinger(bars(params.bb_period), k, k)?;
+    let log_return = close.log_return(1)?;
     // The first return is NaN (no previous close): the kernel's window starts after it, so the
     // first volatility is at bar `volatility_window`.
-    let volatility = kernels::rolling_std(&log_return, bars(params.volatility_window), Deviation::Sample)?;
+    let volatility = log_return.rolling_std(bars(params.volatility_window), Deviation::Sample)?;
 
     let columns = [
         sma,
@@ -119,6 +134,15 @@ pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeE
         volatility,
     ];
     Ok(OUTPUTS.into_iter().zip(columns).collect())
+}
+
+/// [`compute_columns`] over plain slices, natively (the tests): the same kernels, in process.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn compute(prices: Prices<'_>, params: &Params) -> Result<Features, ComputeError> {
+    let Prices { close, high, low } = prices;
+    let (close, high, low) = (Column::new(close), Column::new(high), Column::new(low));
+    let columns = compute_columns(PriceColumns { close: &close, high: &high, low: &low }, params)?;
+    Ok(columns.into_iter().map(|(name, column)| (name, column.into_values())).collect())
 }
 
 #[cfg(test)]

@@ -4,9 +4,13 @@
 //! The warm-up bars (before `window.start`) feed the indicators' look-back but are not the unit's to
 //! report: another unit, or nobody, owns those timestamps.
 
-use guest_support::{Column, Table};
+#[cfg(not(target_arch = "wasm32"))]
+use guest_support::Table;
+use guest_support::columns::{Column, ColumnTable, Timestamps};
 
-use crate::compute::{ComputeError, Prices, compute};
+use crate::compute::{ComputeError, PriceColumns, compute_columns};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::compute::{OUTPUTS, Prices, compute};
 use crate::params::Params;
 
 /// The bars of one unit, as columns, ascending by timestamp (microseconds since the Unix epoch, UTC).
@@ -18,16 +22,40 @@ pub struct Bars {
     pub low: Vec<f64>,
 }
 
+/// The bars of one unit as host-held columns (natively, in process): what the component reads.
+#[derive(Debug)]
+pub struct ColumnBars {
+    pub ts: Timestamps,
+    pub close: Column,
+    pub high: Column,
+    pub low: Column,
+}
+
 /// What `build` returns: the timestamps of every bar with `ts >= window_start` and one float
 /// column per feature ([`crate::compute::OUTPUTS`], in order), computed over all of `bars`.
+pub fn columns_in_window(
+    bars: &ColumnBars,
+    window_start: i64,
+    params: &Params,
+) -> Result<ColumnTable, ComputeError> {
+    let prices = PriceColumns { close: &bars.close, high: &bars.high, low: &bars.low };
+    let features = compute_columns(prices, params)?;
+    // Bars are ascending, so the window is a suffix.
+    let (first, len) = (bars.ts.first_at_or_after(window_start), bars.ts.len());
+    let columns = features.into_iter().map(|(name, values)| (name, values.slice(first, len)));
+    Ok(ColumnTable { ts: bars.ts.slice(first, len), columns: columns.collect() })
+}
+
+/// [`columns_in_window`] over plain columns, natively (the tests): the same kernels, in process.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn features_in_window(bars: &Bars, window_start: i64, params: &Params) -> Result<Table, ComputeError> {
     let prices = Prices { close: &bars.close, high: &bars.high, low: &bars.low };
     let features = compute(prices, params)?;
-    // Bars are ascending, so the window is a suffix.
     let first = bars.ts.partition_point(|&ts| ts < window_start);
+    debug_assert_eq!(features.len(), OUTPUTS.len());
     let columns = features.into_iter().map(|(name, mut values)| {
         values.drain(..first);
-        Column::float(name, values)
+        guest_support::Column::float(name, values)
     });
     Ok(Table { ts: bars.ts[first..].to_vec(), columns: columns.collect() })
 }

@@ -22,8 +22,9 @@ OUTPUTS = (
 
 
 def compute(close, high, low, p):
-    """Every column over all the bars given (lists of floats, oldest first, one length), one value
-    per bar, NaN over each column's look-back: a list of Series in the order of OUTPUTS."""
+    """Every column over all the bars given (Series, host columns or lists of floats, oldest
+    first, one length), one value per bar, NaN over each column's look-back: a list of Series in
+    the order of OUTPUTS."""
     close = Series(close)
     macd, signal, hist = close.macd(p.macd_fast, p.macd_slow, p.macd_signal)
     upper, middle, lower = close.bollinger(p.bb_period, p.bb_stddev)

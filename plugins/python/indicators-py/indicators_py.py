@@ -1,12 +1,13 @@
 """The `indicators-py` feature builder: the Rust `indicators` plugin's twelve columns (SMA, EMA,
 RSI, MACD, ATR, Bollinger Bands, log return, volatility) written in Python over the host's native
-kernels, as a Candlewick Wasm component (world `feature-builder` of `candlewick:market-data@0.2.0`,
-built by componentize-py).
+kernels, as a Candlewick Wasm component (world `columnar-feature-builder` of
+`candlewick:market-data@0.2.0`, built by componentize-py).
 
-This module is the glue: it declares what the plugin reads (`plan`), reads the unit's bars through
-the imported reader, and hands them to `compute`, which composes kernels through `series`; the
+This module is the glue: it declares what the plugin reads (`plan`), reads the unit's bars into
+columns the host holds (`reader.series`), hands them to `compute`, which composes kernels through
+`series`, and returns the window's rows as those columns: no value is copied into Python. The
 parameters and their warm-up are in `params`. Neither imports the reader, so both are tested
-natively (`test_indicators_py.py`, the kernels answered by ../wit-stub).
+natively (`test_indicators_py.py`, the columns and kernels answered by ../wit-stub).
 """
 
 from typing import List
@@ -17,15 +18,10 @@ from wit_world.imports import plugin, reader, types
 
 import compute
 import params
-from series import KernelError, first_at_or_after
+from series import KernelError, Series
 
 NAME = "indicators-py"
 VERSION = "0.1.0"
-
-# Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
-# in plugins/guest-support/src/batch.rs). Written here, not imported: componentize-py bundles this
-# folder and plugins/python/lib only.
-BATCH_ROWS = 16_384
 
 # The value columns the features read: the host serves these and no others.
 FIELDS = types.Fields.CLOSE | types.Fields.HIGH | types.Fields.LOW
@@ -72,19 +68,19 @@ class WitWorld(FeatureBuilder):
         )
         return plugin.Plan(inputs=[own])
 
-    def build(self, unit: plugin.UnitOfWork) -> plugin.Table:
+    def build(self, unit: plugin.UnitOfWork) -> plugin.HeldTable:
         parsed = parse_params(unit.params)
-        ts, close, high, low = read_own_bars(unit)
+        bars = read_own_bars(unit)
         try:
-            columns = compute.compute(close, high, low, parsed)
+            columns = compute.compute(Series(bars.close), Series(bars.high), Series(bars.low), parsed)
         except KernelError as err:
             raise Err(plugin.PluginError_Failed(str(err)))
         # The bars are ascending and end at the window's end: the window is a suffix.
-        first = first_at_or_after(ts, unit.window.start)
-        return plugin.Table(
-            ts=ts[first:],
+        first, end = bars.ts.first_at_or_after(unit.window.start), bars.ts.len()
+        return plugin.HeldTable(
+            ts=plugin.HeldTimes_Held(bars.ts.slice(first, end)),
             columns=[
-                plugin.Column(name=name, values=plugin.ColumnValues_Float(column.values[first:]))
+                plugin.HeldColumn(name=name, values=plugin.HeldValues_Held(column[first:].column))
                 for name, column in zip(compute.OUTPUTS, columns)
             ],
         )
@@ -99,19 +95,12 @@ def parse_params(given):
 
 
 def read_own_bars(unit):
-    """(ts, close, high, low) of the unit's bars from its input's `warm-up-from` to the window's
-    end, streamed."""
+    """The unit's bars from its input's `warm-up-from` to the window's end, as columns the host
+    holds (`reader.SeriesColumns`: `ts`, `close`, `high`, `low`; one reader call)."""
     own = unit.inputs[OWN_SERIES]
     span = types.TimeRange(start=own.warm_up_from, end=unit.window.end)
-    ts, close, high, low = [], [], [], []
     try:
-        with reader.open_range(unit.symbol, own.timeframe, span, FIELDS, BATCH_ROWS) as cursor:
-            while (batch := cursor.next_batch()) is not None:
-                ts.extend(batch.ts)
-                close.extend(batch.close)
-                high.extend(batch.high)
-                low.extend(batch.low)
+        return reader.series(unit.symbol, own.timeframe, span, FIELDS)
     except Err as err:
         # A reader error (`types.Error`): passed on for the host to report.
         raise Err(plugin.PluginError_Read(err.value))
-    return ts, close, high, low

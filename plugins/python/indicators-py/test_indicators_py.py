@@ -18,7 +18,7 @@ sys.path[:0] = [str(HERE.parent / "wit-stub"), str(HERE.parent / "lib")]
 
 import wit_stub  # noqa: E402
 
-indicators_py = wit_stub.load("feature-builder", "indicators_py")
+indicators_py = wit_stub.load("columnar-feature-builder", "indicators_py")
 
 import compute  # noqa: E402
 import params  # noqa: E402
@@ -168,11 +168,16 @@ class GlueTest(unittest.TestCase):
         )
         wit_stub.serve(unit, {("X", types.Timeframe.HOUR1): {"ts": ts, "close": close, "high": high, "low": low}})
         table = indicators_py.WitWorld().build(unit)
-        self.assertEqual(table.ts, ts[100:])
+        # Every column comes back held by the host, the rows of the window only.
+        self.assertIsInstance(table.ts, plugin.HeldTimes_Held)
+        self.assertEqual(table.ts.value.values(), ts[100:])
         self.assertEqual([c.name for c in table.columns], list(compute.OUTPUTS))
         expected = compute.compute(close, high, low, params.Params())
         for got, want in zip(table.columns, expected):
-            self.assertEqual(got.values.value, want.values[100:])
+            self.assertIsInstance(got.values, plugin.HeldValues_Held)
+            self.assertEqual(got.values.value.values(), want.values[100:])
+        # One read: the series, from the warm-up start to the window's end.
+        self.assertEqual([r[0] for r in wit_stub.reads], ["series"])
 
 
 if __name__ == "__main__":

@@ -1,23 +1,27 @@
-"""Columns that read like pandas, computed by the host's native kernels.
+"""Columns that read like pandas, held and computed by the host.
 
 numpy and pandas do not exist inside a Python component (componentize-py has no numpy for this
-target), and a loop over bars in Python costs microseconds a bar. The host therefore offers
-vectorised kernels over whole columns (`wit/kernels.wit`, the `kernels` import of contract 0.2:
-rolling windows, EMA, RSI, MACD, ATR, Bollinger Bands, z-score, returns, ...), computed natively
-with TA-Lib's conventions. This module wraps them so a plugin reads like pandas code:
+target), and a loop over bars in Python costs microseconds a bar. The host therefore holds whole
+columns for the plugin (`wit/columns.wit`, the `columns` import of contract 0.2) and computes
+kernels over them natively with TA-Lib's conventions (rolling windows, EMA, RSI, MACD, ATR,
+Bollinger Bands, z-score, returns, ...; `wit/kernels.wit`). A `Series` is a handle to such a
+column, so a plugin reads like pandas code and no value crosses into Python unless it asks:
 
     from series import Series, atr
 
-    close = Series(batch_close)                 # a list of floats, one per bar, oldest first
+    bars = reader.series(symbol, timeframe, span, fields)   # host-held columns, one read
+    close = Series(bars.close)                  # or Series(list_of_floats), copied to the host
     sma = close.rolling_mean(20)                # or close.rolling(20).mean()
     vol = close.log_return().rolling_std(20)    # sample std (ddof=1), as pandas
     rsi = close.rsi(14)
     macd, signal, hist = close.macd(12, 26, 9)
     upper, middle, lower = close.bollinger(20, 2.0)
     spread = (upper - lower) / middle           # arithmetic, element by element
-    table_values = spread[first:].tolist()      # the rows of the window, as a list
+    held = spread[first:].column                # the window's rows, for a columnar table
+    as_list = spread[first:].tolist()           # or copied into Python, as a list
 
-**Shapes.** A `Series` is one value per bar, oldest first (`.values`, a plain list of floats).
+**Shapes.** A `Series` is one value per bar, oldest first, held by the host (`.column`, a
+`columns.column`; `.values` copies it into a plain list of floats, once).
 Every method returns a `Series` of the same length whose value at index `i` belongs to bar `i`.
 Slicing (`s[10:]`) gives a `Series`; an index (`s[10]`) a float.
 
@@ -35,21 +39,23 @@ TA-Lib's STDDEV); `bollinger` uses the population deviation, as TA-Lib does; `pc
 where the earlier value is 0 (TA-Lib's ROCP; pandas gives inf). Arithmetic between series and
 numbers is IEEE's: x / 0 is ±inf, 0 / 0 is NaN, NaN propagates.
 
-**Cost.** Each kernel call hands the column to the host and back (a copy each way, about 8 bytes
-a value of the unit's memory); the kernel itself runs natively. Arithmetic operators (`+ - * /`,
-`abs`, `-s`) run in Python, one step per bar: cheap next to a Python loop with windows in it, but
-prefer a kernel where one fits.
+**Cost.** A kernel or an arithmetic operator (`+ - * /`, `-s`) is one call into the host, which
+makes a new column natively: nothing is copied into Python, whatever the column's length. Each
+column held counts 8 bytes a value against the unit's memory limit until its `Series` is
+collected. `.values`, iteration, `s[i]`, `abs` and `fillna` copy the values into Python once
+(microseconds a bar): fine for a few rows, slow for a year of minute bars. A columnar world's
+table takes `.column` of each output as it is (`plugin.HeldValues_Held(s.column)`).
 
 **Errors.** An argument out of range (a period of 0, columns of different lengths) raises
 `KernelError` (a `ValueError`) with the host's message, such as `rsi: period 1 is out of range
 2..=100000`; so does a call whose columns would pass the unit's memory limit. Catch it in `build`
 and return `plugin.PluginError_Failed(str(err))`, or check parameters in `plan` first.
 
-The functions of the import are `wit_world.imports.kernels.*` (the bindings componentize-py
-generates from `wit/`). Outside a component, where those functions do not work, the same kernels
-in plain Python answer (`kernels_ref.py`, beside this file): directly when no bindings can be
-imported, or through `plugins/python/wit-stub` when a test loads them. So a plugin's tests run
-natively, and check the host's values against an independent implementation.
+The classes of the import are `wit_world.imports.columns.*` (the bindings componentize-py
+generates from `wit/`). Outside a component, where they do not work, the same columns and kernels
+in plain Python answer (`columns_ref.py` and `kernels_ref.py`, beside this file): directly when no
+bindings can be imported, or through `plugins/python/wit-stub` when a test loads them. So a
+plugin's tests run natively, and check the host's values against an independent implementation.
 """
 
 import math
@@ -57,12 +63,14 @@ from bisect import bisect_left
 
 try:
     from componentize_py_types import Err
+    from wit_world.imports import columns as _columns
     from wit_world.imports import kernels as _kernels
 except ModuleNotFoundError as missing:
-    # No generated bindings: native tests (`python3 -m unittest`) without them. The same kernels in
-    # plain Python, beside this file. In a component the bindings always exist.
+    # No generated bindings: native tests (`python3 -m unittest`) without them. The same columns
+    # and kernels in plain Python, beside this file. In a component the bindings always exist.
     if missing.name not in ("componentize_py_types", "wit_world"):
         raise
+    import columns_ref as _columns
     import kernels_ref as _kernels
     from kernels_ref import Err
 
@@ -94,52 +102,71 @@ def _deviation(ddof):
     raise KernelError(f"ddof {ddof!r} is not supported (expected 0, population, or 1, sample)")
 
 
-def _values(other):
-    return other.values if isinstance(other, Series) else None
+def _column(values):
+    """A host column of `values`: a Series' own, a column as it is, or a list (or any iterable)
+    of numbers copied into the host."""
+    if isinstance(values, Series):
+        return values.column
+    if isinstance(values, _columns.Column):
+        return values
+    return _columns.Column(values if isinstance(values, list) else [float(v) for v in values])
 
 
-def _divide(x, y):
-    """x / y as IEEE 754 divides: ±inf for x / 0, NaN for 0 / 0 and NaN operands."""
-    try:
-        return x / y
-    except ZeroDivisionError:
-        if x == 0 or x != x:
-            return NAN
-        return math.copysign(math.inf, x) * math.copysign(1.0, y)
+def _method(kernel):
+    """A Series method of one column in, one out: the column's kernel method of that name."""
+
+    def method(self, *args):
+        return Series(_call(getattr(self.column, kernel), *args))
+
+    return method
 
 
 class Series:
-    """A column of floats, one per bar, oldest first, with pandas-like methods computed by the
-    host's kernels. `values` is the plain list; `Series(list)` takes a list as it is (ints are
-    taken as the nearest float by the kernels; `Series.of(iterable)` copies any iterable)."""
+    """A column of floats, one per bar, oldest first, held by the host (`column`), with
+    pandas-like methods computed by the host's kernels. `Series(x)` takes a host column as it is,
+    or copies a list of numbers (ints are taken as the nearest float) into the host; `values` is
+    the plain list, copied out once."""
 
-    __slots__ = ("values",)
+    __slots__ = ("column", "_values")
 
     def __init__(self, values):
-        self.values = values if isinstance(values, list) else list(values)
+        self.column = _column(values)
+        self._values = None
 
     @classmethod
     def of(cls, iterable):
         """A Series of the floats of any iterable (a copy)."""
         return cls([float(v) for v in iterable])
 
+    @property
+    def values(self):
+        """The values as a plain list, copied from the host on first use (the same list after)."""
+        if self._values is None:
+            self._values = self.column.values()
+        return self._values
+
     # ---- A list's protocol.
 
     def __len__(self):
-        return len(self.values)
+        return self.column.len()
 
     def __iter__(self):
         return iter(self.values)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return Series(self.values[index])
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                raise KernelError(f"slice step {step} is not supported (expected 1)")
+            return Series(self.column.slice(start, max(start, stop)))
         return self.values[index]
 
     def __repr__(self):
-        shown = ", ".join(repr(v) for v in self.values[:6])
-        more = ", ..." if len(self.values) > 6 else ""
-        return f"Series([{shown}{more}], length {len(self.values)})"
+        n = len(self)
+        head = self.column.slice(0, 6).values()
+        shown = ", ".join(repr(v) for v in head)
+        more = ", ..." if n > 6 else ""
+        return f"Series([{shown}{more}], length {n})"
 
     def tolist(self):
         """The values as a plain list (the same list; copy it before changing it)."""
@@ -151,50 +178,38 @@ class Series:
         """The windows of `period` bars, pandas style: `s.rolling(20).mean()`."""
         return Rolling(self, period)
 
-    def rolling_sum(self, period):
-        """Sum of the last `period` values (TA-Lib SUM). period 1..=100000."""
-        return Series(_call(_kernels.rolling_sum, self.values, period))
-
-    def rolling_mean(self, period):
-        """Simple moving average of the last `period` values (TA-Lib SMA). period 1..=100000."""
-        return Series(_call(_kernels.rolling_mean, self.values, period))
+    rolling_sum = _method("rolling_sum")
+    rolling_sum.__doc__ = """Sum of the last `period` values (TA-Lib SUM). period 1..=100000."""
+    rolling_mean = _method("rolling_mean")
+    rolling_mean.__doc__ = """Simple moving average of the last `period` values (TA-Lib SMA). period 1..=100000."""
 
     def rolling_var(self, period, ddof=1):
         """Variance of the window: ddof 1 divides by period − 1 (sample, pandas' default), ddof 0
         by period (population, TA-Lib VAR). period 2..=100000 (1.. for ddof 0)."""
-        return Series(_call(_kernels.rolling_var, self.values, period, _deviation(ddof)))
+        return Series(_call(self.column.rolling_var, period, _deviation(ddof)))
 
     def rolling_std(self, period, ddof=1):
         """Standard deviation of the window, the square root of `rolling_var(period, ddof)`; ddof 0
         is TA-Lib's STDDEV."""
-        return Series(_call(_kernels.rolling_std, self.values, period, _deviation(ddof)))
+        return Series(_call(self.column.rolling_std, period, _deviation(ddof)))
 
-    def rolling_min(self, period):
-        """Lowest value of the window (TA-Lib MIN). period 2..=100000."""
-        return Series(_call(_kernels.rolling_min, self.values, period))
-
-    def rolling_max(self, period):
-        """Highest value of the window (TA-Lib MAX). period 2..=100000."""
-        return Series(_call(_kernels.rolling_max, self.values, period))
-
-    def rolling_argmin(self, period):
-        """Index (into this series, as a float) of the window's lowest value, the newest of equal
-        ones (TA-Lib MININDEX); `i - s.rolling_argmin(n)[i]` is bars since the low."""
-        return Series(_call(_kernels.rolling_argmin, self.values, period))
-
-    def rolling_argmax(self, period):
-        """Index of the window's highest value, the newest of equal ones (TA-Lib MAXINDEX)."""
-        return Series(_call(_kernels.rolling_argmax, self.values, period))
-
-    def rolling_rank(self, period):
-        """Rank of each value within its window: 1 lowest .. period highest, ties averaged (pandas'
-        `rolling(period).rank()`). period 2..=100000."""
-        return Series(_call(_kernels.rolling_rank, self.values, period))
+    rolling_min = _method("rolling_min")
+    rolling_min.__doc__ = """Lowest value of the window (TA-Lib MIN). period 2..=100000."""
+    rolling_max = _method("rolling_max")
+    rolling_max.__doc__ = """Highest value of the window (TA-Lib MAX). period 2..=100000."""
+    rolling_argmin = _method("rolling_argmin")
+    rolling_argmin.__doc__ = """Index (into this series, as a float) of the window's lowest value, the newest of
+        equal ones (TA-Lib MININDEX); `i - s.rolling_argmin(n)[i]` is bars since the low."""
+    rolling_argmax = _method("rolling_argmax")
+    rolling_argmax.__doc__ = """Index of the window's highest value, the newest of equal ones (TA-Lib MAXINDEX)."""
+    rolling_rank = _method("rolling_rank")
+    rolling_rank.__doc__ = """Rank of each value within its window: 1 lowest .. period highest, ties averaged
+        (pandas' `rolling(period).rank()`). period 2..=100000."""
 
     def zscore(self, period, ddof=1):
         """(x − mean) / std of the window of `period` values, this one included; NaN where the
         window is flat (std 0). ddof as `rolling_std`. period 2..=100000."""
-        return Series(_call(_kernels.zscore, self.values, period, _deviation(ddof)))
+        return Series(_call(self.column.zscore, period, _deviation(ddof)))
 
     # ---- Smoothing and indicators.
 
@@ -202,95 +217,99 @@ class Series:
         """Exponential weighting, pandas style: `s.ewm(span=20).mean()` is `s.ema(20)`."""
         return Ewm(self, span)
 
-    def ema(self, period):
-        """Exponential moving average, k = 2 / (period + 1), seeded with the mean of the first
+    ema = _method("ema")
+    ema.__doc__ = """Exponential moving average, k = 2 / (period + 1), seeded with the mean of the first
         `period` values (TA-Lib EMA): NaN over the first period − 1 bars. period 1..=100000."""
-        return Series(_call(_kernels.ema, self.values, period))
-
-    def wilder(self, period):
-        """Wilder's smoothing, s = (s·(period − 1) + x) / period, seeded with the mean of the first
-        `period` values (the smoothing of RSI and ATR). NaN over the first period − 1 bars."""
-        return Series(_call(_kernels.wilder, self.values, period))
+    wilder = _method("wilder")
+    wilder.__doc__ = """Wilder's smoothing, s = (s·(period − 1) + x) / period, seeded with the mean of the
+        first `period` values (the smoothing of RSI and ATR). NaN over the first period − 1 bars."""
 
     def rsi(self, period=14):
         """Wilder's relative strength index, 0..100 (TA-Lib RSI): NaN over the first `period` bars;
         0 where there has been neither a gain nor a loss (C TA-Lib). period 2..=100000."""
-        return Series(_call(_kernels.rsi, self.values, period))
+        return Series(_call(self.column.rsi, period))
 
     def macd(self, fast=12, slow=26, signal=9):
         """(macd, signal, hist) as three Series (TA-Lib MACD): fast EMA − slow EMA, its EMA over
         `signal` bars, and their difference. NaN over the first slow − 1 + signal − 1 bars (33 at
         the defaults). fast 2.. below slow; signal 1..=100000."""
-        lines = _call(_kernels.macd, self.values, fast, slow, signal)
+        lines = _call(self.column.macd, fast, slow, signal)
         return Series(lines.macd), Series(lines.signal), Series(lines.hist)
 
     def bollinger(self, period=20, k=2.0, k_down=None):
         """(upper, middle, lower) as three Series (TA-Lib BBANDS over an SMA): middle ± k
         population standard deviations of the window (`k_down` below, when given). NaN over the
         first period − 1 bars. period 2..=100000."""
-        bands = _call(_kernels.bollinger, self.values, period, float(k), float(k if k_down is None else k_down))
+        bands = _call(self.column.bollinger, period, float(k), float(k if k_down is None else k_down))
         return Series(bands.upper), Series(bands.middle), Series(bands.lower)
 
     # ---- Against the value `periods` bars earlier: NaN over the first `periods` bars.
 
     def log_return(self, periods=1):
         """ln(x[t] / x[t − periods]); NaN unless both are > 0."""
-        return Series(_call(_kernels.log_return, self.values, periods))
+        return Series(_call(self.column.log_return, periods))
 
     def pct_change(self, periods=1):
         """(x[t] − x[t − periods]) / x[t − periods], a fraction; 0 where the earlier value is 0
         (TA-Lib ROCP)."""
-        return Series(_call(_kernels.pct_change, self.values, periods))
+        return Series(_call(self.column.pct_change, periods))
 
     def diff(self, periods=1):
         """x[t] − x[t − periods] (TA-Lib MOM)."""
-        return Series(_call(_kernels.diff, self.values, periods))
+        return Series(_call(self.column.diff, periods))
 
     def shift(self, periods=1):
         """x[t − periods]: the values moved `periods` bars later. Only the past (periods >= 0): a
         value from a later bar would be look-ahead."""
-        return Series(_call(_kernels.shift, self.values, periods))
+        return Series(_call(self.column.shift, periods))
 
     def cumsum(self):
         """Running sum from the first bar; a NaN is skipped (NaN at its bar), as pandas does."""
-        return Series(_call(_kernels.cumulative_sum, self.values))
+        return Series(_call(self.column.cumulative_sum))
 
-    # ---- Element by element, in Python.
+    # ---- Element by element, in the host (IEEE 754: x / 0 is ±inf, 0 / 0 NaN).
 
-    def _zip(self, other, op):
-        values = _values(other)
-        if values is None:
-            return Series([op(x, other) for x in self.values])
-        if len(values) != len(self.values):
-            raise KernelError(f"series of different lengths: {len(self.values)} and {len(values)}")
-        return Series([op(x, y) for x, y in zip(self.values, values)])
+    def _combine(self, op, other, reversed_=False):
+        op = getattr(_columns.Operator, op)
+        if isinstance(other, (Series, _columns.Column)):
+            other = _column(other)
+            if other.len() != len(self):
+                raise KernelError(f"series of different lengths: {len(self)} and {other.len()}")
+            if reversed_:
+                return Series(_call(other.combine, op, self.column))
+            return Series(_call(self.column.combine, op, other))
+        if isinstance(other, (list, tuple)):
+            return self._combine(op.name, Series(list(other)), reversed_)
+        if reversed_:
+            return Series(_call(self.column.combine_reversed, op, float(other)))
+        return Series(_call(self.column.combine_scalar, op, float(other)))
 
     def __add__(self, other):
-        return self._zip(other, lambda x, y: x + y)
+        return self._combine("ADD", other)
 
     def __radd__(self, other):
-        return self._zip(other, lambda x, y: y + x)
+        return self._combine("ADD", other, reversed_=True)
 
     def __sub__(self, other):
-        return self._zip(other, lambda x, y: x - y)
+        return self._combine("SUBTRACT", other)
 
     def __rsub__(self, other):
-        return self._zip(other, lambda x, y: y - x)
+        return self._combine("SUBTRACT", other, reversed_=True)
 
     def __mul__(self, other):
-        return self._zip(other, lambda x, y: x * y)
+        return self._combine("MULTIPLY", other)
 
     def __rmul__(self, other):
-        return self._zip(other, lambda x, y: y * x)
+        return self._combine("MULTIPLY", other, reversed_=True)
 
     def __truediv__(self, other):
-        return self._zip(other, _divide)
+        return self._combine("DIVIDE", other)
 
     def __rtruediv__(self, other):
-        return self._zip(other, lambda x, y: _divide(y, x))
+        return self._combine("DIVIDE", other, reversed_=True)
 
     def __neg__(self):
-        return Series([-x for x in self.values])
+        return self._combine("SUBTRACT", 0.0, reversed_=True)
 
     def __abs__(self):
         return Series([abs(x) for x in self.values])
@@ -351,20 +370,16 @@ class Ewm:
         return self.series.ema(self.span)
 
 
-def _columns(high, low, close):
-    return [s.values if isinstance(s, Series) else s for s in (high, low, close)]
-
-
 def true_range(high, low, close):
     """max(high, previous close) − min(low, previous close) per bar (TA-Lib TRANGE); NaN on the
-    first bar. Series or lists of one length."""
-    return Series(_call(_kernels.true_range, *_columns(high, low, close)))
+    first bar. Series, host columns or lists of one length."""
+    return Series(_call(_columns.Column.true_range, _column(high), _column(low), _column(close)))
 
 
 def atr(high, low, close, period=14):
     """Average true range: Wilder's smoothing of the true range (TA-Lib ATR); NaN over the first
     `period` bars. period 1..=100000."""
-    return Series(_call(_kernels.atr, *_columns(high, low, close), period))
+    return Series(_call(_columns.Column.atr, _column(high), _column(low), _column(close), period))
 
 
 def first_at_or_after(ts, start):

@@ -7,10 +7,11 @@ import unittest
 
 import wit_stub
 
-wit_stub.load("feature-builder")
+# The reader is the same in every world: these tests run under whichever world the plugin loaded.
+wit_stub.load(wit_stub.loaded_world() or "feature-builder")
 
 from componentize_py_types import Err  # noqa: E402 (the bindings exist once loaded)
-from wit_world.imports import plugin, reader, types  # noqa: E402
+from wit_world.imports import columns, plugin, reader, types  # noqa: E402
 
 H = 3_600_000_000
 D = 24 * H
@@ -55,6 +56,17 @@ class ReaderStubTest(unittest.TestCase):
         self.assertIsInstance(caught.exception.value, types.Error_OutOfScope)
         if message is not None:
             self.assertEqual(caught.exception.value.value, message)
+
+    def test_a_series_read_is_the_range_as_columns(self):
+        bars = reader.series("AAA", HOUR1, span(46 * H, 48 * H), CLOSE)
+        self.assertEqual(bars.ts.values(), [46 * H, 47 * H, 48 * H])
+        self.assertEqual(bars.close.values(), [46.0, 47.0, 48.0])
+        self.assertEqual(bars.high.values(), [])
+        self.assertEqual(bars.close.rolling_mean(2).values()[1:], [46.5, 47.5])
+        self.assertEqual((bars.ts.first_at_or_after(47 * H), bars.ts.end_at_or_before(47 * H)), (1, 2))
+        self.assertEqual(wit_stub.reads[-1][0], "series")
+        self.assertIsInstance(bars.close, columns.Column)
+        self.assert_out_of_scope(lambda: reader.series("AAA", HOUR1, span(45 * H, 48 * H), CLOSE))
 
     def test_a_range_is_inclusive_from_the_warm_up_start_with_only_the_asked_for_fields(self):
         bars = reader.range("AAA", HOUR1, span(46 * H, 48 * H), CLOSE)

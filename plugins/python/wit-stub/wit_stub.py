@@ -28,7 +28,9 @@ then replaces the reader's functions:
 `reads` lists every call since the last `serve`, as `(call, symbol, timeframe, range, fields)`.
 
 The `kernels` import (`wit/kernels.wit`) is answered by `../lib/kernels_ref.py`: the same
-functions in plain Python, from their documented definitions.
+functions in plain Python, from their documented definitions; the `columns` import
+(`wit/columns.wit`) by `../lib/columns_ref.py`, whose columns hold their values in lists. The
+reader's `series` read answers as `range` does, into those columns (volume as floats).
 """
 
 import calendar
@@ -69,6 +71,11 @@ def _componentize_py():
     if not tool.exists():
         raise RuntimeError(f"{tool} is missing: run scripts/build-plugins (it installs componentize-py)")
     return tool
+
+
+def loaded_world():
+    """The world whose bindings are loaded, or None."""
+    return next(iter(_loaded), None)
 
 
 def load(world, module=None):
@@ -205,6 +212,20 @@ def _range(symbol, timeframe, span, fields):
     return _columns(symbol, timeframe, _request("range", symbol, timeframe, span, fields), fields)
 
 
+def _series(symbol, timeframe, span, fields):
+    from wit_world.imports import columns, reader
+
+    bars = _columns(symbol, timeframe, _request("series", symbol, timeframe, span, fields), fields)
+    return reader.SeriesColumns(
+        ts=columns.Timestamps(bars.ts),
+        open=columns.Column(bars.open),
+        high=columns.Column(bars.high),
+        low=columns.Column(bars.low),
+        close=columns.Column(bars.close),
+        volume=columns.Column(float(v) for v in bars.volume),
+    )
+
+
 def _multi_range(symbols, timeframe, span, fields):
     found = [(s, _request("multi-range", s, timeframe, span, fields)) for s in sorted(set(symbols))]
     return [_types().SymbolBars(symbol=s, bars=_columns(s, timeframe, i, fields)) for s, i in found]
@@ -332,7 +353,8 @@ def _aligned(row_symbol, symbol, timeframe, span, fields):
 
 def _install():
     """Replaces the generated reader's functions (which raise NotImplementedError) with the stub's,
-    and the kernels' with the plain-Python ones of `kernels_ref` (when the world imports them)."""
+    and the kernels' and columns' with the plain-Python ones of `kernels_ref` and `columns_ref`
+    (when the world imports them)."""
     from wit_world.imports import reader
 
     try:
@@ -344,6 +366,15 @@ def _install():
         import kernels_ref
 
         kernels_ref.install(kernels)
+    try:
+        from wit_world.imports import columns
+    except ImportError:  # a WIT without the columns interface
+        columns = None
+    if columns is not None:
+        import columns_ref
+
+        columns_ref.install(columns)
+        reader.series = _series
 
     reader.range = _range
     reader.multi_range = _multi_range

@@ -35,3 +35,13 @@ def features_in_window(ts, close, volume, window_start, window_end, period):
     zscores = volume_z(volume, period)
     first, end = first_at_or_after(ts, window_start), bisect_right(ts, window_end)
     return ts[first:end], returns[first:end], zscores[first:end]
+
+
+def columns_in_window(bars, window_start, window_end, period):
+    """`features_in_window` over the host-held columns of a `reader.series` read (`ts`, `close`,
+    `volume`): (ts, log_return, volume_z) of the window's rows as host columns, none of their
+    values copied into Python."""
+    returns = Series(bars.close).log_return()
+    zscores = Series(bars.volume).zscore(period, ddof=0)
+    first, end = bars.ts.first_at_or_after(window_start), bars.ts.end_at_or_before(window_end)
+    return bars.ts.slice(first, end), returns[first:end], zscores[first:end]

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "wit-stub"))
 
 import wit_stub  # noqa: E402
 
-zscore = wit_stub.load("feature-builder", "zscore")
+zscore = wit_stub.load("columnar-feature-builder", "zscore")
 
 from componentize_py_types import Err  # noqa: E402
 from test_wit_stub import ReaderStubTest  # noqa: E402, F401 (the stub's own tests)
@@ -74,11 +74,13 @@ class BuildTest(unittest.TestCase):
         wit_stub.serve(unit, {("EURUSD", types.Timeframe.HOUR1): bars})
         table = zscore.WitWorld().build(unit)
         call, symbol, timeframe, span, fields = wit_stub.reads[0]
-        self.assertEqual((call, symbol, timeframe), ("open-range", "EURUSD", types.Timeframe.HOUR1))
+        self.assertEqual((call, symbol, timeframe), ("series", "EURUSD", types.Timeframe.HOUR1))
         self.assertEqual((span.start, span.end), (1 * H, 5 * H))
         self.assertEqual(fields, types.Fields.CLOSE | types.Fields.VOLUME)
-        self.assertEqual(table.ts, [3 * H, 4 * H, 5 * H])
-        returns, zscores = (c.values.value for c in table.columns)
+        self.assertEqual(len(wit_stub.reads), 1)
+        # Held by the host, times and values: nothing was copied into Python.
+        self.assertEqual(table.ts.value.values(), [3 * H, 4 * H, 5 * H])
+        returns, zscores = (c.values.value.values() for c in table.columns)
         self.assertEqual(returns[0], 0.0)
         self.assertAlmostEqual(returns[1], math.log(0.5), places=15)
         # Volumes [1, 2, 3] at hour 3: mean 2, population std sqrt(2/3); the 9 of hour 0 is before

@@ -1,11 +1,13 @@
 """The `zscore` feature builder: log returns and volume z-scores per bar, as a Candlewick Wasm
-component (world `feature-builder` of `candlewick:market-data@0.2.0`, built by componentize-py).
+component (world `columnar-feature-builder` of `candlewick:market-data@0.2.0`, built by
+componentize-py).
 
 This module is the glue: it maps the WIT types of the generated bindings (`wit_world`) to plain
-values, declares what the plugin reads (`plan`), reads the unit's bars through the imported
-reader, and hands them to `compute`, which asks the host's kernels through `series`
-(plugins/python/lib); the math and the parameters with the warm-up they need (`params`) do not
-touch the reader and are tested natively (`test_zscore.py`).
+values, declares what the plugin reads (`plan`), reads the unit's bars into columns the host holds
+(`reader.series`), and hands them to `compute`, which asks the host's kernels through `series`
+(plugins/python/lib) and returns the window's rows as host columns: no value is copied into
+Python. The math and the parameters with the warm-up they need (`params`) do not touch the reader
+and are tested natively (`test_zscore.py`).
 """
 
 from typing import List
@@ -21,12 +23,6 @@ from series import KernelError
 NAME = "zscore"
 VERSION = "0.2.0"
 OUTPUTS = ["log_return", "volume_z"]
-
-# Bars per cursor batch, the 16,384 every Candlewick plugin asks for (why: guest_support::BATCH_ROWS
-# in plugins/guest-support/src/batch.rs): the host's own default cap on a batch, so asking for more
-# gains nothing; at most 768 KiB of columns a call; a year of minute bars in 33 calls. Written here,
-# not imported: componentize-py bundles this folder and plugins/python/lib only.
-BATCH_ROWS = 16_384
 
 # The value columns the features read: the host serves these and no others.
 FIELDS = types.Fields.CLOSE | types.Fields.VOLUME
@@ -66,21 +62,21 @@ class WitWorld(FeatureBuilder):
         )
         return plugin.Plan(inputs=[own])
 
-    def build(self, unit: plugin.UnitOfWork) -> plugin.Table:
+    def build(self, unit: plugin.UnitOfWork) -> plugin.HeldTable:
         parsed = parse_params(unit.params)
-        ts, close, volume = read_own_bars(unit)
+        bars = read_own_bars(unit)
         try:
-            rows, returns, zscores = compute.features_in_window(
-                ts, close, volume, unit.window.start, unit.window.end, parsed.period
+            rows, returns, zscores = compute.columns_in_window(
+                bars, unit.window.start, unit.window.end, parsed.period
             )
         except KernelError as err:
             # A kernel refused (the unit's memory limit): the unit fails, saying why.
             raise Err(plugin.PluginError_Failed(str(err)))
-        return plugin.Table(
-            ts=rows,
+        return plugin.HeldTable(
+            ts=plugin.HeldTimes_Held(rows),
             columns=[
-                plugin.Column(name=OUTPUTS[0], values=plugin.ColumnValues_Float(returns)),
-                plugin.Column(name=OUTPUTS[1], values=plugin.ColumnValues_Float(zscores)),
+                plugin.HeldColumn(name=OUTPUTS[0], values=plugin.HeldValues_Held(returns.column)),
+                plugin.HeldColumn(name=OUTPUTS[1], values=plugin.HeldValues_Held(zscores.column)),
             ],
         )
 
@@ -94,29 +90,13 @@ def parse_params(given):
 
 
 def read_own_bars(unit):
-    """(ts, close, volume) of the unit's bars from its input's `warm-up-from` (`period - 1` bars
-    before the window, or the series' first bar) to the window's end, streamed."""
+    """The unit's bars from its input's `warm-up-from` (`period - 1` bars before the window, or
+    the series' first bar) to the window's end, as columns the host holds
+    (`reader.SeriesColumns`: `ts`, `close`, `volume`; one reader call)."""
     own = unit.inputs[OWN_SERIES]
     span = types.TimeRange(start=own.warm_up_from, end=unit.window.end)
-    ts, close, volume = [], [], []
     try:
-        with reader.open_range(unit.symbol, own.timeframe, span, FIELDS, BATCH_ROWS) as cursor:
-            while (batch := cursor.next_batch()) is not None:
-                n = len(batch.ts)
-                if len(batch.close) != n or len(batch.volume) != n:
-                    # The host broke the contract (one value per bar in each asked-for column).
-                    raise Err(
-                        plugin.PluginError_Failed(
-                            f"reader returned a batch of {n} timestamps with {len(batch.close)} close "
-                            f"and {len(batch.volume)} volume values (expected {n} of each)"
-                        )
-                    )
-                ts.extend(batch.ts)
-                close.extend(batch.close)
-                volume.extend(batch.volume)
+        return reader.series(unit.symbol, own.timeframe, span, FIELDS)
     except Err as err:
-        if isinstance(err.value, plugin.PluginError_Failed):
-            raise
         # A reader error (`types.Error`): passed on for the host to report.
         raise Err(plugin.PluginError_Read(err.value))
-    return ts, close, volume
