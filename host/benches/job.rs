@@ -283,8 +283,13 @@ fn bench_compute(
                     high: Column::from_vec(bars.high),
                     low: Column::from_vec(bars.low),
                 };
-                indicators::table::columns_in_window(&bars, window.start().as_micros(), &native_params)
-                    .unwrap();
+                let table =
+                    indicators::table::columns_in_window(&bars, window.start().as_micros(), &native_params)
+                        .unwrap();
+                // The table's columns as the host takes a plugin's: moved out, copied only if shared.
+                let columns: Vec<Vec<f64>> =
+                    table.columns.into_iter().map(|(_, c)| c.into_values()).collect();
+                std::hint::black_box((table.ts.into_values(), columns));
             }
         },
         || {

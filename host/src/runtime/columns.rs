@@ -215,28 +215,25 @@ impl UnitState {
         fields: Fields,
     ) -> Result<SeriesColumns, ReadError> {
         let mut cursor: RangeCursor = self.scope.open_range(symbol, timeframe, range, fields, u32::MAX)?;
-        let mut bars = SeriesColumns::default();
         let columns = 1 + [Fields::OPEN, Fields::HIGH, Fields::LOW, Fields::CLOSE, Fields::VOLUME]
             .iter()
             .filter(|f| fields.contains(**f))
             .count();
+        // The batches are kept until the last, then each column is joined once at its length.
+        let (mut batches, mut rows) = (Vec::new(), 0usize);
         while let Some(batch) = self.scope.next_batch(&*self.reader, &mut cursor)? {
             let bytes = batch.ts.len() * columns * VALUE_BYTES;
             if let Err(limit) = self.limiter.hold(bytes) {
-                self.limiter.release(bars.ts.len() * columns * VALUE_BYTES);
+                self.limiter.release(rows * columns * VALUE_BYTES);
                 return Err(ReadError::TooLarge { what: MEMORY, limit: memory_limit(limit) });
             }
-            self.served(symbol, timeframe, None, &batch);
-            bars.extend(batch);
+            rows += batch.ts.len();
+            batches.push(batch);
         }
+        let series = SeriesColumns::join(&batches);
         // Every bar of the range was served.
-        self.served(
-            symbol,
-            timeframe,
-            Some(range),
-            &crate::domain::BarColumns::with_capacity(Fields::NONE, 0),
-        );
-        Ok(bars)
+        self.served(symbol, timeframe, Some(range), &series.ts);
+        Ok(series)
     }
 
     /// A columnar world's table as the host's: every held column and the held times moved out of
@@ -260,7 +257,7 @@ impl UnitState {
 }
 
 /// A series read into the host, column by column; the value columns not asked for are empty.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct SeriesColumns {
     pub(super) ts: Vec<i64>,
     pub(super) open: Vec<f64>,
@@ -271,14 +268,30 @@ pub(super) struct SeriesColumns {
 }
 
 impl SeriesColumns {
-    fn extend(&mut self, batch: crate::domain::BarColumns) {
-        self.ts.extend_from_slice(&batch.ts);
-        self.open.extend_from_slice(&batch.open);
-        self.high.extend_from_slice(&batch.high);
-        self.low.extend_from_slice(&batch.low);
-        self.close.extend_from_slice(&batch.close);
-        // Volumes as reals, exact to 2^53 (as the contract says).
-        self.volume.extend(batch.volume.iter().map(|&v| v as f64));
+    /// The batches' columns, each joined into one of its exact length (a column not asked for
+    /// stays empty).
+    fn join(batches: &[crate::domain::BarColumns]) -> SeriesColumns {
+        fn joined<T: Copy, U>(
+            batches: &[crate::domain::BarColumns],
+            column: impl Fn(&crate::domain::BarColumns) -> &[T],
+            map: impl Fn(T) -> U,
+        ) -> Vec<U> {
+            let mut out = Vec::with_capacity(batches.iter().map(|b| column(b).len()).sum());
+            for batch in batches {
+                out.extend(column(batch).iter().map(|&v| map(v)));
+            }
+            out
+        }
+        let same = |v: f64| v;
+        SeriesColumns {
+            ts: joined(batches, |b| &b.ts, |t| t),
+            open: joined(batches, |b| &b.open, same),
+            high: joined(batches, |b| &b.high, same),
+            low: joined(batches, |b| &b.low, same),
+            close: joined(batches, |b| &b.close, same),
+            // Volumes as reals, exact to 2^53 (as the contract says).
+            volume: joined(batches, |b| &b.volume, |v| v as f64),
+        }
     }
 
     /// The columns, handed to the guest as resources.

@@ -15,7 +15,7 @@ use super::limits::UnitLimiter;
 use super::scope::UnitScope;
 use super::tail_pipe::TailPipe;
 use super::window::WindowReads;
-use crate::domain::{BarColumns, ReadError, Symbol, TimeRange, Timeframe, Timestamp};
+use crate::domain::{ReadError, Symbol, TimeRange, Timeframe, Timestamp};
 use crate::reader::{MarketDataReader, RangeCursor};
 
 /// Everything one store holds: the unit's reader and scope, its open cursors, and the WASI
@@ -74,10 +74,10 @@ impl UnitState {
         symbol: &str,
         timeframe: Timeframe,
         whole: Option<TimeRange>,
-        bars: &BarColumns,
+        ts: &[i64],
     ) {
         if timeframe == self.scope.timeframe && symbol == self.scope.symbol.as_str() {
-            self.window.served(whole, bars);
+            self.window.served(whole, ts);
         }
     }
 }
@@ -105,7 +105,7 @@ impl v0_1::reader::Host for UnitState {
             )
         });
         if let (Ok(bars), Ok(range)) = (&result, range_from_wit(range)) {
-            self.served(&symbol, timeframe_from_wit(timeframe), Some(range), bars);
+            self.served(&symbol, timeframe_from_wit(timeframe), Some(range), &bars.ts);
         }
         Ok(self.answer("range", result, columns_to_wit))
     }
@@ -130,7 +130,7 @@ impl v0_1::reader::Host for UnitState {
         if let Ok(all) = &result {
             let whole = range_from_wit(range).ok();
             let timeframe = timeframe_from_wit(timeframe);
-            all.iter().for_each(|(symbol, bars)| self.served(symbol.as_str(), timeframe, whole, bars));
+            all.iter().for_each(|(symbol, bars)| self.served(symbol.as_str(), timeframe, whole, &bars.ts));
         }
         Ok(self.answer("multi-range", result, |all| {
             all.into_iter()
@@ -227,7 +227,7 @@ impl v0_1::reader::HostRangeCursor for UnitState {
                 .and_then(|last| TimeRange::new(request.start(), Timestamp::from_micros(last)).ok()),
         };
         if let Ok(Some(batch)) = &result {
-            self.served(symbol.as_str(), timeframe, whole, batch);
+            self.served(symbol.as_str(), timeframe, whole, &batch.ts);
         }
         Ok(self.answer("next-batch", result, |batch| batch.map(columns_to_wit)))
     }

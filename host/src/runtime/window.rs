@@ -8,7 +8,7 @@
 //! bars. Otherwise — a plugin that read part of its window, or read it out of order — the caller
 //! asks the reader (one timestamps-only read).
 
-use crate::domain::{BarColumns, TimeRange};
+use crate::domain::TimeRange;
 
 /// The window's timestamps served to one unit, and how much of the window they are known to be.
 #[derive(Debug, Clone)]
@@ -27,10 +27,12 @@ impl WindowReads {
         WindowReads { window, ts: Vec::new(), covered: Vec::new(), out_of_order: false }
     }
 
-    /// Records `bars`, all of the stored bars of `whole` (the span this answer covers completely).
-    pub(super) fn served(&mut self, whole: Option<TimeRange>, bars: &BarColumns) {
+    /// Records the times `ts` of bars served, all of the stored bars of `whole` (the span this
+    /// answer covers completely).
+    pub(super) fn served(&mut self, whole: Option<TimeRange>, ts: &[i64]) {
         let (start, end) = (self.window.start().as_micros(), self.window.end().as_micros());
-        for &ts in &bars.ts {
+        self.ts.reserve(ts.len());
+        for &ts in ts {
             if ts < start || ts > end {
                 continue;
             }
@@ -72,53 +74,47 @@ impl WindowReads {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Fields, Timestamp};
+    use crate::domain::Timestamp;
 
     fn span(start: i64, end: i64) -> TimeRange {
         TimeRange::new(Timestamp::from_micros(start), Timestamp::from_micros(end)).unwrap()
     }
 
-    fn bars(ts: &[i64]) -> BarColumns {
-        let mut bars = BarColumns::with_capacity(Fields::NONE, ts.len());
-        bars.ts.extend_from_slice(ts);
-        bars
-    }
-
     #[test]
     fn one_read_of_the_whole_window_with_warm_up_is_complete() {
         let mut reads = WindowReads::new(span(10, 50));
-        reads.served(Some(span(0, 60)), &bars(&[0, 5, 10, 20, 30, 40, 50, 60]));
+        reads.served(Some(span(0, 60)), &[0, 5, 10, 20, 30, 40, 50, 60]);
         assert_eq!(reads.complete(), Some(&[10, 20, 30, 40, 50][..]));
     }
 
     #[test]
     fn cursor_batches_add_up_to_the_window() {
         let mut reads = WindowReads::new(span(10, 50));
-        reads.served(Some(span(0, 20)), &bars(&[0, 10, 20]));
+        reads.served(Some(span(0, 20)), &[0, 10, 20]);
         assert_eq!(reads.complete(), None, "half of the window");
-        reads.served(Some(span(21, 50)), &bars(&[30, 40, 50]));
+        reads.served(Some(span(21, 50)), &[30, 40, 50]);
         assert_eq!(reads.complete(), Some(&[10, 20, 30, 40, 50][..]));
     }
 
     #[test]
     fn a_partial_read_is_not_complete() {
         let mut reads = WindowReads::new(span(10, 50));
-        reads.served(Some(span(10, 30)), &bars(&[10, 20, 30]));
+        reads.served(Some(span(10, 30)), &[10, 20, 30]);
         assert_eq!(reads.complete(), None);
-        reads.served(None, &bars(&[40, 50]));
+        reads.served(None, &[40, 50]);
         assert_eq!(reads.complete(), None, "bars without a span served whole prove nothing");
     }
 
     #[test]
     fn reading_out_of_order_is_not_complete_but_reading_twice_is() {
         let mut reads = WindowReads::new(span(10, 50));
-        reads.served(Some(span(30, 50)), &bars(&[30, 40, 50]));
-        reads.served(Some(span(10, 29)), &bars(&[10, 20]));
+        reads.served(Some(span(30, 50)), &[30, 40, 50]);
+        reads.served(Some(span(10, 29)), &[10, 20]);
         assert_eq!(reads.complete(), None, "10 and 20 came after 50");
 
         let mut reads = WindowReads::new(span(10, 50));
-        reads.served(Some(span(10, 50)), &bars(&[10, 20, 30, 40, 50]));
-        reads.served(Some(span(10, 50)), &bars(&[10, 20, 30, 40, 50]));
+        reads.served(Some(span(10, 50)), &[10, 20, 30, 40, 50]);
+        reads.served(Some(span(10, 50)), &[10, 20, 30, 40, 50]);
         assert_eq!(reads.complete(), Some(&[10, 20, 30, 40, 50][..]));
     }
 }

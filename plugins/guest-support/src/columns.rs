@@ -421,6 +421,9 @@ mod imp {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
+    use std::ops::Range;
+    use std::sync::Arc;
+
     use super::{BandColumns, Deviation, KernelError, MacdColumns, Operator};
     use candlewick_kernels as k;
 
@@ -446,16 +449,56 @@ mod imp {
         }
     }
 
-    /// A column: natively, its values.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct Column(Vec<f64>);
+    /// A view of shared values, `values[range]`, as the host holds them: a slice shares, a whole
+    /// unshared view moves out without a copy.
+    #[derive(Debug, Clone)]
+    struct View<T> {
+        values: Arc<Vec<T>>,
+        range: Range<usize>,
+    }
+
+    impl<T: Clone> View<T> {
+        fn new(values: Vec<T>) -> View<T> {
+            View { range: 0..values.len(), values: Arc::new(values) }
+        }
+
+        fn as_slice(&self) -> &[T] {
+            &self.values[self.range.clone()]
+        }
+
+        fn slice(&self, start: usize, end: usize) -> View<T> {
+            let len = self.range.len();
+            let start = start.min(len);
+            let end = end.clamp(start, len);
+            View { values: Arc::clone(&self.values), range: self.range.start + start..self.range.start + end }
+        }
+
+        fn into_vec(self) -> Vec<T> {
+            let View { values, range } = self;
+            match Arc::try_unwrap(values) {
+                Ok(values) if range.len() == values.len() => values,
+                Ok(values) => values[range].to_vec(),
+                Err(shared) => shared[range].to_vec(),
+            }
+        }
+    }
+
+    /// A column: natively, a view of its values in process.
+    #[derive(Debug, Clone)]
+    pub struct Column(View<f64>);
+
+    impl PartialEq for Column {
+        fn eq(&self, other: &Column) -> bool {
+            self.0.as_slice() == other.0.as_slice()
+        }
+    }
 
     macro_rules! methods {
         ($($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*);)*) => {
             $(
                 $(#[$doc])*
                 pub fn $name(&self, $($arg: $ty),*) -> Result<Column, KernelError> {
-                    k::$name(&self.0, $($arg.arg()),*).map(Column).map_err(error)
+                    k::$name(self.values_ref(), $($arg.arg()),*).map(Column::from_vec).map_err(error)
                 }
             )*
         };
@@ -464,90 +507,102 @@ mod imp {
     impl Column {
         /// A column of `values`.
         pub fn new(values: &[f64]) -> Column {
-            Column(values.to_vec())
+            Column::from_vec(values.to_vec())
         }
 
         /// A column of `values`, taken as they are (natively only: no copy).
         pub fn from_vec(values: Vec<f64>) -> Column {
-            Column(values)
+            Column(View::new(values))
+        }
+
+        fn values_ref(&self) -> &[f64] {
+            self.0.as_slice()
         }
 
         /// How many values it holds.
         pub fn len(&self) -> usize {
-            self.0.len()
+            self.0.range.len()
         }
 
         /// Whether it holds none.
         pub fn is_empty(&self) -> bool {
-            self.0.is_empty()
+            self.len() == 0
         }
 
         /// Its values.
         pub fn values(&self) -> Vec<f64> {
-            self.0.clone()
+            self.values_ref().to_vec()
         }
 
-        /// Its values, moved out (natively only).
+        /// Its values, moved out when nothing else shares them (natively only).
         pub fn into_values(self) -> Vec<f64> {
-            self.0
+            self.0.into_vec()
         }
 
-        /// Values `start..end`, clamped as Python slices.
+        /// Values `start..end`, clamped as Python slices; shares the values.
         pub fn slice(&self, start: usize, end: usize) -> Column {
-            let start = start.min(self.0.len());
-            Column(self.0[start..end.clamp(start, self.0.len())].to_vec())
+            Column(self.0.slice(start, end))
         }
 
         /// This column `op` `other`, element by element.
         pub fn combine(&self, op: Operator, other: &Column) -> Result<Column, KernelError> {
-            if self.0.len() != other.0.len() {
+            if self.len() != other.len() {
                 return Err(KernelError::InvalidArgument(format!(
                     "combine: columns of {} and {} values (expected one length)",
-                    self.0.len(),
-                    other.0.len()
+                    self.len(),
+                    other.len()
                 )));
             }
-            Ok(Column(self.0.iter().zip(&other.0).map(|(&x, &y)| apply(op, x, y)).collect()))
+            let values = self.values_ref().iter().zip(other.values_ref()).map(|(&x, &y)| apply(op, x, y));
+            Ok(Column::from_vec(values.collect()))
         }
 
         /// This column `op` `value`, element by element.
         pub fn combine_scalar(&self, op: Operator, value: f64) -> Result<Column, KernelError> {
-            Ok(Column(self.0.iter().map(|&x| apply(op, x, value)).collect()))
+            Ok(Column::from_vec(self.values_ref().iter().map(|&x| apply(op, x, value)).collect()))
         }
 
         one_column_kernels!(methods);
 
         /// Running sum from the first bar; a NaN is skipped.
         pub fn cumulative_sum(&self) -> Result<Column, KernelError> {
-            k::cumulative_sum(&self.0).map(Column).map_err(error)
+            k::cumulative_sum(self.values_ref()).map(Column::from_vec).map_err(error)
         }
 
         /// MACD (TA-Lib `MACD`).
         pub fn macd(&self, fast: u32, slow: u32, signal: u32) -> Result<MacdColumns, KernelError> {
-            k::macd(&self.0, fast, slow, signal)
-                .map(|l| MacdColumns { macd: Column(l.macd), signal: Column(l.signal), hist: Column(l.hist) })
+            k::macd(self.values_ref(), fast, slow, signal)
+                .map(|l| MacdColumns {
+                    macd: Column::from_vec(l.macd),
+                    signal: Column::from_vec(l.signal),
+                    hist: Column::from_vec(l.hist),
+                })
                 .map_err(error)
         }
 
         /// Bollinger Bands (TA-Lib `BBANDS`, SMA).
         pub fn bollinger(&self, period: u32, up: f64, down: f64) -> Result<BandColumns, KernelError> {
-            k::bollinger(&self.0, period, up, down)
+            k::bollinger(self.values_ref(), period, up, down)
                 .map(|b| BandColumns {
-                    upper: Column(b.upper),
-                    middle: Column(b.middle),
-                    lower: Column(b.lower),
+                    upper: Column::from_vec(b.upper),
+                    middle: Column::from_vec(b.middle),
+                    lower: Column::from_vec(b.lower),
                 })
                 .map_err(error)
         }
 
         /// True range (TA-Lib `TRANGE`).
         pub fn true_range(high: &Column, low: &Column, close: &Column) -> Result<Column, KernelError> {
-            k::true_range(&high.0, &low.0, &close.0).map(Column).map_err(error)
+            k::true_range(high.values_ref(), low.values_ref(), close.values_ref())
+                .map(Column::from_vec)
+                .map_err(error)
         }
 
         /// Average true range (TA-Lib `ATR`).
         pub fn atr(high: &Column, low: &Column, close: &Column, period: u32) -> Result<Column, KernelError> {
-            k::atr(&high.0, &low.0, &close.0, period).map(Column).map_err(error)
+            k::atr(high.values_ref(), low.values_ref(), close.values_ref(), period)
+                .map(Column::from_vec)
+                .map_err(error)
         }
     }
 
@@ -560,45 +615,61 @@ mod imp {
         }
     }
 
-    /// Bar times: natively, the times themselves.
-    #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Timestamps(Vec<i64>);
+    /// Bar times: natively, a view of the times in process.
+    #[derive(Debug, Clone)]
+    pub struct Timestamps(View<i64>);
+
+    impl PartialEq for Timestamps {
+        fn eq(&self, other: &Timestamps) -> bool {
+            self.0.as_slice() == other.0.as_slice()
+        }
+    }
+
+    impl Default for Timestamps {
+        fn default() -> Timestamps {
+            Timestamps::from_vec(Vec::new())
+        }
+    }
 
     impl Timestamps {
         /// Times (µs since the Unix epoch), ascending (natively only).
         pub fn from_vec(times: Vec<i64>) -> Timestamps {
-            Timestamps(times)
+            Timestamps(View::new(times))
         }
 
         /// How many it holds.
         pub fn len(&self) -> usize {
-            self.0.len()
+            self.0.range.len()
         }
 
         /// Whether it holds none.
         pub fn is_empty(&self) -> bool {
-            self.0.is_empty()
+            self.len() == 0
         }
 
         /// Its times.
         pub fn values(&self) -> Vec<i64> {
-            self.0.clone()
+            self.0.as_slice().to_vec()
         }
 
-        /// Times `start..end`, clamped.
+        /// Its times, moved out when nothing else shares them (natively only).
+        pub fn into_values(self) -> Vec<i64> {
+            self.0.into_vec()
+        }
+
+        /// Times `start..end`, clamped; shares the times.
         pub fn slice(&self, start: usize, end: usize) -> Timestamps {
-            let start = start.min(self.0.len());
-            Timestamps(self.0[start..end.clamp(start, self.0.len())].to_vec())
+            Timestamps(self.0.slice(start, end))
         }
 
         /// The index of the first time at or after `t`.
         pub fn first_at_or_after(&self, t: i64) -> usize {
-            self.0.partition_point(|&ts| ts < t)
+            self.0.as_slice().partition_point(|&ts| ts < t)
         }
 
         /// The index just past the last time at or before `t`.
         pub fn end_at_or_before(&self, t: i64) -> usize {
-            self.0.partition_point(|&ts| ts <= t)
+            self.0.as_slice().partition_point(|&ts| ts <= t)
         }
     }
 }
