@@ -21,6 +21,9 @@
 
 mod own;
 mod runs;
+mod view;
+
+pub use view::View;
 
 use std::fmt;
 

@@ -160,15 +160,24 @@ impl Lang {
                 &["test", "std", "core", "alloc", "proc-macro", "self", "super", "crate", "guest-support"]
             }
             Lang::Python => &[
-                // The template's own modules, the bindings' packages and the worlds' names
-                // (componentize-py generates a module per world).
+                // The template's own modules (and the standard modules they import), the bindings'
+                // packages and the worlds' names (componentize-py generates a module per world).
                 "compute",
                 "test-compute",
+                "series",
+                "kernels-ref",
+                "columns-ref",
+                "bisect",
+                "dataclasses",
+                "enum",
+                "math",
                 "wit-world",
                 "componentize-py-types",
                 "feature-builder",
                 "sampler",
                 "cross-section",
+                "columnar-feature-builder",
+                "columnar-sampler",
                 "poll-loop",
                 // Keywords and soft keywords, which no module can be named.
                 "and",

@@ -56,65 +56,31 @@ pub mod v0_2 {
         });
     }
 
-    pub mod sampler {
-        wasmtime::component::bindgen!({
-            path: "../wit",
-            world: "sampler",
-            imports: { default: trappable },
-            with: {
-                "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
-                "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
-                "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
-                "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
-                "candlewick:market-data/columns": super::feature_builder::candlewick::market_data::columns,
-            },
-        });
+    /// The bindings of a 0.2 world besides `feature-builder`, its interfaces those of
+    /// `feature-builder`'s bindings: one `Host` implementation serves every world.
+    macro_rules! world {
+        ($module:ident, $world:literal) => {
+            pub mod $module {
+                wasmtime::component::bindgen!({
+                    path: "../wit",
+                    world: $world,
+                    imports: { default: trappable },
+                    with: {
+                        "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
+                        "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
+                        "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
+                        "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
+                        "candlewick:market-data/columns": super::feature_builder::candlewick::market_data::columns,
+                    },
+                });
+            }
+        };
     }
 
-    pub mod cross_section {
-        wasmtime::component::bindgen!({
-            path: "../wit",
-            world: "cross-section",
-            imports: { default: trappable },
-            with: {
-                "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
-                "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
-                "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
-                "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
-                "candlewick:market-data/columns": super::feature_builder::candlewick::market_data::columns,
-            },
-        });
-    }
-
-    pub mod columnar_feature_builder {
-        wasmtime::component::bindgen!({
-            path: "../wit",
-            world: "columnar-feature-builder",
-            imports: { default: trappable },
-            with: {
-                "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
-                "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
-                "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
-                "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
-                "candlewick:market-data/columns": super::feature_builder::candlewick::market_data::columns,
-            },
-        });
-    }
-
-    pub mod columnar_sampler {
-        wasmtime::component::bindgen!({
-            path: "../wit",
-            world: "columnar-sampler",
-            imports: { default: trappable },
-            with: {
-                "candlewick:market-data/types": crate::runtime::bindings::v0_1::types,
-                "candlewick:market-data/reader": super::feature_builder::candlewick::market_data::reader,
-                "candlewick:market-data/plugin": super::feature_builder::candlewick::market_data::plugin,
-                "candlewick:market-data/kernels": super::feature_builder::candlewick::market_data::kernels,
-                "candlewick:market-data/columns": super::feature_builder::candlewick::market_data::columns,
-            },
-        });
-    }
+    world!(sampler, "sampler");
+    world!(cross_section, "cross-section");
+    world!(columnar_feature_builder, "columnar-feature-builder");
+    world!(columnar_sampler, "columnar-sampler");
 
     pub use feature_builder::candlewick::market_data::{columns, kernels, plugin, reader};
 }

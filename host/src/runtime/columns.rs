@@ -2,16 +2,13 @@
 //! the kernels as their methods, the reader's `series` read into them, and the tables of the
 //! columnar worlds made of them.
 //!
-//! A column is shared, immutable values and the range of them it shows: `slice` makes another
-//! view of the same values, and a table's column that is a whole, unshared column is moved into
-//! the output without a copy. Every column's values count against the unit's memory limit (with
+//! A column is a [`View`]: shared, immutable values and the range of them it shows. `slice` makes
+//! another view of the same values, and a table's column that is a whole, unshared column is moved
+//! into the output without a copy. Every column's values count against the unit's memory limit (with
 //! the plugin's linear memory, [`UnitLimiter`](super::limits::UnitLimiter)) from when they are
 //! made until the last view of them is dropped or handed back in a table.
 
-use std::ops::Range;
-use std::sync::Arc;
-
-use candlewick_kernels as k;
+use candlewick_kernels::{self as k, View};
 use wasmtime::component::Resource;
 
 use super::bindings::types as wit;
@@ -19,6 +16,7 @@ use super::bindings::v0_2::columns::{self as wit_columns, BandColumns, MacdColum
 use super::bindings::v0_2::kernels::{Deviation, KernelError};
 use super::bindings::v0_2::plugin::{HeldTable, HeldTimes, HeldValues};
 use super::host::UnitState;
+use super::kernels::{deviation, invalid};
 use super::limits::LimitExceeded;
 use crate::domain::{ColumnValues, Fields, ReadError, Table, TimeRange, Timeframe};
 use crate::reader::RangeCursor;
@@ -26,76 +24,14 @@ use crate::reader::RangeCursor;
 /// Bytes of one value or timestamp.
 const VALUE_BYTES: usize = 8;
 
-/// A view of shared values: `values[range]`.
-#[derive(Debug, Clone)]
-pub struct Held<T> {
-    values: Arc<Vec<T>>,
-    range: Range<usize>,
-}
-
-impl<T: Clone> Held<T> {
-    fn new(values: Vec<T>) -> Held<T> {
-        Held { range: 0..values.len(), values: Arc::new(values) }
-    }
-
-    fn as_slice(&self) -> &[T] {
-        &self.values[self.range.clone()]
-    }
-
-    fn len(&self) -> usize {
-        self.range.len()
-    }
-
-    /// `start..end` of this view, clamped as Python slices.
-    fn slice(&self, start: u32, end: u32) -> Held<T> {
-        let len = self.len();
-        let start = (start as usize).min(len);
-        let end = (end as usize).clamp(start, len);
-        Held { values: Arc::clone(&self.values), range: self.range.start + start..self.range.start + end }
-    }
-
-    /// The values of this view, moved out when it is the whole of values no other view shares,
-    /// and the bytes that frees (0 while another view still holds them).
-    fn into_vec(self) -> (Vec<T>, usize) {
-        let Held { values, range } = self;
-        match Arc::try_unwrap(values) {
-            Ok(mut values) => {
-                let bytes = values.len() * VALUE_BYTES;
-                if range.len() != values.len() {
-                    values.truncate(range.end);
-                    values.drain(..range.start);
-                }
-                (values, bytes)
-            }
-            Err(shared) => (shared[range].to_vec(), 0),
-        }
-    }
-
-    /// The bytes dropping this view frees: its values' when it is their last view.
-    fn freed_bytes(self) -> usize {
-        Arc::into_inner(self.values).map_or(0, |values| values.len() * VALUE_BYTES)
-    }
-}
-
 /// A `columns.column`: real numbers held for the unit.
-pub type HeldColumn = Held<f64>;
+pub type HeldColumn = View<f64>;
 
 /// A `columns.timestamps`: bar open times, microseconds since the Unix epoch, held for the unit.
-pub type HeldTimestamps = Held<i64>;
+pub type HeldTimestamps = View<i64>;
 
 /// What the host gives back to the guest: a method's answer, or why it computed nothing.
 type Answer<T> = wasmtime::Result<Result<T, KernelError>>;
-
-fn invalid(err: k::KernelError) -> KernelError {
-    KernelError::InvalidArgument(err.to_string())
-}
-
-fn deviation(d: Deviation) -> k::Deviation {
-    match d {
-        Deviation::Population => k::Deviation::Population,
-        Deviation::Sample => k::Deviation::Sample,
-    }
-}
 
 /// What the unit's memory limit is called in a `too-large` error.
 const MEMORY: &str = "bytes of the unit's memory (the plugin's linear memory and the columns the host holds)";
@@ -192,16 +128,16 @@ impl UnitState {
     }
 
     /// Drops a view of values the guest held, giving back their room when it was the last.
-    fn drop_view<T: Clone + 'static>(&mut self, view: Resource<Held<T>>) -> wasmtime::Result<()> {
-        let freed = self.table.delete(view)?.freed_bytes();
+    fn drop_view<T: Clone + 'static>(&mut self, view: Resource<View<T>>) -> wasmtime::Result<()> {
+        let freed = self.table.delete(view)?.release() * VALUE_BYTES;
         self.limiter.release(freed);
         Ok(())
     }
 
     /// The values of a view the guest hands back in a table, moved out of the resource table.
-    fn take_view<T: Clone + 'static>(&mut self, view: Resource<Held<T>>) -> wasmtime::Result<Vec<T>> {
+    fn take_view<T: Clone + 'static>(&mut self, view: Resource<View<T>>) -> wasmtime::Result<Vec<T>> {
         let (values, freed) = self.table.delete(view)?.into_vec();
-        self.limiter.release(freed);
+        self.limiter.release(freed * VALUE_BYTES);
         Ok(values)
     }
 
@@ -221,7 +157,16 @@ impl UnitState {
             .count();
         // The batches are kept until the last, then each column is joined once at its length.
         let (mut batches, mut rows) = (Vec::new(), 0usize);
-        while let Some(batch) = self.scope.next_batch(&*self.reader, &mut cursor)? {
+        loop {
+            let batch = match self.scope.next_batch(&*self.reader, &mut cursor) {
+                Ok(Some(batch)) => batch,
+                Ok(None) => break,
+                Err(err) => {
+                    // What was held for the batches read goes back: the plugin may carry on.
+                    self.limiter.release(rows * columns * VALUE_BYTES);
+                    return Err(err);
+                }
+            };
             let bytes = batch.ts.len() * columns * VALUE_BYTES;
             if let Err(limit) = self.limiter.hold(bytes) {
                 self.limiter.release(rows * columns * VALUE_BYTES);
@@ -340,7 +285,7 @@ impl wit_columns::HostColumn for UnitState {
         start: u32,
         end: u32,
     ) -> wasmtime::Result<Resource<HeldColumn>> {
-        let view = self.table.get(&this)?.slice(start, end);
+        let view = self.table.get(&this)?.slice(start as usize, end as usize);
         Ok(self.table.push(view)?)
     }
 
@@ -549,7 +494,7 @@ impl wit_columns::HostTimestamps for UnitState {
         start: u32,
         end: u32,
     ) -> wasmtime::Result<Resource<HeldTimestamps>> {
-        let view = self.table.get(&this)?.slice(start, end);
+        let view = self.table.get(&this)?.slice(start as usize, end as usize);
         Ok(self.table.push(view)?)
     }
 
@@ -577,54 +522,6 @@ impl wit_columns::HostTimestamps for UnitState {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn held(n: usize) -> HeldColumn {
-        HeldColumn::new((0..n).map(|i| i as f64).collect())
-    }
-
-    #[test]
-    fn a_slice_clamps_its_bounds_as_python_does_and_shares_the_values() {
-        let column = held(5);
-        assert_eq!(column.slice(1, 3).as_slice(), [1.0, 2.0]);
-        assert_eq!(column.slice(3, 100).as_slice(), [3.0, 4.0]);
-        assert_eq!(column.slice(4, 2).as_slice(), [] as [f64; 0]);
-        assert_eq!(column.slice(9, 10).as_slice(), [] as [f64; 0]);
-        // A slice of a slice is relative to it.
-        assert_eq!(column.slice(1, 5).slice(1, 2).as_slice(), [2.0]);
-        assert!(Arc::ptr_eq(&column.values, &column.slice(1, 3).values));
-    }
-
-    #[test]
-    fn a_whole_unshared_column_moves_out_without_a_copy_and_frees_its_bytes() {
-        let column = held(4);
-        let address = column.values.as_ptr();
-        let (values, freed) = column.into_vec();
-        assert_eq!(values, [0.0, 1.0, 2.0, 3.0]);
-        assert_eq!(values.as_ptr(), address, "the same allocation");
-        assert_eq!(freed, 4 * VALUE_BYTES);
-    }
-
-    #[test]
-    fn a_shared_view_is_copied_out_and_frees_nothing_until_its_last_view_goes() {
-        let column = held(4);
-        let tail = column.slice(2, 4);
-        let (values, freed) = tail.into_vec();
-        assert_eq!((values, freed), (vec![2.0, 3.0], 0));
-        // The last view of the values: a slice of them, cut out of the allocation.
-        let (values, freed) = column.slice(1, 3).into_vec();
-        assert_eq!((values, freed), (vec![1.0, 2.0], 0));
-        assert_eq!(column.freed_bytes(), 4 * VALUE_BYTES);
-    }
-
-    #[test]
-    fn the_last_view_moved_out_as_a_slice_frees_the_whole_allocation() {
-        let column = held(6);
-        let tail = column.slice(2, 5);
-        drop(column);
-        let (values, freed) = tail.into_vec();
-        assert_eq!(values, [2.0, 3.0, 4.0]);
-        assert_eq!(freed, 6 * VALUE_BYTES);
-    }
 
     #[test]
     fn arithmetic_is_ieee_754() {

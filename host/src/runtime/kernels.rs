@@ -52,11 +52,11 @@ impl UnitState {
     }
 }
 
-fn invalid(err: k::KernelError) -> KernelError {
+pub(super) fn invalid(err: k::KernelError) -> KernelError {
     KernelError::InvalidArgument(err.to_string())
 }
 
-fn deviation(d: Deviation) -> k::Deviation {
+pub(super) fn deviation(d: Deviation) -> k::Deviation {
     match d {
         Deviation::Population => k::Deviation::Population,
         Deviation::Sample => k::Deviation::Sample,

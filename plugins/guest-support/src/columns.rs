@@ -421,11 +421,8 @@ mod imp {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
-    use std::ops::Range;
-    use std::sync::Arc;
-
     use super::{BandColumns, Deviation, KernelError, MacdColumns, Operator};
-    use candlewick_kernels as k;
+    use candlewick_kernels::{self as k, View};
 
     fn error(err: k::KernelError) -> KernelError {
         KernelError::InvalidArgument(err.to_string())
@@ -445,40 +442,6 @@ mod imp {
             match self {
                 Deviation::Population => k::Deviation::Population,
                 Deviation::Sample => k::Deviation::Sample,
-            }
-        }
-    }
-
-    /// A view of shared values, `values[range]`, as the host holds them: a slice shares, a whole
-    /// unshared view moves out without a copy.
-    #[derive(Debug, Clone)]
-    struct View<T> {
-        values: Arc<Vec<T>>,
-        range: Range<usize>,
-    }
-
-    impl<T: Clone> View<T> {
-        fn new(values: Vec<T>) -> View<T> {
-            View { range: 0..values.len(), values: Arc::new(values) }
-        }
-
-        fn as_slice(&self) -> &[T] {
-            &self.values[self.range.clone()]
-        }
-
-        fn slice(&self, start: usize, end: usize) -> View<T> {
-            let len = self.range.len();
-            let start = start.min(len);
-            let end = end.clamp(start, len);
-            View { values: Arc::clone(&self.values), range: self.range.start + start..self.range.start + end }
-        }
-
-        fn into_vec(self) -> Vec<T> {
-            let View { values, range } = self;
-            match Arc::try_unwrap(values) {
-                Ok(values) if range.len() == values.len() => values,
-                Ok(values) => values[range].to_vec(),
-                Err(shared) => shared[range].to_vec(),
             }
         }
     }
@@ -521,7 +484,7 @@ mod imp {
 
         /// How many values it holds.
         pub fn len(&self) -> usize {
-            self.0.range.len()
+            self.0.len()
         }
 
         /// Whether it holds none.
@@ -536,7 +499,7 @@ mod imp {
 
         /// Its values, moved out when nothing else shares them (natively only).
         pub fn into_values(self) -> Vec<f64> {
-            self.0.into_vec()
+            self.0.into_vec().0
         }
 
         /// Values `start..end`, clamped as Python slices; shares the values.
@@ -639,7 +602,7 @@ mod imp {
 
         /// How many it holds.
         pub fn len(&self) -> usize {
-            self.0.range.len()
+            self.0.len()
         }
 
         /// Whether it holds none.
@@ -654,7 +617,7 @@ mod imp {
 
         /// Its times, moved out when nothing else shares them (natively only).
         pub fn into_values(self) -> Vec<i64> {
-            self.0.into_vec()
+            self.0.into_vec().0
         }
 
         /// Times `start..end`, clamped; shares the times.

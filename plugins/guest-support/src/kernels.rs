@@ -86,10 +86,11 @@ pub type Column = Result<Vec<f64>, KernelError>;
 pub use imp::*;
 
 #[cfg(target_arch = "wasm32")]
-mod imp {
+pub(crate) mod imp {
     use super::{Bands, Column, Deviation, KernelError, MacdLines};
 
-    mod bindings {
+    /// The `kernels` import; `columns` reuses its types.
+    pub(crate) mod bindings {
         wit_bindgen::generate!({
             inline: "
                 package candlewick:guest-support;
@@ -106,7 +107,7 @@ mod imp {
 
     use bindings::candlewick::market_data::kernels as wit;
 
-    fn error(err: wit::KernelError) -> KernelError {
+    pub(crate) fn error(err: wit::KernelError) -> KernelError {
         match err {
             wit::KernelError::InvalidArgument(message) => KernelError::InvalidArgument(message),
             wit::KernelError::TooLarge(limit) => {
@@ -115,7 +116,7 @@ mod imp {
         }
     }
 
-    fn deviation(d: Deviation) -> wit::Deviation {
+    pub(crate) fn deviation(d: Deviation) -> wit::Deviation {
         match d {
             Deviation::Population => wit::Deviation::Population,
             Deviation::Sample => wit::Deviation::Sample,

@@ -264,7 +264,7 @@ export function bollinger(values, period, deviationsUp, deviationsDown) {
     ['deviations-up', deviationsUp],
     ['deviations-down', deviationsDown],
   ]) {
-    if (!(Number.isFinite(k) && k >= 0)) throw invalid(`bollinger: ${name} ${k} is not a finite number >= 0`);
+    if (!Number.isFinite(k)) throw invalid(`bollinger: ${name} ${k} is not a finite number`);
   }
   const [upper, middle, lower] = perRun(
     [values],

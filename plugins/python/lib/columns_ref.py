@@ -72,23 +72,16 @@ def _kernel(name):
     return method
 
 
-class Column:
-    """A column of floats: `columns.column`."""
+class _Held:
+    """What a column and a timestamps share: values in a list, read and sliced alike."""
 
     __slots__ = ("_values",)
 
-    def __init__(self, values):
-        self._values = [float(v) for v in values]
-
     @classmethod
     def _of(cls, values):
-        column = cls.__new__(cls)
-        column._values = values
-        return column
-
-    @classmethod
-    def filled(cls, value, length):
-        return cls._of([float(value)] * length)
+        held = cls.__new__(cls)
+        held._values = values
+        return held
 
     def len(self):
         return len(self._values)
@@ -98,7 +91,26 @@ class Column:
 
     def slice(self, start, end):
         start, end = _clamped(start, end, len(self._values))
-        return Column._of(self._values[start:end])
+        return self._of(self._values[start:end])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+class Column(_Held):
+    """A column of floats: `columns.column`."""
+
+    __slots__ = ()
+
+    def __init__(self, values):
+        self._values = [float(v) for v in values]
+
+    @classmethod
+    def filled(cls, value, length):
+        return cls._of([float(value)] * length)
 
     def combine(self, op, other):
         if len(other._values) != len(self._values):
@@ -151,42 +163,20 @@ class Column:
     def atr(cls, high, low, close, period):
         return cls._of(kernels_ref.atr(high._values, low._values, close._values, period))
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        return None
-
-
-class Timestamps:
+class Timestamps(_Held):
     """Bar open times (µs since the Unix epoch), ascending: `columns.timestamps`."""
 
-    __slots__ = ("_values",)
+    __slots__ = ()
 
     def __init__(self, values):
         self._values = list(values)
-
-    def len(self):
-        return len(self._values)
-
-    def values(self):
-        return list(self._values)
-
-    def slice(self, start, end):
-        start, end = _clamped(start, end, len(self._values))
-        return Timestamps(self._values[start:end])
 
     def first_at_or_after(self, t):
         return bisect.bisect_left(self._values, t)
 
     def end_at_or_before(self, t):
         return bisect.bisect_right(self._values, t)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
 
 
 def install(columns):

@@ -349,8 +349,8 @@ def atr(high, low, close, period):
 def bollinger(values, period, deviations_up, deviations_down):
     _check("bollinger", "period", period, 2)
     for name, k in (("deviations-up", deviations_up), ("deviations-down", deviations_down)):
-        if not (math.isfinite(k) and k >= 0):
-            raise _invalid(f"bollinger: {name} {k} is not a finite number >= 0")
+        if not math.isfinite(k):
+            raise _invalid(f"bollinger: {name} {k} is not a finite number")
 
     def run(v, _):
         middle = _windows(v, period, lambda w, i: _mean(w))

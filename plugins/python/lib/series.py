@@ -42,13 +42,18 @@ numbers is IEEE's: x / 0 is ±inf, 0 / 0 is NaN, NaN propagates.
 **Cost.** A kernel or an arithmetic operator (`+ - * /`, `-s`) is one call into the host, which
 makes a new column natively: nothing is copied into Python, whatever the column's length. Each
 column held counts 8 bytes a value against the unit's memory limit until its `Series` is
-collected. `.values`, iteration, `s[i]`, `abs` and `fillna` copy the values into Python once
-(microseconds a bar): fine for a few rows, slow for a year of minute bars. A columnar world's
-table takes `.column` of each output as it is (`plugin.HeldValues_Held(s.column)`).
+collected; a slice shares its source's values, which stay counted while either is held.
+`.values`, iteration and `s[i]` copy the values into Python once (microseconds a bar); `abs`,
+`fillna` and a list operand loop in Python and copy a new column back into the host: fine for a
+few rows, slow for a year of minute bars. A columnar world's table takes `.column` of each output
+as it is (`plugin.HeldValues_Held(s.column)`).
 
-**Errors.** An argument out of range (a period of 0, columns of different lengths) raises
-`KernelError` (a `ValueError`) with the host's message, such as `rsi: period 1 is out of range
-2..=100000`; so does a call whose columns would pass the unit's memory limit. Catch it in `build`
+**Errors.** An argument out of range (a period of 0, columns of different lengths) or of the
+wrong type (a period that is not a whole number from 0 to 2^32 − 1) raises `KernelError` (a
+`ValueError`) with the host's message, such as `rsi: period 1 is out of range 2..=100000`; so does
+a kernel or operator whose answer would pass the unit's memory limit. Copying a list into the host
+(`Series(list)`, `abs`, `fillna`, a list operand) past that limit stops the unit instead, as the
+plugin's own memory growing past it would. Catch it in `build`
 and return `plugin.PluginError_Failed(str(err))`, or check parameters in `plan` first.
 
 The classes of the import are `wit_world.imports.columns.*` (the bindings componentize-py
@@ -94,6 +99,15 @@ def _call(kernel, *args):
         raise KernelError(error.value) from None
 
 
+def _whole(name, value):
+    """A period or lag as the contract takes it, a u32: refused here by name (`KernelError`)
+    rather than by the bindings' conversion, which would stop the unit. The kernel checks its own
+    range after."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
+        raise KernelError(f"{name} {value!r} is not a whole number of bars (expected 0..=4294967295)")
+    return value
+
+
 def _deviation(ddof):
     if ddof == 0:
         return _kernels.Deviation.POPULATION
@@ -115,8 +129,8 @@ def _column(values):
 def _method(kernel):
     """A Series method of one column in, one out: the column's kernel method of that name."""
 
-    def method(self, *args):
-        return Series(_call(getattr(self.column, kernel), *args))
+    def method(self, period):
+        return Series(_call(getattr(self.column, kernel), _whole("period", period)))
 
     return method
 
@@ -186,12 +200,12 @@ class Series:
     def rolling_var(self, period, ddof=1):
         """Variance of the window: ddof 1 divides by period − 1 (sample, pandas' default), ddof 0
         by period (population, TA-Lib VAR). period 2..=100000 (1.. for ddof 0)."""
-        return Series(_call(self.column.rolling_var, period, _deviation(ddof)))
+        return Series(_call(self.column.rolling_var, _whole("period", period), _deviation(ddof)))
 
     def rolling_std(self, period, ddof=1):
         """Standard deviation of the window, the square root of `rolling_var(period, ddof)`; ddof 0
         is TA-Lib's STDDEV."""
-        return Series(_call(self.column.rolling_std, period, _deviation(ddof)))
+        return Series(_call(self.column.rolling_std, _whole("period", period), _deviation(ddof)))
 
     rolling_min = _method("rolling_min")
     rolling_min.__doc__ = """Lowest value of the window (TA-Lib MIN). period 2..=100000."""
@@ -209,7 +223,7 @@ class Series:
     def zscore(self, period, ddof=1):
         """(x − mean) / std of the window of `period` values, this one included; NaN where the
         window is flat (std 0). ddof as `rolling_std`. period 2..=100000."""
-        return Series(_call(self.column.zscore, period, _deviation(ddof)))
+        return Series(_call(self.column.zscore, _whole("period", period), _deviation(ddof)))
 
     # ---- Smoothing and indicators.
 
@@ -227,41 +241,43 @@ class Series:
     def rsi(self, period=14):
         """Wilder's relative strength index, 0..100 (TA-Lib RSI): NaN over the first `period` bars;
         0 where there has been neither a gain nor a loss (C TA-Lib). period 2..=100000."""
-        return Series(_call(self.column.rsi, period))
+        return Series(_call(self.column.rsi, _whole("period", period)))
 
     def macd(self, fast=12, slow=26, signal=9):
         """(macd, signal, hist) as three Series (TA-Lib MACD): fast EMA − slow EMA, its EMA over
         `signal` bars, and their difference. NaN over the first slow − 1 + signal − 1 bars (33 at
         the defaults). fast 2.. below slow; signal 1..=100000."""
-        lines = _call(self.column.macd, fast, slow, signal)
+        lines = _call(self.column.macd, _whole("fast", fast), _whole("slow", slow), _whole("signal", signal))
         return Series(lines.macd), Series(lines.signal), Series(lines.hist)
 
     def bollinger(self, period=20, k=2.0, k_down=None):
         """(upper, middle, lower) as three Series (TA-Lib BBANDS over an SMA): middle ± k
         population standard deviations of the window (`k_down` below, when given). NaN over the
         first period − 1 bars. period 2..=100000."""
-        bands = _call(self.column.bollinger, period, float(k), float(k if k_down is None else k_down))
+        bands = _call(
+            self.column.bollinger, _whole("period", period), float(k), float(k if k_down is None else k_down)
+        )
         return Series(bands.upper), Series(bands.middle), Series(bands.lower)
 
     # ---- Against the value `periods` bars earlier: NaN over the first `periods` bars.
 
     def log_return(self, periods=1):
         """ln(x[t] / x[t − periods]); NaN unless both are > 0."""
-        return Series(_call(self.column.log_return, periods))
+        return Series(_call(self.column.log_return, _whole("periods", periods)))
 
     def pct_change(self, periods=1):
         """(x[t] − x[t − periods]) / x[t − periods], a fraction; 0 where the earlier value is 0
         (TA-Lib ROCP)."""
-        return Series(_call(self.column.pct_change, periods))
+        return Series(_call(self.column.pct_change, _whole("periods", periods)))
 
     def diff(self, periods=1):
         """x[t] − x[t − periods] (TA-Lib MOM)."""
-        return Series(_call(self.column.diff, periods))
+        return Series(_call(self.column.diff, _whole("periods", periods)))
 
     def shift(self, periods=1):
         """x[t − periods]: the values moved `periods` bars later. Only the past (periods >= 0): a
         value from a later bar would be look-ahead."""
-        return Series(_call(self.column.shift, periods))
+        return Series(_call(self.column.shift, _whole("periods", periods)))
 
     def cumsum(self):
         """Running sum from the first bar; a NaN is skipped (NaN at its bar), as pandas does."""
@@ -379,10 +395,13 @@ def true_range(high, low, close):
 def atr(high, low, close, period=14):
     """Average true range: Wilder's smoothing of the true range (TA-Lib ATR); NaN over the first
     `period` bars. period 1..=100000."""
-    return Series(_call(_columns.Column.atr, _column(high), _column(low), _column(close), period))
+    return Series(_call(_columns.Column.atr, _column(high), _column(low), _column(close), _whole("period", period)))
 
 
 def first_at_or_after(ts, start):
-    """The index of the first timestamp >= `start` in `ts` (ascending), len(ts) when none: the
-    window's first row, so `column[first:]` is the window's rows without a loop over bars."""
+    """The index of the first timestamp >= `start` in `ts` (ascending: a list, or the host's
+    `columns.timestamps` of a `reader.series` read), len(ts) when none: the window's first row, so
+    `column[first:]` is the window's rows without a loop over bars."""
+    if isinstance(ts, _columns.Timestamps):
+        return ts.first_at_or_after(start)
     return bisect_left(ts, start)
