@@ -416,6 +416,53 @@ pub fn shift(values: &[f64], lag: u32) -> Column {
     Ok(out)
 }
 
+/// The arithmetic of [`combine`], [`combine_scalar`] and [`combine_reversed`], IEEE 754's: x / 0
+/// is ±inf, 0 / 0 is NaN, NaN propagates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    /// x + y.
+    Add,
+    /// x − y.
+    Subtract,
+    /// x × y.
+    Multiply,
+    /// x / y.
+    Divide,
+}
+
+impl Operator {
+    /// `x op y`.
+    pub fn apply(self, x: f64, y: f64) -> f64 {
+        match self {
+            Operator::Add => x + y,
+            Operator::Subtract => x - y,
+            Operator::Multiply => x * y,
+            Operator::Divide => x / y,
+        }
+    }
+}
+
+/// `x[i] op y[i]` for every bar; columns of different lengths are refused.
+pub fn combine(x: &[f64], op: Operator, y: &[f64]) -> Column {
+    if x.len() != y.len() {
+        return Err(KernelError::new(
+            "combine",
+            format!("columns of {} and {} values (expected one length)", x.len(), y.len()),
+        ));
+    }
+    Ok(x.iter().zip(y).map(|(&x, &y)| op.apply(x, y)).collect())
+}
+
+/// `x[i] op value` for every bar.
+pub fn combine_scalar(x: &[f64], op: Operator, value: f64) -> Column {
+    Ok(x.iter().map(|&x| op.apply(x, value)).collect())
+}
+
+/// `value op x[i]` for every bar (`1 / x` is `combine_reversed(x, Divide, 1.0)`).
+pub fn combine_reversed(x: &[f64], op: Operator, value: f64) -> Column {
+    Ok(x.iter().map(|&x| op.apply(value, x)).collect())
+}
+
 /// The running sum from the first bar; a NaN is skipped (NaN at its bar, the sum carries on), as
 /// pandas' `cumsum`.
 pub fn cumulative_sum(values: &[f64]) -> Column {
@@ -473,5 +520,22 @@ mod tests {
         assert!(macd(&[], 12, 26, 9).unwrap().macd.is_empty());
         assert!(atr(&[], &[], &[], 14).unwrap().is_empty());
         assert!(rolling_argmax(&[], 3).unwrap().is_empty());
+    }
+
+    #[test]
+    fn combine_is_ieee_754_element_by_element_and_refuses_unequal_lengths() {
+        assert_eq!(
+            combine(&[1.0, -1.0], Operator::Divide, &[0.0, 0.0]).unwrap(),
+            [f64::INFINITY, f64::NEG_INFINITY]
+        );
+        assert!(combine(&[0.0], Operator::Divide, &[0.0]).unwrap()[0].is_nan());
+        assert!(combine_scalar(&[f64::NAN], Operator::Add, 1.0).unwrap()[0].is_nan());
+        assert_eq!(combine_scalar(&[1.0, 3.0], Operator::Subtract, 1.0).unwrap(), [0.0, 2.0]);
+        assert_eq!(combine_reversed(&[1.0, 3.0], Operator::Subtract, 1.0).unwrap(), [0.0, -2.0]);
+        assert_eq!(combine(&[1.5], Operator::Multiply, &[4.0]).unwrap(), [6.0]);
+        assert_eq!(
+            combine(&[1.0, 2.0], Operator::Add, &[1.0]).unwrap_err().message(),
+            "combine: columns of 2 and 1 values (expected one length)"
+        );
     }
 }

@@ -48,13 +48,13 @@ fn too_large(limit: LimitExceeded) -> KernelError {
     KernelError::TooLarge(wit::LimitExceeded { what: MEMORY.to_owned(), limit: memory_limit(limit) })
 }
 
-/// `x op y`, IEEE 754's.
-fn apply(op: Operator, x: f64, y: f64) -> f64 {
+/// The kernels' arithmetic for the contract's.
+fn operator(op: Operator) -> k::Operator {
     match op {
-        Operator::Add => x + y,
-        Operator::Subtract => x - y,
-        Operator::Multiply => x * y,
-        Operator::Divide => x / y,
+        Operator::Add => k::Operator::Add,
+        Operator::Subtract => k::Operator::Subtract,
+        Operator::Multiply => k::Operator::Multiply,
+        Operator::Divide => k::Operator::Divide,
     }
 }
 
@@ -122,6 +122,26 @@ impl UnitState {
             Ok(values) => Ok(Ok(self.push_column(values)?)),
             Err(err) => {
                 self.limiter.release(len * VALUE_BYTES);
+                Ok(Err(invalid(err)))
+            }
+        }
+    }
+
+    /// A kernel of one column in and three out (MACD's lines, Bollinger's bands): as
+    /// [`Self::derive`], the room of all three reserved first.
+    fn kernel_of_three(
+        &mut self,
+        this: &Resource<HeldColumn>,
+        f: impl FnOnce(&[f64]) -> Result<[Vec<f64>; 3], k::KernelError>,
+    ) -> Answer<[Resource<HeldColumn>; 3]> {
+        let len = self.column(this)?.len();
+        if let Err(err) = self.reserve(len, 3) {
+            return Ok(Err(err));
+        }
+        match f(self.column(this)?) {
+            Ok([a, b, c]) => Ok(Ok([self.push_column(a)?, self.push_column(b)?, self.push_column(c)?])),
+            Err(err) => {
+                self.limiter.release(len * 3 * VALUE_BYTES);
                 Ok(Err(invalid(err)))
             }
         }
@@ -295,17 +315,9 @@ impl wit_columns::HostColumn for UnitState {
         op: Operator,
         other: Resource<HeldColumn>,
     ) -> Answer<Resource<HeldColumn>> {
-        let (len, other_len) = (self.column(&this)?.len(), self.column(&other)?.len());
-        if len != other_len {
-            return Ok(Err(KernelError::InvalidArgument(format!(
-                "combine: columns of {len} and {other_len} values (expected one length)"
-            ))));
-        }
         // Another view of the other's values, so that both can be read while the answer is made.
         let other = self.table.get(&other)?.clone();
-        self.derive(&this, |values| {
-            Ok(values.iter().zip(other.as_slice()).map(|(&x, &y)| apply(op, x, y)).collect())
-        })
+        self.kernel(&this, |values| k::combine(values, operator(op), other.as_slice()))
     }
 
     fn combine_scalar(
@@ -314,7 +326,7 @@ impl wit_columns::HostColumn for UnitState {
         op: Operator,
         value: f64,
     ) -> Answer<Resource<HeldColumn>> {
-        self.derive(&this, |values| Ok(values.iter().map(|&x| apply(op, x, value)).collect()))
+        self.kernel(&this, |values| k::combine_scalar(values, operator(op), value))
     }
 
     fn combine_reversed(
@@ -323,7 +335,7 @@ impl wit_columns::HostColumn for UnitState {
         op: Operator,
         value: f64,
     ) -> Answer<Resource<HeldColumn>> {
-        self.derive(&this, |values| Ok(values.iter().map(|&x| apply(op, value, x)).collect()))
+        self.kernel(&this, |values| k::combine_reversed(values, operator(op), value))
     }
 
     fn rolling_sum(&mut self, this: Resource<HeldColumn>, period: u32) -> Answer<Resource<HeldColumn>> {
@@ -394,21 +406,9 @@ impl wit_columns::HostColumn for UnitState {
     }
 
     fn macd(&mut self, this: Resource<HeldColumn>, fast: u32, slow: u32, signal: u32) -> Answer<MacdColumns> {
-        let len = self.column(&this)?.len();
-        if let Err(err) = self.reserve(len, 3) {
-            return Ok(Err(err));
-        }
-        match k::macd(self.column(&this)?, fast, slow, signal) {
-            Ok(lines) => Ok(Ok(MacdColumns {
-                macd: self.push_column(lines.macd)?,
-                signal: self.push_column(lines.signal)?,
-                hist: self.push_column(lines.hist)?,
-            })),
-            Err(err) => {
-                self.limiter.release(len * 3 * VALUE_BYTES);
-                Ok(Err(invalid(err)))
-            }
-        }
+        let lines = self
+            .kernel_of_three(&this, |v| k::macd(v, fast, slow, signal).map(|l| [l.macd, l.signal, l.hist]))?;
+        Ok(lines.map(|[macd, signal, hist]| MacdColumns { macd, signal, hist }))
     }
 
     fn bollinger(
@@ -418,21 +418,10 @@ impl wit_columns::HostColumn for UnitState {
         up: f64,
         down: f64,
     ) -> Answer<BandColumns> {
-        let len = self.column(&this)?.len();
-        if let Err(err) = self.reserve(len, 3) {
-            return Ok(Err(err));
-        }
-        match k::bollinger(self.column(&this)?, period, up, down) {
-            Ok(bands) => Ok(Ok(BandColumns {
-                upper: self.push_column(bands.upper)?,
-                middle: self.push_column(bands.middle)?,
-                lower: self.push_column(bands.lower)?,
-            })),
-            Err(err) => {
-                self.limiter.release(len * 3 * VALUE_BYTES);
-                Ok(Err(invalid(err)))
-            }
-        }
+        let bands = self.kernel_of_three(&this, |v| {
+            k::bollinger(v, period, up, down).map(|b| [b.upper, b.middle, b.lower])
+        })?;
+        Ok(bands.map(|[upper, middle, lower]| BandColumns { upper, middle, lower }))
     }
 
     fn log_return(&mut self, this: Resource<HeldColumn>, lag: u32) -> Answer<Resource<HeldColumn>> {
@@ -516,20 +505,5 @@ impl wit_columns::HostTimestamps for UnitState {
 
     fn drop(&mut self, this: Resource<HeldTimestamps>) -> wasmtime::Result<()> {
         self.drop_view(this)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arithmetic_is_ieee_754() {
-        assert_eq!(apply(Operator::Divide, 1.0, 0.0), f64::INFINITY);
-        assert_eq!(apply(Operator::Divide, -1.0, 0.0), f64::NEG_INFINITY);
-        assert!(apply(Operator::Divide, 0.0, 0.0).is_nan());
-        assert!(apply(Operator::Add, f64::NAN, 1.0).is_nan());
-        assert_eq!(apply(Operator::Subtract, 1.0, 3.0), -2.0);
-        assert_eq!(apply(Operator::Multiply, 1.5, 4.0), 6.0);
     }
 }

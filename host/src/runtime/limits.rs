@@ -335,7 +335,7 @@ impl ResourceLimiter for UnitLimiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let linear = self.linear.saturating_sub(current).saturating_add(desired);
-        if desired > self.memory_bytes || linear.saturating_add(self.held) > self.memory_bytes {
+        if linear.saturating_add(self.held) > self.memory_bytes {
             tracing::debug!(
                 current,
                 desired,

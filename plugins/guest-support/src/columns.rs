@@ -509,20 +509,14 @@ mod imp {
 
         /// This column `op` `other`, element by element.
         pub fn combine(&self, op: Operator, other: &Column) -> Result<Column, KernelError> {
-            if self.len() != other.len() {
-                return Err(KernelError::InvalidArgument(format!(
-                    "combine: columns of {} and {} values (expected one length)",
-                    self.len(),
-                    other.len()
-                )));
-            }
-            let values = self.values_ref().iter().zip(other.values_ref()).map(|(&x, &y)| apply(op, x, y));
-            Ok(Column::from_vec(values.collect()))
+            k::combine(self.values_ref(), operator(op), other.values_ref())
+                .map(Column::from_vec)
+                .map_err(error)
         }
 
         /// This column `op` `value`, element by element.
         pub fn combine_scalar(&self, op: Operator, value: f64) -> Result<Column, KernelError> {
-            Ok(Column::from_vec(self.values_ref().iter().map(|&x| apply(op, x, value)).collect()))
+            k::combine_scalar(self.values_ref(), operator(op), value).map(Column::from_vec).map_err(error)
         }
 
         one_column_kernels!(methods);
@@ -569,12 +563,12 @@ mod imp {
         }
     }
 
-    fn apply(op: Operator, x: f64, y: f64) -> f64 {
+    fn operator(op: Operator) -> k::Operator {
         match op {
-            Operator::Add => x + y,
-            Operator::Subtract => x - y,
-            Operator::Multiply => x * y,
-            Operator::Divide => x / y,
+            Operator::Add => k::Operator::Add,
+            Operator::Subtract => k::Operator::Subtract,
+            Operator::Multiply => k::Operator::Multiply,
+            Operator::Divide => k::Operator::Divide,
         }
     }
 
